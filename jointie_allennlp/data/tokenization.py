@@ -1,0 +1,114 @@
+"""Sentence and word segmentation with character offsets (razdel, white space, spaCy blank)."""
+import bisect
+import re
+from typing import Callable, Dict, List, Sequence, Tuple
+
+from jointie_allennlp.data.document import Span
+
+# A segmenter maps a text to sentences, each a list of token character spans.
+Segmenter = Callable[[str], List[List[Span]]]
+
+
+def razdel_segment(text: str) -> List[List[Span]]:
+    """Sentences by `razdel.sentenize`, tokens by `razdel.tokenize` (Russian; fine for English)."""
+    import razdel
+
+    sentences = []
+    for sentence in razdel.sentenize(text):
+        tokens = [
+            (sentence.start + token.start, sentence.start + token.stop)
+            for token in razdel.tokenize(sentence.text)
+        ]
+        if tokens:
+            sentences.append(tokens)
+    return sentences
+
+
+_NON_SPACE = re.compile(r"\S+")
+
+
+def whitespace_segment(text: str) -> List[List[Span]]:
+    """One sentence per non-empty line, tokens split on white space."""
+    sentences = []
+    position = 0
+    for line in text.splitlines(keepends=True):
+        tokens = [(position + m.start(), position + m.end()) for m in _NON_SPACE.finditer(line)]
+        if tokens:
+            sentences.append(tokens)
+        position += len(line)
+    return sentences
+
+
+_SPACY_CACHE: Dict[str, object] = {}
+
+
+def spacy_blank_segmenter(language: str = "en") -> Segmenter:
+    """
+    spaCy's rule-based tokenizer for `language` (`spacy.blank`, no model download) with its
+    rule-based `sentencizer`.
+    """
+
+    def segment(text: str) -> List[List[Span]]:
+        nlp = _SPACY_CACHE.get(language)
+        if nlp is None:
+            import spacy
+
+            nlp = spacy.blank(language)
+            nlp.add_pipe("sentencizer")
+            _SPACY_CACHE[language] = nlp
+        sentences = []
+        for sentence in nlp(text).sents:
+            tokens = [(t.idx, t.idx + len(t.text)) for t in sentence if not t.is_space]
+            if tokens:
+                sentences.append(tokens)
+        return sentences
+
+    return segment
+
+
+def get_segmenter(name: str) -> Segmenter:
+    """`razdel`, `whitespace`, or `spacy` / `spacy:<lang>` (blank tokenizer)."""
+    if name == "razdel":
+        return razdel_segment
+    if name == "whitespace":
+        return whitespace_segment
+    if name == "spacy" or name.startswith("spacy:"):
+        return spacy_blank_segmenter(name.partition(":")[2] or "en")
+    raise ValueError(f"unknown tokenizer {name!r}; use razdel, whitespace or spacy[:<lang>]")
+
+
+def split_at_boundaries(
+    tokens: Sequence[Span], boundaries: Sequence[int]
+) -> Tuple[List[Span], int]:
+    """
+    Splits every token that has a boundary strictly inside it, so that each boundary falls
+    between tokens. Returns the new tokens and how many tokens were split. White space
+    that a split exposes at a piece's edge is trimmed by the caller's text check.
+    """
+    cuts = sorted(set(boundaries))
+    result: List[Span] = []
+    split_count = 0
+    for start, end in tokens:
+        low = bisect.bisect_right(cuts, start)
+        high = bisect.bisect_left(cuts, end)
+        inner = cuts[low:high]
+        if not inner:
+            result.append((start, end))
+            continue
+        split_count += 1
+        edges = [start, *inner, end]
+        result.extend((a, b) for a, b in zip(edges, edges[1:]) if b > a)
+    return result, split_count
+
+
+def strip_whitespace_tokens(text: str, tokens: Sequence[Span]) -> List[Span]:
+    """Trims white space off token edges and drops tokens that are only white space."""
+    result = []
+    for start, end in tokens:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            result.append((start, end))
+    return result

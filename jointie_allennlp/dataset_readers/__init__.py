@@ -1,0 +1,1 @@
+from jointie_allennlp.dataset_readers.document_reader import DocumentReader, read_documents  # noqa: F401

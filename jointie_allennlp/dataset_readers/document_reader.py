@@ -1,0 +1,98 @@
+"""The shared input path: any supported file -> `Document`s -> an approach's instances."""
+import logging
+from pathlib import Path
+from typing import Iterable, Iterator, List, Optional
+
+from allennlp.data import DatasetReader, Instance
+
+from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.brat import BratReport, read_brat, read_brat_directory
+from jointie_allennlp.data.formats.spert_json import read_spert_json
+from jointie_allennlp.data.formats.text import read_jsonl, read_plain_text
+from jointie_allennlp.data.tokenization import get_segmenter
+
+logger = logging.getLogger(__name__)
+
+
+def read_documents(
+    file_path: str,
+    tokenizer: str = "razdel",
+    types_path: Optional[str] = None,
+    brat_report: Optional[BratReport] = None,
+) -> Iterator[Document]:
+    """
+    Reads documents from any supported input, chosen by the path:
+    a directory (brat `.txt` + `.ann`), a `.ann` or `.txt` file with a `.ann` beside it (one brat
+    document), `.json` (SpERT JSON), `.jsonl` (raw text / tokens / SpERT lines), other `.txt`
+    (plain text). Bad input raises `FormatError` naming the file and line or document.
+    """
+    path = Path(file_path)
+    segmenter = get_segmenter(tokenizer)
+    if path.is_dir():
+        yield from read_brat_directory(path, segmenter=segmenter, report=brat_report)
+    elif path.suffix == ".ann" or (path.suffix == ".txt" and path.with_suffix(".ann").exists()):
+        yield read_brat(path.with_suffix(".txt"), segmenter=segmenter, report=brat_report)
+    elif path.suffix == ".json":
+        yield from read_spert_json(path, types_path=types_path)
+    elif path.suffix == ".jsonl":
+        for _, document, _ in read_jsonl(path, segmenter):
+            if isinstance(document, FormatError):
+                raise document
+            yield document
+    elif path.suffix == ".txt":
+        yield read_plain_text(path, segmenter)
+    elif not path.exists():
+        raise FormatError("no such file or directory", path=str(path))
+    else:
+        raise FormatError(
+            "unknown input format (expected a brat directory, .ann, .json, .jsonl or .txt)",
+            path=str(path),
+        )
+
+
+class DocumentReader(DatasetReader):
+    """
+    Base class of every approach's dataset reader. It reads documents in any supported format
+    (see `read_documents`); a subclass only turns a `Document` into instances, each carrying
+    its (sentence) `Document` in a `MetadataField` so the model can build predicted documents and
+    score them with the shared metric.
+
+    # Parameters
+
+    tokenizer : `str`, optional (default = `"razdel"`)
+        Segmenter for brat and raw text input: `razdel`, `whitespace`, `spacy[:<lang>]`.
+    types_path : `str`, optional
+        A SpERT `*_types.json` (symmetric relation types); found beside a `.json` file when omitted.
+    """
+
+    def __init__(self, tokenizer: str = "razdel", types_path: Optional[str] = None, **kwargs) -> None:
+        super().__init__(
+            manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
+        )
+        get_segmenter(tokenizer)  # fail on an unknown name at construction
+        self.tokenizer_name = tokenizer
+        self.types_path = types_path
+
+    def read_documents(self, file_path: str) -> Iterator[Document]:
+        report = BratReport()
+        yield from read_documents(file_path, self.tokenizer_name, self.types_path, report)
+        if report.documents:
+            logger.info("brat input %s: %s", file_path, report.as_dict())
+
+    def _read(self, file_path: str) -> Iterable[Instance]:
+        for document in self.shard_iterable(self.read_documents(file_path)):
+            yield from self.document_to_instances(document)
+
+    def document_to_instances(self, document: Document) -> List[Instance]:
+        """The instances of one document (gold annotations used as labels when present)."""
+        raise NotImplementedError
+
+    def text_to_instance(self, document: Document) -> Instance:  # type: ignore[override]
+        instances = self.document_to_instances(document)
+        if len(instances) != 1:
+            raise ValueError(
+                f"document {document.id!r} gives {len(instances)} instances; "
+                "use document_to_instances"
+            )
+        return instances[0]
