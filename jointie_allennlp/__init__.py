@@ -10,4 +10,4 @@ from jointie_allennlp import compat, environment
 compat.apply()
 environment.set_config_defaults()
 
-from jointie_allennlp import dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
+from jointie_allennlp import commands, dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401

@@ -1,0 +1,67 @@
+import json
+
+import pytest
+
+from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.text import document_from_json, document_from_text, read_jsonl
+from jointie_allennlp.data.tokenization import get_segmenter, split_at_boundaries, whitespace_segment
+
+
+def test_razdel_text_has_sentences_and_offsets():
+    text = "Выручка выросла на 5%. Прибыль упала."
+    document = document_from_text("r", text)
+    assert document.tokens[:4] == ["Выручка", "выросла", "на", "5"]
+    assert len(document.sentences) == 2
+    for token, (start, end) in zip(document.tokens, document.token_offsets):
+        assert text[start:end] == token
+
+
+def test_whitespace_and_spacy_segmenters():
+    text = "John met Mary.\nThey left."
+    assert [len(s) for s in whitespace_segment(text)] == [3, 2]
+    sentences = get_segmenter("spacy:en")(text)
+    assert [text[s:e] for s, e in sentences[0]] == ["John", "met", "Mary", "."]
+    with pytest.raises(ValueError, match="unknown tokenizer"):
+        get_segmenter("nltk")
+
+
+def test_split_at_boundaries():
+    assert split_at_boundaries([(0, 10), (11, 15)], [3, 10, 13]) == ([(0, 3), (3, 10), (11, 13), (13, 15)], 2)
+
+
+def test_tokens_input_single_and_multi_sentence():
+    one = document_from_json({"id": "a", "tokens": ["John", "left", "."]}, "x")
+    assert one.id == "a" and one.text == "John left ." and one.sentences == [(0, 3)]
+    many = document_from_json({"tokens": [["John", "left", "."], ["Bye", "."]]}, "x")
+    assert many.id == "x" and many.sentences == [(0, 3), (3, 5)] and many.tokens[3] == "Bye"
+    gold = document_from_json(
+        {"tokens": ["John", "left"], "entities": [{"type": "Peop", "start": 0, "end": 1}]}, "x"
+    )
+    assert gold.entities[0].type == "Peop"
+
+
+def test_jsonl_bad_lines_are_reported_not_fatal(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "ok", "text": "Fine text."}),
+                "{not json",
+                json.dumps({"id": "no-text"}),
+                "",
+                json.dumps({"text": "Second fine."}),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    results = list(read_jsonl(path))
+    assert [line for line, _, _ in results] == [1, 2, 3, 5]
+    assert [type(d).__name__ for _, d, _ in results] == ["Document", "FormatError", "FormatError", "Document"]
+    assert str(results[1][1]).startswith(f"{path}:2: invalid JSON")
+    assert "document 'no-text'" in str(results[2][1]) and "needs 'text' or 'tokens'" in str(results[2][1])
+    assert results[3][1].id == "in:5"
+
+
+def test_text_with_gold_entities_is_rejected():
+    with pytest.raises(FormatError, match="need 'tokens'"):
+        document_from_json({"text": "a b", "entities": []}, "x")

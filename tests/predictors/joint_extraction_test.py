@@ -1,0 +1,92 @@
+"""The shared predictor, driven by a small rule-based model defined here."""
+import json
+from typing import Dict, List
+
+import torch
+from allennlp.data import Instance, Vocabulary
+from allennlp.data.fields import MetadataField, TensorField
+from allennlp.models import Model
+
+from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+
+
+class SentenceReader(DocumentReader):
+    def document_to_instances(self, document: Document) -> List[Instance]:
+        return [
+            Instance({"length": TensorField(torch.tensor(len(s.tokens))), "document": MetadataField(s)})
+            for s in document.split_sentences()
+        ]
+
+
+class CapitalsModel(Model):
+    """Capitalized tokens are `Cap` entities; the first two are related; 'BOOM' raises."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        super().__init__(vocab)
+        self.unused = torch.nn.Linear(1, 1)  # a Predictor needs one parameter to find the device
+
+    def forward(self, length: torch.Tensor, document: List[Document]) -> Dict[str, object]:
+        predicted = []
+        for sentence in document:
+            if "BOOM" in sentence.tokens:
+                raise RuntimeError("model failure")
+            entities = [
+                Entity(i, i + 1, "Cap", score=0.9) for i, t in enumerate(sentence.tokens) if t[:1].isupper()
+            ]
+            relations = [Relation(0, 1, "Rel", score=0.5)] if len(entities) > 1 else []
+            predicted.append(sentence.with_annotations(entities, relations))
+        return {"document": predicted}
+
+
+def _predictor(**kwargs) -> JointExtractionPredictor:
+    return JointExtractionPredictor(CapitalsModel(Vocabulary()), SentenceReader(), **kwargs)
+
+
+def test_text_input_gives_the_shared_schema():
+    result = _predictor().predict_json({"id": "a", "text": "Anna met Boris. Then Clara left."})
+    assert result["id"] == "a" and result["text"] == "Anna met Boris. Then Clara left."
+    assert result["sentences"] == [[0, 4], [4, 8]]
+    assert [(e["text"], e["start"], e["char_start"], e["type"], e["score"]) for e in result["entities"]] == [
+        ("Anna", 0, 0, "Cap", 0.9),
+        ("Boris", 2, 9, "Cap", 0.9),
+        ("Then", 4, 16, "Cap", 0.9),
+        ("Clara", 5, 21, "Cap", 0.9),
+    ]
+    # relations index the document's entities after merging the sentences
+    assert result["relations"] == [
+        {"head": 0, "tail": 1, "type": "Rel", "score": 0.5},
+        {"head": 2, "tail": 3, "type": "Rel", "score": 0.5},
+    ]
+    json.dumps(result)
+
+
+def test_tokens_input_echoes_input_and_gold():
+    gold = [{"type": "Peop", "start": 0, "end": 1}]
+    result = _predictor().predict_json({"id": "t", "tokens": ["Anna", "left"], "entities": gold, "source": "x"})
+    assert "text" not in result
+    assert result["tokens"] == ["Anna", "left"] and result["source"] == "x"
+    assert result["gold_entities"] == gold
+    assert result["entities"][0]["char_end"] == 4
+
+
+def test_one_failing_input_does_not_stop_the_batch():
+    predictor = _predictor()
+    lines = ['{"id": "1", "text": "Anna left."}', "{broken", '{"id": "3", "text": "BOOM here"}', '{"text": "Ok."}']
+    results = predictor.predict_batch_json([predictor.load_line(line) for line in lines])
+    assert [bool(r.get("error")) for r in results] == [False, True, True, False]
+    assert "input line 2 (non-blank): invalid JSON" in results[1]["error"]
+    assert results[2]["id"] == "3" and "RuntimeError: model failure" in results[2]["error"]
+    assert results[2]["entities"] == []
+    assert predictor.failed_inputs == 2
+    assert results[3]["id"] == "line4"
+
+
+def test_brat_output(tmp_path):
+    predictor = _predictor(brat_output_dir=str(tmp_path))
+    predictor.predict_json({"id": "doc/1", "text": "Anna met Boris."})
+    written = read_brat(tmp_path / "doc_1.txt")
+    assert [written.entity_text(e) for e in written.entities] == ["Anna", "Boris"]
+    assert written.relations[0].type == "Rel"
