@@ -1,1 +1,2 @@
 """Models; each module registers its classes when imported."""
+from jointie_allennlp.models.base import JointExtractionModel  # noqa: F401

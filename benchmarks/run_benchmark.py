@@ -1,0 +1,161 @@
+"""
+Trains a config, evaluates the best model on a test file, prints the numbers and appends one row
+to benchmarks/results.jsonl (and re-renders benchmarks/RESULTS.md).
+
+    .venv/bin/python benchmarks/run_benchmark.py training_configs/spert/conll04.jsonnet \
+        --approach spert --dataset conll04 --test ../shared/data/conll04/conll04_test.json
+
+Environment variables (TRANSFORMER_MODEL, TRAIN_DATA_PATH, NUM_EPOCHS, ...) reach the config as
+usual; `--epochs` sets NUM_EPOCHS. Times are wall-clock on this machine; throughput is sentences
+(instances) per second, training including the validation passes the config asks for.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+BENCHMARKS = Path(__file__).resolve().parent
+RESULTS = BENCHMARKS / "results.jsonl"
+TABLE = BENCHMARKS / "RESULTS.md"
+COLUMNS = [
+    ("dataset", "dataset"),
+    ("approach", "approach"),
+    ("variant", "variant"),
+    ("encoder", "encoder"),
+    ("epochs", "epochs"),
+    ("ner_f1", "NER F1"),
+    ("ner_macro_f1", "NER macro F1"),
+    ("rel_strict_f1", "RE strict F1"),
+    ("rel_strict_macro_f1", "RE strict macro F1"),
+    ("rel_boundaries_f1", "RE boundaries F1"),
+    ("rel_boundaries_macro_f1", "RE boundaries macro F1"),
+    ("train_sentences_per_s", "train sent/s"),
+    ("inference_sentences_per_s", "infer sent/s"),
+    ("peak_rss_mb", "peak RSS MB"),
+    ("date", "date"),
+]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = 8) -> dict:
+    """Scores the archived model on a test file; returns metrics and inference throughput."""
+    from allennlp.data.data_loaders import SimpleDataLoader
+    from allennlp.models.archival import load_archive
+    from allennlp.training.util import evaluate
+
+    archive = load_archive(str(archive_dir / "model.tar.gz"))
+    reader = archive.validation_dataset_reader
+    instances = list(reader.read(test_path))
+    loader = SimpleDataLoader(instances, batch_size=batch_size)
+    loader.index_with(archive.model.vocab)
+    start = time.perf_counter()
+    metrics = evaluate(archive.model, loader, cuda_device=-1)
+    seconds = time.perf_counter() - start
+    metrics["inference_seconds"] = seconds
+    metrics["inference_sentences_per_s"] = len(instances) / seconds
+    metrics["test_instances"] = len(instances)
+    return metrics
+
+
+def render_table() -> None:
+    rows = [json.loads(line) for line in RESULTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Rows appended by `benchmarks/run_benchmark.py` (scores in percent on the test file of each row;",
+        "throughput in sentences per second on this project's 2-core CPU machine).",
+        "",
+        "| " + " | ".join(title for _, title in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for row in rows:
+        cells = []
+        for key, _ in COLUMNS:
+            value = row.get(key, "")
+            if isinstance(value, float):
+                value = f"{100 * value:.2f}" if key.endswith("f1") else f"{value:.1f}"
+            cells.append(str(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config")
+    parser.add_argument("--approach", required=True)
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--variant", default="default")
+    parser.add_argument("--test", required=True, help="test file or brat directory")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--serialization-dir", default=None)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
+    parser.add_argument("--overrides", default="", help="JSON overrides for the config")
+    args = parser.parse_args()
+
+    if args.epochs is not None:
+        os.environ["NUM_EPOCHS"] = str(args.epochs)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    import jointie_allennlp  # noqa: F401  (registers everything, sets config defaults)
+    from allennlp.commands.train import train_model_from_file
+    from allennlp.common import Params
+
+    serialization_dir = Path(
+        args.serialization_dir or f"runs/{args.approach}-{args.dataset}-{args.variant}-{int(time.time())}"
+    )
+    params = Params.from_file(args.config, args.overrides)
+    epochs = params["trainer"]["num_epochs"]
+    start = time.perf_counter()
+    train_model_from_file(args.config, str(serialization_dir), overrides=args.overrides, force=True)
+    train_seconds = time.perf_counter() - start
+    training_metrics = json.loads((serialization_dir / "metrics.json").read_text())
+    train_instances = training_metrics.get("training_instances")
+    if train_instances is None:
+        from allennlp.models.archival import load_archive
+
+        reader = load_archive(str(serialization_dir / "model.tar.gz")).dataset_reader
+        train_instances = sum(1 for _ in reader.read(params["train_data_path"]))
+    epochs_run = training_metrics.get("training_epochs", epochs - 1) + 1
+
+    metrics = evaluate_archive(serialization_dir, args.test)
+    encoder = os.environ.get("TRANSFORMER_MODEL") or "all-MiniLM-L6-v2 (offline)"
+    row = {
+        "dataset": args.dataset,
+        "approach": args.approach,
+        "variant": args.variant,
+        "encoder": Path(encoder).name if os.path.sep in encoder else encoder,
+        "epochs": epochs_run,
+        **{k: metrics[k] for k, _ in COLUMNS if k in metrics},
+        "train_seconds": round(train_seconds, 1),
+        "train_instances": train_instances,
+        "train_sentences_per_s": train_instances * epochs_run / train_seconds,
+        "inference_sentences_per_s": metrics["inference_sentences_per_s"],
+        "peak_rss_mb": peak_rss_mb(),
+        "test": args.test,
+        "config": args.config,
+        "overrides": args.overrides,
+        "torch_threads": torch.get_num_threads(),
+        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+        "date": datetime.date.today().isoformat(),
+    }
+    print(json.dumps(row, indent=1))
+    if not args.no_record:
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+        render_table()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""What every approach's model shares: predicted `Document`s and the shared metric."""
+from typing import Dict, List, Optional, Sequence
+
+from allennlp.data import Vocabulary
+from allennlp.models import Model
+
+from jointie_allennlp.data.document import Document
+from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
+
+
+class JointExtractionModel(Model):
+    """
+    Base class of the approaches' models. A subclass decodes its scores into one predicted
+    `Document` per instance, returns them under `output_dict["document"]`, and calls
+    `score_documents` with the instances' gold documents; `get_metrics` then reports the
+    shared `JointExtractionMetric` (computed when not training, so training stays fast).
+
+    # Parameters
+
+    vocab : `Vocabulary`
+    metric_per_type : `bool`, optional (default = `True`) also report per-type scores.
+    """
+
+    def __init__(self, vocab: Vocabulary, metric_per_type: bool = True, **kwargs) -> None:
+        super().__init__(vocab, **kwargs)
+        self._metric = JointExtractionMetric(per_type=metric_per_type)
+
+    def score_documents(
+        self, predicted: Sequence[Document], gold: Optional[Sequence[Document]]
+    ) -> None:
+        """Adds a batch to the metric (skipped while training or without gold documents)."""
+        if gold is not None and not self.training:
+            self._metric(predicted, gold)
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        return self._metric.get_metric(reset=reset)
+
+    @staticmethod
+    def documents_of(metadata: List[Dict]) -> List[Document]:
+        return [m["document"] if isinstance(m, dict) else m for m in metadata]

@@ -1,0 +1,56 @@
+"""Every shipped training config loads and trains for one epoch on the fixtures with the tiny BERT."""
+import json
+from pathlib import Path
+
+import pytest
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+CONFIGS = sorted(
+    p for p in (PROJECT_ROOT / "training_configs").rglob("*.jsonnet") if not p.name.startswith("_")
+)
+
+
+def fixture_ext_vars(config: Path) -> dict:
+    """Points a config at the fixtures: brat for RuREBus configs, SpERT JSON for the others."""
+    if "rurebus" in config.parts or config.stem == "rurebus":
+        train = validation = test = str(FIXTURES / "brat")
+    else:
+        spert = FIXTURES / "spert_json"
+        train, validation, test = (str(spert / f"conll04_like_{s}.json") for s in ("train", "dev", "test"))
+    return {
+        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+        "TRAIN_DATA_PATH": train,
+        "VALIDATION_DATA_PATH": validation,
+        "TEST_DATA_PATH": test,
+        "NUM_EPOCHS": "1",
+        "BATCH_SIZE": "2",
+        "JOINTIE_DATA_DIR": str(FIXTURES),
+    }
+
+
+def load_config(config: Path) -> Params:
+    return Params.from_file(str(config), ext_vars=fixture_ext_vars(config))
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[str(c.relative_to(PROJECT_ROOT)) for c in CONFIGS])
+def test_config_trains_on_fixtures(config, tmp_path):
+    params = load_config(config)
+    if "trainer" not in params:
+        pytest.skip(f"{config.name} is not a training config")
+    params["trainer"]["num_epochs"] = 1
+    params["trainer"]["cuda_device"] = -1
+    params.pop("evaluate_on_test", None)
+    model = train_model(params, serialization_dir=str(tmp_path / "run"))
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["training_epochs"] == 0
+    assert "training_loss" in metrics
+    assert model is not None and (tmp_path / "run" / "model.tar.gz").exists()
+
+
+def test_every_config_reads_the_shared_ext_vars():
+    for config in CONFIGS:
+        text = config.read_text(encoding="utf-8")
+        assert "common.libsonnet" in text or ".libsonnet" in text, f"{config} does not import the shared template"
