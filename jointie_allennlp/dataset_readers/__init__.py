@@ -1,1 +1,2 @@
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader, read_documents  # noqa: F401
+from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader  # noqa: F401

@@ -1,0 +1,138 @@
+"""Reader of Giorgi et al. (2019): word pieces, BIOES tags per word, gold relations for labelling pairs."""
+import logging
+from dataclasses import asdict, dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from allennlp.data import DatasetReader, Instance
+from allennlp.data.fields import IndexField, ListField, MetadataField, MultiLabelField, SequenceLabelField, TextField
+from allennlp.data.token_indexers import PretrainedTransformerIndexer
+
+from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.tagging import entities_to_tags
+from jointie_allennlp.data.wordpieces import WordpieceAligner
+from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+from jointie_allennlp.modules.entity_pairs import entity_key
+
+logger = logging.getLogger(__name__)
+
+NEGATIVE_RELATION = "NEG"
+TAG_NAMESPACE = "entity_tags"
+RELATION_NAMESPACE = "relation_labels"
+
+
+@dataclass
+class TaggingReport:
+    """What a read lost to the BIOES encoding and to the word-piece limit (logged after each read)."""
+
+    sentences: int = 0
+    entities: int = 0
+    nested_dropped: int = 0
+    overlapping_dropped: int = 0
+    relations: int = 0
+    relations_dropped: int = 0
+    truncated_words: int = 0
+
+    def as_dict(self) -> Dict[str, int]:
+        return asdict(self)
+
+
+@DatasetReader.register("biaffine_joint")
+class BiaffineJointReader(DocumentReader):
+    """
+    One instance per sentence for the `biaffine_joint` model. Fields: `tokens` (word pieces of a
+    `pretrained_transformer` indexer), `word_offsets` (per word the index of its first word
+    piece; -1 for a word cut off by `max_length`), `tags` (BIOES tags per word, written with
+    allennlp's BIOUL letters: U = S(ingle), L = E(nd); only with gold entities), `relation_types`
+    (the relation types of the sentence plus `NEG`, so the vocabulary knows them) and `metadata`
+    (`document`: the sentence; `gold_entities`: those the tags express; `gold_relations`:
+    `(head key, tail key) -> type` between those).
+
+    BIOES cannot express nested or overlapping entities: the longer (then earlier) entity is kept,
+    the others dropped from the training labels (still in `document`, so the metric counts them
+    as missed). Drops, relations that lost an argument and truncated words are counted in
+    `self.report` and logged after every read, with a warning when anything was dropped.
+
+    # Parameters
+
+    transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
+    max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens included.
+    tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text (see `DocumentReader`).
+    types_path : `str`, optional SpERT types file (symmetric relation types).
+    """
+
+    def __init__(
+        self,
+        transformer_model_name: str,
+        max_length: int = 512,
+        tokenizer: str = "razdel",
+        types_path: Optional[str] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
+        self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
+        self.token_indexers = {"tokens": PretrainedTransformerIndexer(transformer_model_name)}
+        self.report = TaggingReport()
+
+    def _read(self, file_path: str) -> Iterable[Instance]:
+        self.report = TaggingReport()
+        yield from super()._read(file_path)
+        report = self.report.as_dict()
+        lost = self.report.nested_dropped + self.report.overlapping_dropped + self.report.relations_dropped
+        if lost or self.report.truncated_words:
+            logger.warning(
+                "%s: BIOES tags cannot express %d nested and %d overlapping gold entities (dropped from "
+                "the training labels, %d relations with them); %d words cut off by max_length; %s",
+                file_path, self.report.nested_dropped, self.report.overlapping_dropped,
+                self.report.relations_dropped, self.report.truncated_words, report,
+            )
+        else:
+            logger.info("%s: %s", file_path, report)
+
+    def document_to_instances(self, document: Document) -> List[Instance]:
+        return [self.sentence_to_instance(s) for s in document.split_sentences() if s.tokens]
+
+    def sentence_to_instance(self, sentence: Document) -> Instance:
+        alignment = self.aligner.align(sentence.tokens)
+        tokens = TextField(alignment.wordpieces, self.token_indexers)
+        word_offsets = ListField(
+            [IndexField(-1 if span is None else span[0], tokens) for span in alignment.word_spans]
+        )
+        tags, kept, loss = entities_to_tags(sentence.entities, len(sentence.tokens), scheme="BIOUL")
+        kept_set = set(kept)
+        gold_entities = [sentence.entities[i] for i in kept]
+        gold_relations: Dict[Tuple, str] = {}
+        dropped_relations = 0
+        for relation in sentence.relations:
+            if relation.head in kept_set and relation.tail in kept_set:
+                head, tail = sentence.entities[relation.head], sentence.entities[relation.tail]
+                gold_relations[(entity_key(head), entity_key(tail))] = relation.type
+            else:
+                dropped_relations += 1
+        report = self.report
+        report.sentences += 1
+        report.entities += len(sentence.entities)
+        report.nested_dropped += loss.nested_dropped
+        report.overlapping_dropped += loss.overlapping_dropped
+        report.relations += len(sentence.relations)
+        report.relations_dropped += dropped_relations
+        report.truncated_words += alignment.truncated_words
+
+        fields = {
+            "tokens": tokens,
+            "word_offsets": word_offsets,
+            "metadata": MetadataField(
+                {"document": sentence, "gold_entities": gold_entities, "gold_relations": gold_relations}
+            ),
+            "tags": SequenceLabelField(tags, word_offsets, label_namespace=TAG_NAMESPACE),
+            # Every BIOES tag of the sentence's entity types and every relation type (plus NEG) go
+            # into the vocabulary, even those that never occur as a label of a training word/pair.
+            "tag_inventory": MultiLabelField(
+                ["O"] + [f"{p}-{t}" for t in sorted({e.type for e in sentence.entities}) for p in "BILU"],
+                label_namespace=TAG_NAMESPACE,
+            ),
+            "relation_types": MultiLabelField(
+                [NEGATIVE_RELATION] + sorted({r.type for r in sentence.relations}),
+                label_namespace=RELATION_NAMESPACE,
+            ),
+        }
+        return Instance(fields)

@@ -1,0 +1,257 @@
+"""
+BERT + BIOES tagging + deep biaffine relation classifier (Giorgi et al. 2019, "End-to-end named
+entity recognition and relation extraction using pre-trained language models").
+"""
+import logging
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.models import Model
+from allennlp.modules import FeedForward, TextFieldEmbedder
+from allennlp.nn import Activation, InitializerApplicator, util
+from torch import nn
+
+from jointie_allennlp.data.document import Entity, Relation
+from jointie_allennlp.data.tagging import tags_to_entities
+from jointie_allennlp.dataset_readers.biaffine import NEGATIVE_RELATION, RELATION_NAMESPACE, TAG_NAMESPACE
+from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.modules.biaffine_scorer import BiaffineScorer
+from jointie_allennlp.modules.entity_pairs import batch_pair_token_indices, entity_key, pair_labels
+from jointie_allennlp.modules.label_embedding import TagEmbedding
+from jointie_allennlp.modules.loss_weight_ramp import LossWeightRamp
+
+logger = logging.getLogger(__name__)
+
+PROJECTIONS = ("separate", "shared", "none")
+
+
+@Model.register("biaffine_joint")
+class BiaffineJointModel(JointExtractionModel):
+    """
+    NER: transformer -> first word piece of every word -> dropout -> (optional FFNN) -> linear ->
+    BIOES tag per word, cross-entropy averaged over words. RE: the argmax tag of every word is
+    embedded (learned entity-label embeddings) and concatenated with the encoder's last hidden
+    state; candidates are all ordered pairs of predicted entities, each represented at its last
+    word (the word tagged E- or S-); `FFNN_head` / `FFNN_tail` project the two vectors and a deep
+    biaffine classifier scores every relation type and `NEG`. A pair whose entities are not both
+    exactly (span and type) gold entities, or that no gold relation links, is labelled `NEG`.
+
+    `loss = L_NER + λ L_RE`; with entity pre-training λ rises linearly from 0 to 1 over the first
+    epoch (`loss_weight_ramp` trainer callback), then stays 1; at evaluation λ = 1.
+
+    # Parameters
+
+    vocab : `Vocabulary`
+    text_field_embedder : `TextFieldEmbedder` a `pretrained_transformer` embedder over word pieces.
+    dropout : `float`, optional (default = `0.1`) before the tagger and on the relation inputs.
+    ner_feedforward : `FeedForward`, optional hidden layers before the tag projection (default none:
+        one linear layer, as in the paper's reference code).
+    entity_embedding_dim : `int`, optional (default = `128`) size of the entity-label embeddings;
+        `0` leaves them out (ablation "no entity embeddings").
+    projection : `str`, optional (default = `"separate"`) `separate` FFNN_head and FFNN_tail;
+        `shared` one FFNN for both (ablation); `none` no FFNN, the biaffine scorer sees the token
+        vectors directly (ablation).
+    projection_dims : `List[int]`, optional (default = `[512, 256]`) layer sizes of each FFNN
+        (ReLU and dropout after every layer).
+    use_bilinear : `bool`, optional (default = `True`) `False` drops the bilinear term of the
+        biaffine scorer (ablation).
+    entity_pretraining : `bool`, optional (default = `True`) ramp λ from 0 to 1 over the first
+        epoch; `False` uses λ = 1 from the start (ablation "no entity pre-training").
+    entity_pretraining_batches : `int`, optional the ramp length in batches, when not set by the
+        `loss_weight_ramp` callback.
+    gold_entities : `bool`, optional (default = `False`) evaluation mode "RE on gold entities":
+        relation candidates and entity-label embeddings come from the gold entities (those BIOES
+        can express), and the predicted document keeps the gold entities. Training is unchanged.
+    train_with_gold_entities : `bool`, optional (default = `False`) while training, add the gold
+        entities the tagger missed to the relation candidates. The paper does not (early in
+        training, when the tagger predicts no entities, there are no pairs and L_RE is 0).
+    metric_per_type : `bool`, optional (default = `True`)
+    initializer : `InitializerApplicator`, optional
+    """
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        text_field_embedder: TextFieldEmbedder,
+        dropout: float = 0.1,
+        ner_feedforward: Optional[FeedForward] = None,
+        entity_embedding_dim: int = 128,
+        projection: str = "separate",
+        projection_dims: Sequence[int] = (512, 256),
+        use_bilinear: bool = True,
+        entity_pretraining: bool = True,
+        entity_pretraining_batches: Optional[int] = None,
+        gold_entities: bool = False,
+        train_with_gold_entities: bool = False,
+        metric_per_type: bool = True,
+        initializer: Optional[InitializerApplicator] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
+        if projection not in PROJECTIONS:
+            raise ConfigurationError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
+        self.text_field_embedder = text_field_embedder
+        encoder_dim = text_field_embedder.get_output_dim()
+        self.dropout = nn.Dropout(dropout)
+
+        self.num_tags = vocab.get_vocab_size(TAG_NAMESPACE)
+        self.outside_index = vocab.get_token_index("O", TAG_NAMESPACE)
+        self.ner_feedforward = ner_feedforward
+        tagger_input = ner_feedforward.get_output_dim() if ner_feedforward else encoder_dim
+        self.tag_projection = nn.Linear(tagger_input, self.num_tags)
+
+        self.entity_embedding = TagEmbedding(self.num_tags, entity_embedding_dim) if entity_embedding_dim > 0 else None
+        relation_input = encoder_dim + entity_embedding_dim
+        self.projection = projection
+        if projection == "none":
+            self.head_feedforward = self.tail_feedforward = None
+            pair_dim = relation_input
+        else:
+            self.head_feedforward = _feedforward(relation_input, projection_dims, dropout)
+            self.tail_feedforward = (
+                self.head_feedforward if projection == "shared" else _feedforward(relation_input, projection_dims, dropout)
+            )
+            pair_dim = self.head_feedforward.get_output_dim()
+
+        self.relation_labels = vocab.get_index_to_token_vocabulary(RELATION_NAMESPACE)
+        if NEGATIVE_RELATION not in self.relation_labels.values():
+            raise ConfigurationError(f"the {RELATION_NAMESPACE!r} namespace lacks {NEGATIVE_RELATION!r}")
+        self.negative_index = vocab.get_token_index(NEGATIVE_RELATION, RELATION_NAMESPACE)
+        self.biaffine = BiaffineScorer(pair_dim, len(self.relation_labels), use_bilinear=use_bilinear)
+
+        self.loss_weight_ramp = LossWeightRamp(entity_pretraining, entity_pretraining_batches)
+        self.gold_entities = gold_entities
+        self.train_with_gold_entities = train_with_gold_entities
+        self._last_loss_weight = 0.0 if entity_pretraining else 1.0
+        if initializer is not None:
+            initializer(self)
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(  # type: ignore[override]
+        self,
+        tokens: TextFieldTensors,
+        word_offsets: torch.LongTensor,
+        metadata: List[Dict[str, Any]],
+        tags: Optional[torch.LongTensor] = None,
+        **kwargs,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        tokens : word pieces; `word_offsets` `(batch, words, 1)` first piece per word (-1 = none);
+        metadata : per instance `document`, `gold_entities`, `gold_relations`;
+        tags : `(batch, words)` gold BIOES tag ids.
+        Other fields (`tag_inventory`, `relation_types`) only fill the vocabulary.
+        """
+        pieces = self.text_field_embedder(tokens)
+        offsets = word_offsets.squeeze(-1)
+        word_mask = offsets >= 0
+        words = util.batched_index_select(pieces, offsets.clamp(min=0))  # (batch, words, dim)
+
+        tagger_input = self.dropout(words)
+        if self.ner_feedforward is not None:
+            tagger_input = self.ner_feedforward(tagger_input)
+        tag_logits = self.tag_projection(tagger_input)
+        predicted_tags = tag_logits.argmax(-1).masked_fill(~word_mask, self.outside_index)
+        output: Dict[str, Any] = {"tag_logits": tag_logits, "mask": word_mask}
+
+        gold_entity_lists = [m["gold_entities"] for m in metadata]
+        probabilities = tag_logits.detach().softmax(-1)
+        predicted_entities = [
+            self._decode_entities(t, p, len(m["document"].tokens))
+            for t, p, m in zip(predicted_tags, probabilities, metadata)
+        ]
+        if self.gold_entities:
+            if tags is None:
+                raise ConfigurationError("gold_entities mode needs gold tags (annotated input)")
+            candidates = [list(g) for g in gold_entity_lists]
+            label_ids = tags.masked_fill(~word_mask, self.outside_index)
+        else:
+            candidates = [list(p) for p in predicted_entities]
+            label_ids = predicted_tags
+            if self.training and self.train_with_gold_entities:
+                candidates = [_union(p, g) for p, g in zip(candidates, gold_entity_lists)]
+
+        relation_scores, pairs = self._score_pairs(words, label_ids, word_mask, candidates)
+
+        if tags is not None:
+            ner_loss = util.sequence_cross_entropy_with_logits(tag_logits, tags, word_mask, average="token")
+            relation_loss = self._relation_loss(relation_scores, pairs, candidates, metadata, ner_loss)
+            weight = self.loss_weight_ramp.step() if self.training else 1.0
+            self._last_loss_weight = weight
+            output["loss"] = ner_loss + weight * relation_loss
+            output["ner_loss"], output["relation_loss"] = ner_loss.detach(), relation_loss.detach()
+
+        if not self.training:
+            documents = self._decode_documents(metadata, candidates, pairs, relation_scores)
+            output["document"] = documents
+            self.score_documents(documents, self.documents_of(metadata) if tags is not None else None)
+        return output
+
+    def _decode_entities(self, tag_ids: torch.Tensor, probabilities: torch.Tensor, length: int) -> List[Entity]:
+        tag_strings = [self.vocab.get_token_from_index(int(i), TAG_NAMESPACE) for i in tag_ids[:length]]
+        best = probabilities.max(-1).values
+        return [
+            Entity(e.start, e.end, e.type, score=float(best[e.start : e.end].mean()))
+            for e in tags_to_entities(tag_strings, scheme="BIOUL")
+        ]
+
+    def _score_pairs(self, words, label_ids, word_mask, candidates):
+        relation_input = words
+        if self.entity_embedding is not None:
+            relation_input = torch.cat([words, self.entity_embedding(label_ids, word_mask)], dim=-1)
+        relation_input = self.dropout(relation_input)
+        indices, pairs = batch_pair_token_indices(candidates, position="last")
+        indices = indices.to(words.device)
+        heads = relation_input[indices[:, 0], indices[:, 1]]
+        tails = relation_input[indices[:, 0], indices[:, 2]]
+        if self.head_feedforward is not None:
+            heads, tails = self.head_feedforward(heads), self.tail_feedforward(tails)
+        return self.biaffine(heads, tails), pairs
+
+    def _relation_loss(self, scores, pairs, candidates, metadata, reference: torch.Tensor) -> torch.Tensor:
+        labels: List[int] = []
+        for entities, instance_pairs, meta in zip(candidates, pairs, metadata):
+            for label in pair_labels(entities, instance_pairs, meta["gold_relations"], NEGATIVE_RELATION):
+                labels.append(self.vocab.get_token_index(label, RELATION_NAMESPACE))
+        if not labels:
+            # No candidate pairs (the tagger found < 2 entities anywhere in the batch): no RE loss,
+            # but keep the graph connected for distributed training.
+            return reference.new_zeros(()) + 0.0 * scores.sum()
+        target = torch.tensor(labels, dtype=torch.long, device=scores.device)
+        return nn.functional.cross_entropy(scores, target)
+
+    def _decode_documents(self, metadata, candidates, pairs, scores):
+        probabilities = scores.softmax(-1) if scores.numel() else scores
+        row = 0
+        documents = []
+        for meta, entities, instance_pairs in zip(metadata, candidates, pairs):
+            relations = []
+            for head, tail in instance_pairs:
+                label = int(probabilities[row].argmax())
+                if label != self.negative_index:
+                    relations.append(
+                        Relation(head, tail, self.relation_labels[label], score=float(probabilities[row, label]))
+                    )
+                row += 1
+            documents.append(meta["document"].with_annotations(entities, relations))
+        return documents
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        metrics = super().get_metrics(reset)
+        metrics["re_weight"] = self._last_loss_weight
+        return metrics
+
+    default_predictor = "joint_extraction"
+
+
+def _feedforward(input_dim: int, dims: Sequence[int], dropout: float) -> FeedForward:
+    return FeedForward(input_dim, len(dims), list(dims), Activation.by_name("relu")(), dropout)
+
+
+def _union(predicted: List[Entity], gold: Sequence[Entity]) -> List[Entity]:
+    keys = {entity_key(e) for e in predicted}
+    return predicted + [e for e in gold if entity_key(e) not in keys]

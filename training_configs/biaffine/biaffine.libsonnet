@@ -1,0 +1,95 @@
+// Giorgi et al. (2019): transformer + BIOES tagger + deep biaffine relation classifier.
+//
+// config(...) builds a full training config; every dataset file calls it. External variables
+// (see ../common.libsonnet): TRANSFORMER_MODEL, TRAIN_DATA_PATH, VALIDATION_DATA_PATH,
+// TEST_DATA_PATH, NUM_EPOCHS, BATCH_SIZE, CUDA_DEVICE, SEED.
+//
+// Ablations (Giorgi et al. 2019, table 4) are model options, e.g. with
+// `--overrides '{"model.entity_pretraining": false}'`:
+//   (a) no entity pre-training    model.entity_pretraining: false
+//   (b) no entity embeddings      model.entity_embedding_dim: 0
+//   (c) one shared FFNN           model.projection: "shared"
+//   (d) no FFNN_head / FFNN_tail  model.projection: "none"
+//   (e) no bilinear term          model.use_bilinear: false
+// RE on gold entities (evaluation only): model.gold_entities: true.
+local common = import '../common.libsonnet';
+
+{
+  config(
+    train_path,
+    validation_path,
+    test_path=null,
+    num_epochs=10,
+    batch_size=16,
+    tokenizer='razdel',
+    max_length=512,
+    transformer_lr=5e-5,
+    head_lr=1e-3,
+    warmup_steps=60,
+    model_overrides={},
+  )::
+    local model_name = common.transformer_model;
+    local epochs = common.intVarOr('NUM_EPOCHS', num_epochs);
+    // Paths are relative to JOINTIE_DATA_DIR (default ../shared/data); the *_DATA_PATH variables
+    // replace them. A null validation / test path means none unless the variable is set.
+    local path(var, relative) = if relative == null then common.extVarOr(var, '') else common.data_path(var, relative);
+    local validation = path('VALIDATION_DATA_PATH', validation_path);
+    local test = path('TEST_DATA_PATH', test_path);
+    local reader = {
+      type: 'biaffine_joint',
+      transformer_model_name: model_name,
+      max_length: max_length,
+      tokenizer: tokenizer,
+    };
+    {
+      dataset_reader: reader,
+      train_data_path: path('TRAIN_DATA_PATH', train_path),
+      [if validation != '' then 'validation_data_path']: validation,
+      [if test != '' then 'test_data_path']: test,
+      [if test != '' then 'evaluate_on_test']: true,
+      model: {
+        type: 'biaffine_joint',
+        text_field_embedder: {
+          token_embedders: {
+            tokens: { type: 'pretrained_transformer', model_name: model_name },
+          },
+        },
+        dropout: 0.1,
+        entity_embedding_dim: 128,
+        projection: 'separate',
+        projection_dims: [512, 256],
+        use_bilinear: true,
+        entity_pretraining: true,
+        gold_entities: false,
+        train_with_gold_entities: false,
+      } + model_overrides,
+      data_loader: {
+        batch_sampler: { type: 'bucket', batch_size: common.intVarOr('BATCH_SIZE', batch_size), sorting_keys: ['tokens'] },
+      },
+      validation_data_loader: {
+        batch_sampler: { type: 'bucket', batch_size: 32, sorting_keys: ['tokens'] },
+      },
+      random_seed: common.seed,
+      numpy_seed: common.seed,
+      pytorch_seed: common.seed,
+      trainer: {
+        num_epochs: epochs,
+        cuda_device: common.cuda_device,
+        grad_norm: 1.0,
+        [if validation != '' then 'validation_metric']: '+rel_strict_f1',
+        optimizer: {
+          type: 'huggingface_adamw',
+          lr: head_lr,
+          weight_decay: 0.01,
+          parameter_groups: [
+            [['^text_field_embedder'], { lr: transformer_lr }],
+          ],
+        },
+        learning_rate_scheduler: { type: 'linear_with_warmup', warmup_steps: warmup_steps },
+        callbacks: [
+          // Entity pre-training: λ (weight of the RE loss) rises 0 -> 1 over the first epoch.
+          { type: 'loss_weight_ramp', epochs: 1 },
+        ],
+      },
+    },
+}

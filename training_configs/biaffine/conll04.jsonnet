@@ -1,0 +1,9 @@
+// CoNLL04 (SpERT JSON split: train 922, dev 231, test 288 sentences).
+local biaffine = import 'biaffine.libsonnet';
+
+biaffine.config(
+  train_path='conll04/conll04_train.json',
+  validation_path='conll04/conll04_dev.json',
+  test_path='conll04/conll04_test.json',
+  num_epochs=10,
+)

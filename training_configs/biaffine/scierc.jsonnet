@@ -1,0 +1,11 @@
+// SciERC (SpERT JSON). The test split is not in ../shared/data: set TEST_DATA_PATH or put
+// scierc_test.json beside the others. Compare and Conjunction are symmetric (scierc_types.json).
+// SciERC has nested entities; the reader counts and logs those BIOES cannot express.
+local biaffine = import 'biaffine.libsonnet';
+
+biaffine.config(
+  train_path='scierc/scierc_train.json',
+  validation_path='scierc/scierc_dev.json',
+  test_path=null,
+  num_epochs=10,
+)
