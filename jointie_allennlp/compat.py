@@ -1,0 +1,379 @@
+"""Runtime fixes that make allennlp 2.10.1 work on today's torch / transformers.
+
+allennlp 2.10.1 (2022) pins torch<1.13 and transformers<4.21.  This project runs
+it on torch 2.x and transformers 4.4x (see ``requirements/overrides.txt``), where
+a few things in allennlp break.  Each fix below is a separate function, guarded
+by a version check, whose docstring says what breaks, why, and how the breakage
+was reproduced (all reproduced in this venv: torch 2.13.0, transformers 4.49.0).
+``apply()`` runs all of them; it is idempotent and is called when
+``jointie_allennlp`` is imported.
+
+Fixes:
+
+* ``fix_get_tokenizer_add_special_tokens`` -- transformers>=4.44:
+  ``PretrainedTransformerTokenizer`` (so every ``pretrained_transformer`` /
+  ``pretrained_transformer_mismatched`` tokenizer or indexer) cannot be built.
+* ``fix_torch_load_weights_only`` -- torch>=2.6: ``train --recover`` fails when
+  the saved training state holds non-weights objects (e.g. numpy scalars among
+  the validation metrics), and ``TensorCache`` can never read back its tensors.
+* ``fix_reduce_on_plateau_verbose`` -- torch>=2.7: the ``reduce_on_plateau``
+  learning-rate scheduler cannot be built.
+
+How the stack was checked: with a throwaway tiny BERT (hidden 32, 1 layer),
+``allennlp train`` of a ``basic_classifier`` (``pretrained_transformer``
+tokenizer/indexer/embedder, ``bert_pooler``, ``huggingface_adamw``) once with
+``linear_with_warmup`` and once with ``reduce_on_plateau``; ``train --recover``
+of both; ``allennlp evaluate`` and ``allennlp predict`` (``text_classifier``)
+on the archives; a ``simple_tagger`` with ``pretrained_transformer_mismatched``
+indexer/embedder (train + evaluate); every registered LR / momentum scheduler
+and moving average built from Params with its ``state_dict()`` round-tripped
+through a weights-only ``torch.load``.  With the three fixes everything runs.
+Without them: the tokenizer error kills train/evaluate/predict, the
+``reduce_on_plateau`` error kills train, and ``--recover`` fails for a model
+whose ``get_metrics()`` returns numpy scalars.
+
+Seen and deliberately left alone (harmless on the pinned stack):
+
+* ``FutureWarning: This implementation of AdamW is deprecated`` -- from
+  ``huggingface_adamw`` (allennlp wraps ``transformers.AdamW``).  Harmless on
+  transformers<4.50, but transformers 4.50 *removed* ``transformers.AdamW`` and
+  ``allennlp.training.optimizers`` imports it at module level, i.e. on every
+  ``allennlp`` command before any plugin (and so this module) is imported.
+  That is why requirements pin transformers<4.50; it cannot be fixed here.
+* ``FutureWarning: torch.cuda.amp.autocast(args...) is deprecated`` -- emitted
+  by ``GradientDescentTrainer`` (gradient_descent_trainer.py lines 509/689)
+  once per train/validation loop even on CPU with ``use_amp=False``.
+* ``UserWarning: TypedStorage is deprecated`` -- ``TensorCache.__setitem__``
+  calls ``tensor.storage()``.
+* Loading a ``model.tar.gz`` (``weights.th``), ``best.th`` at the end of
+  training, and the model-state half of a checkpoint all use the weights-only
+  default and work: they are plain state dicts.  Likewise the training state
+  of the stock schedulers / optimizers / metric tracker is weights-only safe
+  as long as metric values are Python floats.
+* Not version drift, but seen on the way: ``basic_classifier`` with a
+  ``pretrained_transformer`` indexer needs ``"namespace": "tags"`` for
+  ``predict`` (else ``KeyError`` in ``make_output_human_readable``), and the
+  ``sentence_tagger`` predictor always builds a spaCy tokenizer, which needs
+  ``en_core_web_sm`` (not installed; offline it fails trying to download it).
+
+Measurements (this venv, CPU, ``.pyc`` compiled, no network):
+
+* ``nltk.download``: ``allennlp_models/rc/tools/narrativeqa.py`` calls
+  ``nltk.download("punkt")`` and ``nltk.download("wordnet")`` at import when
+  punkt is not installed.  ``import allennlp_models`` alone and ``import
+  jointie_allennlp`` do *not* import it, but the ``allennlp`` CLI does: for
+  ``--help``, ``train``, ``evaluate``, ``predict``, ... ``import_plugins()``
+  recursively imports every submodule of the default plugin
+  ``allennlp_models``.  Cost here: ~25-30 ms per call, ~50-70 ms per CLI
+  start (the sandbox refuses the connection immediately), plus eight
+  ``[nltk_data] Error loading punkt/wordnet`` lines on stderr every time.  On
+  a host where DNS/connect hangs instead of failing fast, nltk's ``urlopen``
+  has no timeout, so this can stall every command; installing ``punkt`` under
+  ``NLTK_DATA`` skips the download entirely (``nltk.data.find`` ~1 ms).
+* ``allennlp --help``: 8.2-9.6 s wall (5 runs), ~1.1 GB max RSS.  Of that,
+  ``import allennlp.commands`` is 5.8-6.6 s (torch ~1.4 s, transformers
+  ~1.7 s, torchvision ~1.6 s, spacy ~0.5 s, nltk ~0.6 s, cumulative and
+  overlapping) and ``import_plugins()`` ~0.6 s.
+"""
+
+import contextvars
+import functools
+import inspect
+import logging
+from typing import List, Union  # noqa: UP035  (see fix_reduce_on_plateau_verbose)
+
+from packaging.version import Version
+
+logger = logging.getLogger(__name__)
+
+_APPLIED = False
+
+# Marker attribute set on every function this module installs, so that each fix
+# is idempotent even if the module is reloaded.
+_MARKER = "_jointie_compat_patched"
+
+
+def _torch_version() -> Version:
+    import torch
+
+    return Version(Version(torch.__version__).base_version)
+
+
+def _transformers_version() -> Version:
+    import transformers
+
+    return Version(Version(transformers.__version__).base_version)
+
+
+# ---------------------------------------------------------------------------
+# 1. transformers>=4.44: add_special_tokens passed to AutoTokenizer.from_pretrained
+# ---------------------------------------------------------------------------
+
+
+def fix_get_tokenizer_add_special_tokens() -> bool:
+    """Stop ``cached_transformers.get_tokenizer`` passing ``add_special_tokens``
+    to ``AutoTokenizer.from_pretrained``.
+
+    What breaks: ``PretrainedTransformerTokenizer.__init__`` calls
+    ``cached_transformers.get_tokenizer(model_name, add_special_tokens=False,
+    **tokenizer_kwargs)`` and ``_reverse_engineer_special_tokens`` calls it with
+    ``add_special_tokens=True``.  ``get_tokenizer`` forwards all kwargs to
+    ``AutoTokenizer.from_pretrained``, which forwards unknown kwargs to the
+    tokenizer's ``__init__``.  Since transformers 4.44
+    ``PreTrainedTokenizerBase.__init__`` rejects init kwargs that shadow a
+    method, so every ``pretrained_transformer`` tokenizer / indexer /
+    ``pretrained_transformer_mismatched`` indexer fails with::
+
+        AttributeError: add_special_tokens conflicts with the method
+        add_special_tokens in BertTokenizerFast
+
+    Reproduced with transformers 4.49 on a tiny local BERT:
+    ``PretrainedTransformerTokenizer("/tmp/tiny_bert")`` raises the error above.
+
+    Why dropping it is safe: it is not a tokenizer constructor option; before
+    4.44 it just ended up in ``tokenizer.init_kwargs``.  Encoding never
+    depended on it: allennlp passes ``add_special_tokens=`` explicitly to every
+    ``encode`` / ``encode_plus`` call (and the special-token layout is
+    reverse-engineered from explicit calls too).
+
+    The fix replaces the module attribute ``cached_transformers.get_tokenizer``
+    with a copy that keeps allennlp's cache semantics (cache key is still
+    ``(model_name, hash_object(kwargs))`` over the *original* kwargs, so the
+    ``add_special_tokens=True`` and ``=False`` tokenizers remain distinct
+    objects, and ``_clear_caches()`` still clears it) but loads with
+    ``add_special_tokens`` removed.  All callers in allennlp 2.10.1 and
+    allennlp-models 2.10.1 look the function up as
+    ``cached_transformers.get_tokenizer`` at call time (checked with grep:
+    pretrained_transformer_tokenizer.py, data_collator.py, vocabulary.py,
+    allennlp_models/mc/dataset_readers/transformer_mc_tt.py; nothing does
+    ``from ...cached_transformers import get_tokenizer``), so they all pick up
+    the patched function.
+
+    Returns True if the patch was installed (or already present).
+    """
+    if _transformers_version() < Version("4.44"):
+        return False
+    import transformers
+    from allennlp.common import cached_transformers
+
+    if getattr(cached_transformers.get_tokenizer, _MARKER, False):
+        return True
+    original = cached_transformers.get_tokenizer
+
+    @functools.wraps(original)
+    def get_tokenizer(model_name: str, **kwargs) -> transformers.PreTrainedTokenizer:
+        from allennlp.common.util import hash_object
+
+        cache_key = (model_name, hash_object(kwargs))
+        cache = cached_transformers._tokenizer_cache
+        tokenizer = cache.get(cache_key, None)
+        if tokenizer is None:
+            load_kwargs = {k: v for k, v in kwargs.items() if k != "add_special_tokens"}
+            tokenizer = transformers.AutoTokenizer.from_pretrained(model_name, **load_kwargs)
+            cache[cache_key] = tokenizer
+        return tokenizer
+
+    setattr(get_tokenizer, _MARKER, True)
+    get_tokenizer.__wrapped_original__ = original
+    cached_transformers.get_tokenizer = get_tokenizer
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 2. torch>=2.6: torch.load(weights_only=True) by default
+# ---------------------------------------------------------------------------
+
+#: True while running inside an allennlp method that reads a file allennlp
+#: itself wrote with plain ``torch.save`` (see ``fix_torch_load_weights_only``).
+_TRUSTED_TORCH_LOAD: contextvars.ContextVar = contextvars.ContextVar(
+    "jointie_allennlp_trusted_torch_load", default=False
+)
+
+
+def _trusted_torch_load(method):
+    """Wrap ``method`` so that ``torch.load`` calls made while it runs default
+    to ``weights_only=False``."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        token = _TRUSTED_TORCH_LOAD.set(True)
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _TRUSTED_TORCH_LOAD.reset(token)
+
+    setattr(wrapper, _MARKER, True)
+    return wrapper
+
+
+def fix_torch_load_weights_only() -> bool:
+    """Let allennlp read back its own training state / tensor cache on torch>=2.6.
+
+    What breaks: torch 2.6 changed the default of ``torch.load`` to
+    ``weights_only=True``, whose restricted unpickler only accepts tensors,
+    primitive containers and allow-listed globals, and (in torch 2.13) not the
+    ``FRAME`` opcode of pickle protocol >= 4.  Two allennlp call sites read files
+    that allennlp itself wrote and that are not weights-only:
+
+    * ``Checkpointer.load_checkpoint`` (used by ``allennlp train --recover``)
+      loads ``training_state_e*_b*.th``, which holds the optimizer /
+      LR-scheduler / metric-tracker / callback state.  The metric tracker
+      stores the validation metrics as returned by ``Model.get_metrics()``;
+      when those are numpy scalars (``spearman_correlation`` returns one, as
+      does any model computing metrics with ``np.mean`` & co.) the file holds
+      ``numpy._core.multiarray.scalar``, which the weights-only unpickler
+      rejects.  Reproduced: ``allennlp train`` for 1 epoch with a
+      ``basic_classifier`` subclass whose ``get_metrics`` returns
+      ``np.float64`` values, then ``allennlp train --recover`` ->
+      ``UnpicklingError: Weights only load failed ... Unsupported global:
+      GLOBAL numpy._core.multiarray.scalar``.  (With Python-float metrics and
+      the stock optimizers/schedulers the training state happens to be
+      weights-only safe; the fix makes ``--recover`` not depend on that.)
+    * ``TensorCache.__getitem__`` (allennlp/common/file_utils.py) reads tensors
+      written by ``TensorCache.__setitem__`` with
+      ``torch.save(..., pickle_protocol=pickle.HIGHEST_PROTOCOL)``.
+      Reproduced: ``c = TensorCache(path); c["a"] = torch.arange(5.)``, reopen
+      read-only, ``c["a"]`` -> ``UnpicklingError: Weights only load failed ...
+      Unsupported operand 149`` (149 = pickle ``FRAME``).  TensorCache backs
+      the image-feature caches of the allennlp-models vision readers.
+
+    The fix is deliberately narrow: ``torch.load`` is replaced by a thin
+    wrapper that only changes anything while the context variable
+    ``_TRUSTED_TORCH_LOAD`` is set, and then only when the caller did not pass
+    ``weights_only`` (an explicit ``weights_only=True`` is respected, and the
+    ``TORCH_FORCE_WEIGHTS_ONLY_LOAD`` env var still wins inside torch).  The
+    variable is set only while ``Checkpointer.load_checkpoint`` or
+    ``TensorCache.__getitem__`` run.  Every other ``torch.load`` caller --
+    model archives (``weights.th`` is a plain state dict and loads fine
+    weights-only), transformers, user code -- keeps torch's default.  A context
+    variable (rather than a global flag) keeps other threads unaffected.
+
+    Returns True if the patch was installed (or already present).
+    """
+    if _torch_version() < Version("2.6"):
+        return False
+    import torch
+    from allennlp.common.file_utils import TensorCache
+    from allennlp.training.checkpointer import Checkpointer
+
+    if not getattr(torch.load, _MARKER, False):
+        original_load = torch.load
+
+        @functools.wraps(original_load)
+        def load(*args, **kwargs):
+            if _TRUSTED_TORCH_LOAD.get() and kwargs.get("weights_only") is None:
+                kwargs["weights_only"] = False
+            return original_load(*args, **kwargs)
+
+        setattr(load, _MARKER, True)
+        load.__wrapped_original__ = original_load
+        torch.load = load
+
+    for cls, name in ((Checkpointer, "load_checkpoint"), (TensorCache, "__getitem__")):
+        method = cls.__dict__[name]
+        if not getattr(method, _MARKER, False):
+            setattr(cls, name, _trusted_torch_load(method))
+    return True
+
+
+# ---------------------------------------------------------------------------
+# 3. torch>=2.7: ReduceLROnPlateau no longer accepts verbose=
+# ---------------------------------------------------------------------------
+
+
+def fix_reduce_on_plateau_verbose() -> bool:
+    """Make allennlp's ``reduce_on_plateau`` scheduler constructible on torch>=2.7.
+
+    What breaks: ``ReduceOnPlateauLearningRateScheduler.__init__``
+    (allennlp/training/learning_rate_schedulers/pytorch_lr_schedulers.py)
+    always passes ``verbose=verbose`` to
+    ``torch.optim.lr_scheduler.ReduceLROnPlateau``.  ``verbose`` was deprecated
+    in torch 2.2 and removed in torch 2.7 (pytorch PR #147301), so any config
+    with ``"learning_rate_scheduler": {"type": "reduce_on_plateau"}`` fails::
+
+        TypeError: ReduceLROnPlateau.__init__() got an unexpected keyword
+        argument 'verbose'
+
+    Reproduced with torch 2.13: ``LearningRateScheduler.from_params(
+    Params({"type": "reduce_on_plateau"}), optimizer=SGD(...))``.
+
+    The fix replaces ``__init__`` with one that has exactly the same signature
+    (``FromParams`` builds the object from ``inspect.signature(__init__)``, so
+    ``verbose`` stays a valid config key) and only forwards ``verbose`` when the
+    installed torch still accepts it.  ``verbose=True`` is otherwise ignored
+    with a warning (it only ever printed LR changes).
+
+    Returns True if the patch was installed (or already present).
+    """
+    if _torch_version() < Version("2.7"):
+        return False
+    import torch
+    from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (
+        ReduceOnPlateauLearningRateScheduler as cls,
+    )
+    from allennlp.training.optimizers import Optimizer
+
+    if getattr(cls.__init__, _MARKER, False):
+        return True
+    original_init = cls.__init__
+    torch_accepts_verbose = (
+        "verbose" in inspect.signature(torch.optim.lr_scheduler.ReduceLROnPlateau).parameters
+    )
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: bool = False,
+        threshold_mode: str = "rel",
+        threshold: float = 1e-4,
+        cooldown: int = 0,
+        # typing.Union on purpose: the annotation must equal allennlp's, and
+        # allennlp 2.10's FromParams only understands typing.Union, not `X | Y`.
+        min_lr: Union[float, List[float]] = 0,  # noqa: UP006, UP007
+        eps: float = 1e-8,
+    ) -> None:
+        kwargs = {
+            "optimizer": optimizer,
+            "mode": mode,
+            "factor": factor,
+            "patience": patience,
+            "threshold_mode": threshold_mode,
+            "threshold": threshold,
+            "cooldown": cooldown,
+            "min_lr": min_lr,
+            "eps": eps,
+        }
+        if torch_accepts_verbose:
+            kwargs["verbose"] = verbose
+        elif verbose:
+            logger.warning(
+                "reduce_on_plateau: torch %s has no 'verbose' option; ignoring verbose=True",
+                torch.__version__,
+            )
+        lr_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(**kwargs)
+        super(cls, self).__init__(lr_scheduler)
+
+    __init__.__doc__ = original_init.__doc__
+    __init__.__qualname__ = original_init.__qualname__
+    __init__.__module__ = original_init.__module__
+    __init__.__wrapped_original__ = original_init
+    setattr(__init__, _MARKER, True)
+    cls.__init__ = __init__
+    return True
+
+
+# ---------------------------------------------------------------------------
+
+
+def apply() -> None:
+    """Install every fix that applies to the installed versions.  Idempotent."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    fix_get_tokenizer_add_special_tokens()
+    fix_torch_load_weights_only()
+    fix_reduce_on_plateau_verbose()
+    _APPLIED = True

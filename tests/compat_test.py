@@ -1,0 +1,264 @@
+"""Tests for jointie_allennlp.compat.
+
+Each test exercises the *unpatched* behaviour (kept reachable through the
+wrappers' ``__wrapped__`` / ``__wrapped_original__`` attributes) to show the
+breakage still exists on the installed versions, and then the patched path.
+Without the corresponding fix the patched-path assertions fail.
+"""
+import inspect
+import io
+import os
+import pickle
+import re
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np
+import pytest
+import torch
+import transformers
+from packaging.version import Version
+
+from jointie_allennlp import compat
+
+compat.apply()
+
+from allennlp.common import Params, cached_transformers
+from allennlp.common.file_utils import TensorCache
+from allennlp.data.tokenizers import PretrainedTransformerTokenizer
+from allennlp.training.checkpointer import Checkpointer
+from allennlp.training.learning_rate_schedulers import LearningRateScheduler
+from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (
+    ReduceOnPlateauLearningRateScheduler,
+)
+from allennlp.training.trainer import TrainerCheckpoint
+
+TORCH = Version(Version(torch.__version__).base_version)
+TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+FIXTURE_BERT = Path(__file__).resolve().parent.parent / "fixtures" / "tiny_bert"
+
+
+def _original_torch_load():
+    return getattr(torch.load, "__wrapped_original__", torch.load)
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory) -> str:
+    """The shared fixture if present, else a throwaway tiny BERT (tokenizer only
+    is needed here, but a model is saved too so AutoTokenizer sees a config)."""
+    if (FIXTURE_BERT / "config.json").is_file():
+        return str(FIXTURE_BERT)
+    out = tmp_path_factory.mktemp("tiny_bert")
+    words = ["the", "a", "cat", "dog", "sat", "on", "mat", "movie", "was", "great", "bad"]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words + ["##s", "."]
+    (out / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    transformers.BertTokenizerFast(vocab_file=str(out / "vocab.txt")).save_pretrained(out)
+    config = transformers.BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=64,
+    )
+    config.save_pretrained(out)
+    return str(out)
+
+
+def test_apply_is_idempotent():
+    load, get_tokenizer, init = (
+        torch.load,
+        cached_transformers.get_tokenizer,
+        ReduceOnPlateauLearningRateScheduler.__init__,
+    )
+    compat.apply()
+    compat.fix_get_tokenizer_add_special_tokens()
+    compat.fix_torch_load_weights_only()
+    compat.fix_reduce_on_plateau_verbose()
+    assert torch.load is load
+    assert cached_transformers.get_tokenizer is get_tokenizer
+    assert ReduceOnPlateauLearningRateScheduler.__init__ is init
+    # Wrappers wrap the originals, never another wrapper.
+    assert not getattr(_original_torch_load(), compat._MARKER, False)
+    assert not getattr(get_tokenizer.__wrapped_original__, compat._MARKER, False)
+
+
+# --- 1. get_tokenizer / add_special_tokens ---------------------------------
+
+
+@pytest.mark.skipif(TRANSFORMERS < Version("4.44"), reason="breakage starts at transformers 4.44")
+def test_unpatched_get_tokenizer_still_breaks(tiny_bert):
+    original = cached_transformers.get_tokenizer.__wrapped_original__
+    with pytest.raises(AttributeError, match="add_special_tokens conflicts"):
+        original(tiny_bert, add_special_tokens=False, use_fast=True, local_files_only=True)
+
+
+def test_pretrained_transformer_tokenizer_works(tiny_bert):
+    tokenizer = PretrainedTransformerTokenizer(tiny_bert)
+    tokens = [t.text for t in tokenizer.tokenize("the cat sat on the mat")]
+    assert tokens == ["[CLS]", "the", "cat", "sat", "on", "the", "mat", "[SEP]"]
+    no_special = PretrainedTransformerTokenizer(tiny_bert, add_special_tokens=False)
+    assert [t.text for t in no_special.tokenize("the cat")] == ["the", "cat"]
+
+
+def test_get_tokenizer_keeps_cache_semantics(tiny_bert):
+    get = cached_transformers.get_tokenizer
+    without = get(tiny_bert, add_special_tokens=False)
+    with_ = get(tiny_bert, add_special_tokens=True)
+    assert get(tiny_bert, add_special_tokens=False) is without
+    assert with_ is not without  # distinct cache entries, as in allennlp
+    assert "add_special_tokens" not in without.init_kwargs
+    cached_transformers._clear_caches()
+    assert get(tiny_bert, add_special_tokens=False) is not without
+
+
+def test_no_allennlp_caller_bypasses_the_patched_get_tokenizer():
+    """All callers must look get_tokenizer up on the module at call time."""
+    import allennlp
+    import allennlp_models
+
+    pattern = re.compile(r"from\s+allennlp\.common\.cached_transformers\s+import\s+[^\n]*get_tokenizer")
+    offenders = []
+    for package in (allennlp, allennlp_models):
+        for path in Path(package.__file__).parent.rglob("*.py"):
+            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+                offenders.append(str(path))
+    assert offenders == []
+
+
+# --- 2. torch.load weights_only ---------------------------------------------
+
+
+class _Opaque:
+    """A non-tensor object that a weights-only unpickler must reject."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _training_state():
+    return {
+        "version": 1,
+        "metric_tracker": {"best_so_far": np.float64(0.5), "best_epoch_metrics": {"f1": np.float64(0.5)}},
+        "epochs_completed": 1,
+        "batches_in_epoch_completed": 0,
+        "custom": _Opaque(3),
+    }
+
+
+class _FakeTrainer:
+    def get_checkpoint_state(self):
+        return TrainerCheckpoint({"w": torch.ones(2)}, _training_state())
+
+
+def test_checkpointer_round_trip(tmp_path):
+    checkpointer = Checkpointer(tmp_path)
+    checkpointer.save_checkpoint(_FakeTrainer())
+    _, training_state_path = checkpointer.find_latest_checkpoint()
+    if TORCH >= Version("2.6"):
+        with pytest.raises(pickle.UnpicklingError):
+            _original_torch_load()(training_state_path)  # unpatched default
+    model_state, training_state = checkpointer.load_checkpoint()
+    assert torch.equal(model_state["w"], torch.ones(2))
+    assert training_state["metric_tracker"]["best_so_far"] == 0.5
+    assert training_state["custom"].value == 3
+    assert compat._TRUSTED_TORCH_LOAD.get() is False  # reset afterwards
+
+
+def test_tensor_cache_round_trip(tmp_path):
+    cache = TensorCache(tmp_path / "cache")
+    cache["a"] = torch.arange(5.0)
+    cache["b"] = torch.arange(6).view(2, 3)[:, 1]  # non-contiguous view
+    del cache
+    cache = TensorCache(tmp_path / "cache", read_only=True)  # empty in-memory cache
+    assert torch.equal(cache["a"], torch.arange(5.0))
+    assert torch.equal(cache["b"], torch.tensor([1, 4]))
+    assert compat._TRUSTED_TORCH_LOAD.get() is False
+
+
+@pytest.mark.skipif(TORCH < Version("2.6"), reason="weights_only default changed in torch 2.6")
+def test_unpatched_tensor_cache_format_still_breaks():
+    buffer = io.BytesIO()
+    torch.save(torch.arange(3.0), buffer, pickle_protocol=pickle.HIGHEST_PROTOCOL)
+    buffer.seek(0)
+    with pytest.raises(pickle.UnpicklingError):
+        _original_torch_load()(buffer, map_location="cpu")
+
+
+def _pickled_opaque() -> io.BytesIO:
+    buffer = io.BytesIO()
+    torch.save({"x": _Opaque(1)}, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.mark.skipif(TORCH < Version("2.6"), reason="weights_only default changed in torch 2.6")
+def test_torch_load_default_is_unchanged_outside_allennlp():
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(_pickled_opaque())
+
+
+def test_explicit_weights_only_true_is_respected_even_inside_allennlp(tmp_path, monkeypatch):
+    seen = {}
+
+    def load_checkpoint(self):
+        seen["inside"] = compat._TRUSTED_TORCH_LOAD.get()
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(_pickled_opaque(), weights_only=True)
+        return torch.load(_pickled_opaque())  # default -> trusted inside
+
+    monkeypatch.setattr(Checkpointer, "load_checkpoint", compat._trusted_torch_load(load_checkpoint))
+    assert Checkpointer(tmp_path).load_checkpoint()["x"].value == 1
+    assert seen["inside"] is True
+    assert compat._TRUSTED_TORCH_LOAD.get() is False
+
+
+def test_trusted_context_is_reset_after_an_exception():
+    @compat._trusted_torch_load
+    def boom():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        boom()
+    assert compat._TRUSTED_TORCH_LOAD.get() is False
+
+
+# --- 3. reduce_on_plateau / verbose -----------------------------------------
+
+
+def _optimizer(lr=0.1):
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+
+
+@pytest.mark.skipif(TORCH < Version("2.7"), reason="verbose removed in torch 2.7")
+def test_unpatched_reduce_on_plateau_still_breaks():
+    original = ReduceOnPlateauLearningRateScheduler.__init__.__wrapped_original__
+    scheduler = ReduceOnPlateauLearningRateScheduler.__new__(ReduceOnPlateauLearningRateScheduler)
+    with pytest.raises(TypeError, match="verbose"):
+        original(scheduler, _optimizer())
+
+
+def test_reduce_on_plateau_signature_unchanged():
+    patched = inspect.signature(ReduceOnPlateauLearningRateScheduler.__init__)
+    original = inspect.signature(ReduceOnPlateauLearningRateScheduler.__init__.__wrapped_original__)
+    assert patched == original
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_reduce_on_plateau_from_params_steps(verbose):
+    optimizer = _optimizer(0.1)
+    scheduler = LearningRateScheduler.from_params(
+        Params({"type": "reduce_on_plateau", "patience": 0, "factor": 0.5, "verbose": verbose}),
+        optimizer=optimizer,
+    )
+    assert isinstance(scheduler, ReduceOnPlateauLearningRateScheduler)
+    scheduler.step(1.0)
+    scheduler.step(2.0)  # worse -> patience 0 exhausted -> lr halved
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.05)
+    restored = LearningRateScheduler.from_params(
+        Params({"type": "reduce_on_plateau"}), optimizer=_optimizer(0.05)
+    )
+    restored.load_state_dict(scheduler.state_dict())
+    assert restored.lr_scheduler.best == 1.0
