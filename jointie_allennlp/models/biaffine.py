@@ -225,7 +225,7 @@ class BiaffineJointModel(JointExtractionModel):
         return nn.functional.cross_entropy(scores, target)
 
     def _decode_documents(self, metadata, candidates, pairs, scores):
-        probabilities = scores.softmax(-1) if scores.numel() else scores
+        probabilities = scores.detach().softmax(-1)
         row = 0
         documents = []
         for meta, entities, instance_pairs in zip(metadata, candidates, pairs):
