@@ -54,9 +54,11 @@ class WordpieceAligner:
         budget = self.max_length - tokenizer.num_special_tokens_to_add(pair=False)
         body: List[int] = []
         spans: List[Optional[Tuple[int, int]]] = []
+        full_up = False
         for pieces in ids_per_word:
             pieces = pieces or [tokenizer.unk_token_id]
-            if len(body) + len(pieces) > budget:
+            full_up = full_up or len(body) + len(pieces) > budget
+            if full_up:  # this word and every later one are cut off
                 spans.append(None)
                 continue
             spans.append((len(body), len(body) + len(pieces)))
