@@ -126,7 +126,7 @@ def main() -> int:
 
         reader = load_archive(str(serialization_dir / "model.tar.gz")).dataset_reader
         train_instances = sum(1 for _ in reader.read(params["train_data_path"]))
-    epochs_run = training_metrics.get("training_epochs", epochs - 1) + 1
+    epochs_run = training_metrics.get("epoch", epochs - 1) + 1
 
     metrics = evaluate_archive(serialization_dir, args.test)
     encoder = os.environ.get("TRANSFORMER_MODEL") or "all-MiniLM-L6-v2 (offline)"

@@ -21,10 +21,6 @@ import torch
 import transformers
 from packaging.version import Version
 
-from jointie_allennlp import compat
-
-compat.apply()
-
 from allennlp.common import Params, cached_transformers
 from allennlp.common.file_utils import TensorCache
 from allennlp.data.tokenizers import PretrainedTransformerTokenizer
@@ -34,6 +30,8 @@ from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (
     ReduceOnPlateauLearningRateScheduler,
 )
 from allennlp.training.trainer import TrainerCheckpoint
+
+from jointie_allennlp import compat  # importing the package (conftest) has applied the fixes
 
 TORCH = Version(Version(torch.__version__).base_version)
 TRANSFORMERS = Version(Version(transformers.__version__).base_version)
@@ -45,26 +43,9 @@ def _original_torch_load():
 
 
 @pytest.fixture(scope="module")
-def tiny_bert(tmp_path_factory) -> str:
-    """The shared fixture if present, else a throwaway tiny BERT (tokenizer only
-    is needed here, but a model is saved too so AutoTokenizer sees a config)."""
-    if (FIXTURE_BERT / "config.json").is_file():
-        return str(FIXTURE_BERT)
-    out = tmp_path_factory.mktemp("tiny_bert")
-    words = ["the", "a", "cat", "dog", "sat", "on", "mat", "movie", "was", "great", "bad"]
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words + ["##s", "."]
-    (out / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    transformers.BertTokenizerFast(vocab_file=str(out / "vocab.txt")).save_pretrained(out)
-    config = transformers.BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=37,
-        max_position_embeddings=64,
-    )
-    config.save_pretrained(out)
-    return str(out)
+def tiny_bert() -> str:
+    """The tiny BERT of the fixtures (fixtures/build_tiny_bert.py)."""
+    return str(FIXTURE_BERT)
 
 
 def test_apply_is_idempotent():
@@ -97,10 +78,10 @@ def test_unpatched_get_tokenizer_still_breaks(tiny_bert):
 
 def test_pretrained_transformer_tokenizer_works(tiny_bert):
     tokenizer = PretrainedTransformerTokenizer(tiny_bert)
-    tokens = [t.text for t in tokenizer.tokenize("the cat sat on the mat")]
-    assert tokens == ["[CLS]", "the", "cat", "sat", "on", "the", "mat", "[SEP]"]
+    tokens = [t.text for t in tokenizer.tokenize("the guard moved to denver")]
+    assert tokens == ["[CLS]", "the", "guard", "moved", "to", "denver", "[SEP]"]
     no_special = PretrainedTransformerTokenizer(tiny_bert, add_special_tokens=False)
-    assert [t.text for t in no_special.tokenize("the cat")] == ["the", "cat"]
+    assert [t.text for t in no_special.tokenize("the guard")] == ["the", "guard"]
 
 
 def test_get_tokenizer_keeps_cache_semantics(tiny_bert):

@@ -33,7 +33,8 @@ def test_brat_to_spert_and_back(fixtures_dir, tmp_path, capsys):
     sentences = read_spert_json(tmp_path / "ru_train.json")
     assert [t for s in sentences for t in s.tokens] == [t for d in brat_documents for t in d.tokens]
 
-    assert main(["convert", "--from", "spert-json", "--to", "brat", str(tmp_path / "ru_train.json"), str(tmp_path / "brat")]) == 0
+    to_brat = ["convert", "--from", "spert-json", "--to", "brat"]
+    assert main([*to_brat, str(tmp_path / "ru_train.json"), str(tmp_path / "brat")]) == 0
     back = _last_json(capsys)
     assert (back["entities"], back["relations"]) == (counts["entities"], counts["relations"])
     assert len(list((tmp_path / "brat").glob("*.ann"))) == counts["documents"]
@@ -67,11 +68,13 @@ def test_score_command(fixtures_dir, tmp_path, capsys):
 
 @pytest.mark.skipif(not (SHARED / "rurebus").is_dir(), reason="shared data not beside the project")
 def test_convert_real_data_both_ways(tmp_path, capsys):
-    assert main(["convert", "--from", "brat", "--to", "spert-json", str(SHARED / "rurebus" / "train"), str(tmp_path / "rurebus_train.json")]) == 0
+    to_spert = ["convert", "--from", "brat", "--to", "spert-json"]
+    assert main([*to_spert, str(SHARED / "rurebus" / "train"), str(tmp_path / "rurebus_train.json")]) == 0
     counts = _last_json(capsys)
     assert (counts["documents_read"], counts["entities"], counts["relations"]) == (188, 54388, 12644)
     assert counts["merged_sentences"] >= 1 and counts["split_tokens"] >= 1
-    assert main(["convert", "--from", "spert-json", "--to", "brat", str(SHARED / "conll04" / "conll04_test.json"), str(tmp_path / "conll")]) == 0
+    to_brat = ["convert", "--from", "spert-json", "--to", "brat"]
+    assert main([*to_brat, str(SHARED / "conll04" / "conll04_test.json"), str(tmp_path / "conll")]) == 0
     counts = _last_json(capsys)
     assert (counts["documents"], counts["entities"], counts["relations"]) == (288, 1079, 422)
     back = list(read_brat_directory(tmp_path / "conll", segmenter=whitespace_segment))
@@ -81,7 +84,9 @@ def test_convert_real_data_both_ways(tmp_path, capsys):
 def test_allennlp_cli_lists_the_plugin():
     # `.allennlp_plugins` in the project root makes allennlp find the plugin and its subcommand.
     allennlp = Path(sys.executable).with_name("allennlp")
-    help_text = subprocess.run([str(allennlp), "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    help_text = subprocess.run(
+        [str(allennlp), "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert "jointie" in help_text
     listing = subprocess.run(
         [str(allennlp), "jointie", "list", "--include-package", "jointie_allennlp"],

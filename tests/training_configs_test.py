@@ -43,10 +43,14 @@ def test_config_trains_on_fixtures(config, tmp_path):
     params["trainer"]["num_epochs"] = 1
     params["trainer"]["cuda_device"] = -1
     params.pop("evaluate_on_test", None)
+    has_validation = "validation_data_path" in params
     model = train_model(params, serialization_dir=str(tmp_path / "run"))
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["training_epochs"] == 0
+    assert metrics["epoch"] == 0
     assert "training_loss" in metrics
+    if has_validation:
+        # the shared metric is reported on the validation data
+        assert 0.0 <= metrics["validation_ner_f1"] <= 1.0
     assert model is not None and (tmp_path / "run" / "model.tar.gz").exists()
 
 

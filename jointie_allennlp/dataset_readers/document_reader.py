@@ -29,6 +29,8 @@ def read_documents(
     """
     path = Path(file_path)
     segmenter = get_segmenter(tokenizer)
+    if not path.exists():
+        raise FormatError("no such file or directory", path=str(path))
     if path.is_dir():
         yield from read_brat_directory(path, segmenter=segmenter, report=brat_report)
     elif path.suffix == ".ann" or (path.suffix == ".txt" and path.with_suffix(".ann").exists()):
@@ -42,8 +44,6 @@ def read_documents(
             yield document
     elif path.suffix == ".txt":
         yield read_plain_text(path, segmenter)
-    elif not path.exists():
-        raise FormatError("no such file or directory", path=str(path))
     else:
         raise FormatError(
             "unknown input format (expected a brat directory, .ann, .json, .jsonl or .txt)",

@@ -1,5 +1,4 @@
 import collections
-import os
 from pathlib import Path
 
 import pytest
@@ -151,7 +150,7 @@ def test_fixture_documents_round_trip(fixtures_dir, tmp_path):
         write_brat(document, tmp_path)
         original = (fixtures_dir / "brat" / f"{document.id}.ann").read_text("utf-8").splitlines()
         written = (tmp_path / f"{document.id}.ann").read_text("utf-8").splitlines()
-        assert collections.Counter(l for l in original if l.strip()) == collections.Counter(written)
+        assert collections.Counter(line for line in original if line.strip()) == collections.Counter(written)
 
 
 RUREBUS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "rurebus" / "train"
