@@ -3,6 +3,7 @@ Small commands around the data formats:
 
     python -m jointie_allennlp convert --from brat --to spert-json SRC DST
     python -m jointie_allennlp score GOLD PREDICTED
+    python -m jointie_allennlp render PREDICTIONS.jsonl view.html
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -106,6 +107,8 @@ def read_any(path: str, tokenizer: str = "razdel") -> List[Document]:
             raise document
         if "sentences" in item and "entities" in item and all("char_start" in e for e in item["entities"]):
             document = document_from_prediction_json(item)
+        if item.get("error"):
+            document.metadata["error"] = item["error"]
         documents.append(document)
     return documents
 
@@ -133,6 +136,14 @@ def score(args: argparse.Namespace) -> Dict[str, object]:
     return {"documents": len(gold), "documents_without_prediction": len(missing), **metrics}
 
 
+def render(args: argparse.Namespace) -> Dict[str, object]:
+    from jointie_allennlp.data.html import render_html
+
+    documents = read_any(args.source, args.tokenizer)
+    Path(args.destination).write_text(render_html(documents, title=Path(args.source).name), encoding="utf-8")
+    return {"documents": len(documents), "html": args.destination}
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jointie_allennlp", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -148,9 +159,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     scoring.add_argument("gold", help="brat directory, SpERT JSON, or JSON lines")
     scoring.add_argument("predicted", help="brat directory, SpERT JSON, or prediction JSON lines")
     scoring.add_argument("--tokenizer", default="razdel")
+    rendering = commands.add_parser("render", help="an HTML view of documents or predictions")
+    rendering.add_argument("source", help="prediction JSON lines, brat directory, or SpERT JSON")
+    rendering.add_argument("destination", help="the .html file to write")
+    rendering.add_argument("--tokenizer", default="razdel")
     args = parser.parse_args(argv)
     try:
-        result = convert(args) if args.command == "convert" else score(args)
+        result = {"convert": convert, "score": score, "render": render}[args.command](args)
     except FormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

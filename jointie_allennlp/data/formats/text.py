@@ -58,7 +58,7 @@ def document_from_json(
     if "text" in item:
         if not isinstance(item["text"], str):
             raise FormatError("'text' must be a string", path, line, document_id)
-        if "entities" in item:
+        if item.get("entities"):
             raise FormatError(
                 "gold 'entities' need 'tokens' (token indices); give tokens with them",
                 path,

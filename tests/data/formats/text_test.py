@@ -64,4 +64,5 @@ def test_jsonl_bad_lines_are_reported_not_fatal(tmp_path):
 
 def test_text_with_gold_entities_is_rejected():
     with pytest.raises(FormatError, match="need 'tokens'"):
-        document_from_json({"text": "a b", "entities": []}, "x")
+        document_from_json({"text": "a b", "entities": [{"type": "X", "start": 0, "end": 1}]}, "x")
+    assert document_from_json({"text": "a b", "entities": []}, "x").tokens == ["a", "b"]
