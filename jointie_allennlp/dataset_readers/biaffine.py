@@ -4,7 +4,14 @@ from dataclasses import asdict, dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from allennlp.data import DatasetReader, Instance
-from allennlp.data.fields import IndexField, ListField, MetadataField, MultiLabelField, SequenceLabelField, TextField
+from allennlp.data.fields import (
+    IndexField,
+    ListField,
+    MetadataField,
+    MultiLabelField,
+    SequenceLabelField,
+    TextField,
+)
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document

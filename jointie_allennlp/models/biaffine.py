@@ -15,10 +15,18 @@ from torch import nn
 
 from jointie_allennlp.data.document import Entity, Relation
 from jointie_allennlp.data.tagging import tags_to_entities
-from jointie_allennlp.dataset_readers.biaffine import NEGATIVE_RELATION, RELATION_NAMESPACE, TAG_NAMESPACE
+from jointie_allennlp.dataset_readers.biaffine import (
+    NEGATIVE_RELATION,
+    RELATION_NAMESPACE,
+    TAG_NAMESPACE,
+)
 from jointie_allennlp.models.base import JointExtractionModel
 from jointie_allennlp.modules.biaffine_scorer import BiaffineScorer
-from jointie_allennlp.modules.entity_pairs import batch_pair_token_indices, entity_key, pair_labels
+from jointie_allennlp.modules.entity_pairs import (
+    batch_pair_token_indices,
+    entity_key,
+    pair_labels,
+)
 from jointie_allennlp.modules.label_embedding import TagEmbedding
 from jointie_allennlp.modules.loss_weight_ramp import LossWeightRamp
 
@@ -61,9 +69,11 @@ class BiaffineJointModel(JointExtractionModel):
         epoch; `False` uses λ = 1 from the start (ablation "no entity pre-training").
     entity_pretraining_batches : `int`, optional the ramp length in batches, when not set by the
         `loss_weight_ramp` callback.
-    gold_entities : `bool`, optional (default = `False`) evaluation mode "RE on gold entities":
-        relation candidates and entity-label embeddings come from the gold entities (those BIOES
-        can express), and the predicted document keeps the gold entities. Training is unchanged.
+    gold_entities : `bool`, optional (default = `False`) "RE on gold entities", meant for
+        evaluation (`--overrides '{"model.gold_entities": true}'`): relation candidates and
+        entity-label embeddings come from the gold entities (those BIOES can express) instead of
+        the tagger's, and the predicted document keeps the gold entities, so `rel_*` scores
+        measure relation classification alone. Needs annotated input.
     train_with_gold_entities : `bool`, optional (default = `False`) while training, add the gold
         entities the tagger missed to the relation candidates. The paper does not (early in
         training, when the tagger predicts no entities, there are no pairs and L_RE is 0).

@@ -1,4 +1,6 @@
 """Deep biaffine scoring of (head, tail) vector pairs (Dozat & Manning 2017)."""
+from typing import Optional
+
 import torch
 from torch import nn
 
@@ -23,7 +25,9 @@ class BiaffineScorer(nn.Module):
     output `(..., num_labels)`.
     """
 
-    def __init__(self, head_dim: int, num_labels: int, tail_dim: int = None, use_bilinear: bool = True) -> None:
+    def __init__(
+        self, head_dim: int, num_labels: int, tail_dim: Optional[int] = None, use_bilinear: bool = True
+    ) -> None:
         super().__init__()
         tail_dim = head_dim if tail_dim is None else tail_dim
         self.head_dim, self.tail_dim, self.num_labels = head_dim, tail_dim, num_labels

@@ -1,5 +1,6 @@
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from allennlp.data import Vocabulary
@@ -10,8 +11,7 @@ from jointie_allennlp.data.tagging import tags_to_entities
 from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
 from jointie_allennlp.modules.entity_pairs import entity_key
 
-from tests.conftest import FIXTURES
-
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TINY_BERT = str(FIXTURES / "tiny_bert")
 
 

@@ -1,5 +1,6 @@
 import json
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,8 +12,8 @@ from allennlp.models import Model
 from jointie_allennlp.models.biaffine import BiaffineJointModel
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
-from tests.conftest import FIXTURES, PROJECT_ROOT
-
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = PROJECT_ROOT / "fixtures"
 CONFIG = PROJECT_ROOT / "training_configs" / "biaffine" / "conll04.jsonnet"
 SPERT = FIXTURES / "spert_json"
 ENVIRONMENT = {
