@@ -62,7 +62,11 @@ class BiaffineJointReader(DocumentReader):
     # Parameters
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
-    max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens included.
+    max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens
+        included; words beyond are cut off (counted, and missed by the model).
+    segment_length : `int`, optional fold longer sentences into segments of this many word pieces
+        (allennlp's `max_length` of the `pretrained_transformer` indexer; give the embedder the same
+        `max_length`), so `max_length` may exceed the encoder's limit (e.g. 512).
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text (see `DocumentReader`).
     types_path : `str`, optional SpERT types file (symmetric relation types).
     """
@@ -71,13 +75,16 @@ class BiaffineJointReader(DocumentReader):
         self,
         transformer_model_name: str,
         max_length: int = 512,
+        segment_length: Optional[int] = None,
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
         **kwargs,
     ) -> None:
         super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
         self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
-        self.token_indexers = {"tokens": PretrainedTransformerIndexer(transformer_model_name)}
+        self.token_indexers = {
+            "tokens": PretrainedTransformerIndexer(transformer_model_name, max_length=segment_length)
+        }
         self.report = TaggingReport()
 
     def _read(self, file_path: str) -> Iterable[Instance]:

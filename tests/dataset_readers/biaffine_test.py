@@ -147,3 +147,17 @@ def test_instances_index_and_batch(reader):
     assert batch["word_offsets"].shape == (2, 4, 1)
     assert batch["word_offsets"][1, 1:, 0].tolist() == [-1, -1, -1]  # padding
     assert batch["tags"].shape == (2, 4)
+
+
+def test_long_sentences_are_folded_into_segments_not_cut():
+    reader = BiaffineJointReader(TINY_BERT, max_length=64, segment_length=8)
+    words = [f"w{i}" for i in range(20)]
+    (instance,) = reader.document_to_instances(Document.from_tokens("d", words, entities=[Entity(18, 20, "X")]))
+    offsets = [field.sequence_index for field in instance["word_offsets"].field_list]
+    assert -1 not in offsets and reader.report.truncated_words == 0
+    vocab = Vocabulary.from_instances([instance])
+    instance.index_fields(vocab)
+    tensors = instance.as_tensor_dict()["tokens"]["tokens"]
+    # allennlp's folding: [CLS] + 6 pieces + [SEP] per segment, and a mask over the segments.
+    assert "segment_concat_mask" in tensors
+    assert len(tensors["token_ids"]) > len(instance["tokens"].tokens)

@@ -191,3 +191,38 @@ class TestBiaffineJointModel(ModelTestCase):
         for relation in result["relations"]:
             assert 0 <= relation["head"] < len(result["entities"]) and relation["type"] != "NEG"
         assert predictor.failed_inputs == 0
+
+
+def test_folded_long_sentences_keep_word_positions():
+    """A sentence longer than the embedder's segment length is encoded in segments."""
+    from allennlp.data import Vocabulary
+
+    from jointie_allennlp.data.document import Document, Entity, Relation
+    from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
+
+    tiny_bert = str(FIXTURES / "tiny_bert")
+    words = ["Ann", "lives", "in", "Rome"] + ["and"] * 12 + ["Bob", "works", "for", "IBM"]
+    document = Document.from_tokens(
+        "d", words, entities=[Entity(0, 1, "Peop"), Entity(3, 4, "Loc"), Entity(16, 17, "Peop"), Entity(19, 20, "Org")],
+        relations=[Relation(0, 1, "Live_In"), Relation(2, 3, "Work_For")],
+    )
+    folded = BiaffineJointReader(tiny_bert, max_length=128, segment_length=8).document_to_instances(document)
+    whole = BiaffineJointReader(tiny_bert).document_to_instances(document)
+    vocab = Vocabulary.from_instances(whole)
+    outputs = []
+    for instances, segment_length in ((folded, 8), (whole, None)):
+        torch.manual_seed(0)
+        model = Model.from_params(
+            vocab=vocab,
+            params=Params({
+                "type": "biaffine_joint", "gold_entities": True,
+                "text_field_embedder": {"token_embedders": {"tokens": {
+                    "type": "pretrained_transformer", "model_name": tiny_bert, "max_length": segment_length}}},
+            }),
+        )
+        model.eval()
+        outputs.append(model.forward_on_instances(instances)[0])
+    # Same words, same candidate pairs; different contexts, so only the shapes agree.
+    assert outputs[0]["tag_logits"].shape == outputs[1]["tag_logits"].shape == (20, vocab.get_vocab_size("entity_tags"))
+    assert len(outputs[0]["document"].relations) <= 12
+    assert outputs[0]["document"].entities == outputs[1]["document"].entities == document.entities

@@ -23,6 +23,7 @@ local common = import '../common.libsonnet';
     batch_size=16,
     tokenizer='razdel',
     max_length=512,
+    segment_length=null,
     transformer_lr=5e-5,
     head_lr=1e-3,
     warmup_steps=60,
@@ -39,6 +40,7 @@ local common = import '../common.libsonnet';
       type: 'biaffine_joint',
       transformer_model_name: model_name,
       max_length: max_length,
+      segment_length: segment_length,
       tokenizer: tokenizer,
     };
     {
@@ -51,7 +53,7 @@ local common = import '../common.libsonnet';
         type: 'biaffine_joint',
         text_field_embedder: {
           token_embedders: {
-            tokens: { type: 'pretrained_transformer', model_name: model_name },
+            tokens: { type: 'pretrained_transformer', model_name: model_name, max_length: segment_length },
           },
         },
         dropout: 0.1,

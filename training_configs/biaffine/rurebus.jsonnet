@@ -1,9 +1,11 @@
 // RuREBus (Russian business reports, brat). ../shared/data/rurebus/train holds the train set
 // only: split it by document into two brat directories and point TRAIN_DATA_PATH and
 // VALIDATION_DATA_PATH at them (defaults: rurebus/train and rurebus/dev under JOINTIE_DATA_DIR).
-// Text is segmented with razdel. RuREBus has nested entities; the reader counts and logs those
-// BIOES cannot express. A multilingual encoder fits Russian better than the default
-// all-MiniLM-L6-v2 (TRANSFORMER_MODEL=bert-base-multilingual-cased, for example).
+// Text is segmented with razdel. A brat "sentence" can be long (sentences are joined where an
+// annotation crosses them), so sentences of up to 4096 word pieces are encoded in segments of
+// 512 (longer ones are cut, counted and logged). The reader also counts and logs gold entities
+// BIOES cannot express (none in the train set here). A multilingual or Russian encoder fits
+// better than the default all-MiniLM-L6-v2 (e.g. TRANSFORMER_MODEL=DeepPavlov/rubert-base-cased).
 local biaffine = import 'biaffine.libsonnet';
 
 biaffine.config(
@@ -11,6 +13,7 @@ biaffine.config(
   validation_path='rurebus/dev',
   test_path=null,
   tokenizer='razdel',
-  max_length=512,
+  max_length=4096,
+  segment_length=512,
   num_epochs=10,
 )
