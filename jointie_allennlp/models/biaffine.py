@@ -120,9 +120,10 @@ class BiaffineJointModel(JointExtractionModel):
             pair_dim = relation_input
         else:
             self.head_feedforward = _feedforward(relation_input, projection_dims, dropout)
-            self.tail_feedforward = (
-                self.head_feedforward if projection == "shared" else _feedforward(relation_input, projection_dims, dropout)
-            )
+            if projection == "shared":
+                self.tail_feedforward = self.head_feedforward
+            else:
+                self.tail_feedforward = _feedforward(relation_input, projection_dims, dropout)
             pair_dim = self.head_feedforward.get_output_dim()
 
         self.relation_labels = vocab.get_index_to_token_vocabulary(RELATION_NAMESPACE)

@@ -74,7 +74,9 @@ def test_gold_relations_are_keyed_by_entity_span_and_type(reader):
     (instance,) = reader.document_to_instances(document)
     assert instance["metadata"]["gold_relations"] == {(entity_key(entities[0]), entity_key(entities[1])): "Live_In"}
     assert set(instance["relation_types"].labels) == {"NEG", "Live_In"}
-    assert set(instance["tag_inventory"].labels) == {"O", "B-Loc", "I-Loc", "L-Loc", "U-Loc", "B-Peop", "I-Peop", "L-Peop", "U-Peop"}
+    assert set(instance["tag_inventory"].labels) == {
+        "O", "B-Loc", "I-Loc", "L-Loc", "U-Loc", "B-Peop", "I-Peop", "L-Peop", "U-Peop"
+    }
 
 
 def test_one_instance_per_sentence_each_with_its_sentence_document(reader):

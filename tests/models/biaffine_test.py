@@ -161,7 +161,11 @@ class TestBiaffineJointModel(ModelTestCase):
             ({"entity_pretraining": False}, lambda m: not m.loss_weight_ramp.enabled),
             ({"entity_embedding_dim": 0}, lambda m: m.entity_embedding is None),
             ({"projection": "shared"}, lambda m: m.head_feedforward is m.tail_feedforward),
-            ({"projection": "none"}, lambda m: m.head_feedforward is None and m.biaffine.head_dim == m.text_field_embedder.get_output_dim() + 128),
+            (
+                {"projection": "none"},
+                lambda m: m.head_feedforward is None
+                and m.biaffine.head_dim == m.text_field_embedder.get_output_dim() + 128,
+            ),
             ({"use_bilinear": False}, lambda m: m.biaffine.bilinear is None),
         ],
         ids=["a_no_entity_pretraining", "b_no_entity_embeddings", "c_shared_ffnn", "d_no_ffnn", "e_no_bilinear"],
