@@ -4,7 +4,7 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from allennlp.common.util import JsonDict, sanitize
-from allennlp.data import DatasetReader
+from allennlp.data import DatasetReader, Instance
 from allennlp.models import Model
 from allennlp.predictors import Predictor
 
@@ -112,3 +112,12 @@ class JointExtractionPredictor(Predictor):
 
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
         return [self.predict_json(item) for item in inputs]
+
+    # `allennlp predict --use-dataset-reader`: one record per instance (a sentence of a document).
+
+    def predict_instance(self, instance: Instance) -> JsonDict:
+        return self.predict_batch_instance([instance])[0]
+
+    def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
+        outputs = self._model.forward_on_instances(instances)
+        return [sanitize(prediction_to_json(output["document"])) for output in outputs]

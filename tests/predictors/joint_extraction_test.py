@@ -90,3 +90,13 @@ def test_brat_output(tmp_path):
     written = read_brat(tmp_path / "doc_1.txt")
     assert [written.entity_text(e) for e in written.entities] == ["Anna", "Boris"]
     assert written.relations[0].type == "Rel"
+
+
+def test_instances_from_the_dataset_reader(fixtures_dir):
+    predictor = _predictor()
+    instances = list(predictor._dataset_reader.read(str(fixtures_dir / "spert_json" / "conll04_like_dev.json")))
+    results = predictor.predict_batch_instance(instances)
+    assert len(results) == len(instances)
+    assert results[0]["id"] == "201" and results[0]["entities"][0]["text"] == "Peter"
+    assert predictor.predict_instance(instances[0]) == results[0]
+    json.dumps(results)

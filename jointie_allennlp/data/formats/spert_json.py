@@ -45,16 +45,24 @@ def read_types(path: PathLike) -> TypeInventory:
 
 
 def types_file_for(data_path: PathLike) -> Path:
-    """`conll04_train.json` -> `conll04_types.json` in the same directory."""
+    """`conll04_train.json` -> `conll04_types.json` in the same directory (where a new one is written)."""
     data_path = Path(data_path)
     prefix = data_path.stem.rsplit("_", 1)[0] if "_" in data_path.stem else data_path.stem
     return data_path.with_name(f"{prefix}_types.json")
 
 
 def find_types_file(data_path: PathLike) -> Optional[Path]:
-    """The types file that belongs to a data file (`types_file_for`), if it exists."""
-    candidate = types_file_for(data_path)
-    return candidate if candidate.exists() else None
+    """
+    The types file of a data file, if one exists: `<prefix>_types.json` for ever shorter `_`-prefixes
+    of the file name (`ade_split_0_train.json` -> `ade_split_0_types.json`, ..., `ade_types.json`).
+    """
+    data_path = Path(data_path)
+    parts = data_path.stem.split("_")
+    for length in range(len(parts) - 1 or 1, 0, -1):
+        candidate = data_path.with_name("_".join(parts[:length]) + "_types.json")
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def document_from_spert_dict(

@@ -107,3 +107,13 @@ def test_conll04_round_trips_exactly(tmp_path):
         out = tmp_path / f"{split}.json"
         write_spert_json(read_spert_json(path), out)
         assert json.loads(out.read_text("utf-8")) == json.loads(path.read_text("utf-8"))
+
+
+def test_types_file_found_by_shorter_prefixes(tmp_path):
+    (tmp_path / "ade_types.json").write_text(json.dumps(TYPES), encoding="utf-8")
+    data = tmp_path / "ade_split_0_train.json"
+    data.write_text(json.dumps(ITEMS), encoding="utf-8")
+    assert find_types_file(data) == tmp_path / "ade_types.json"
+    (tmp_path / "ade_split_0_types.json").write_text(json.dumps(TYPES), encoding="utf-8")
+    assert find_types_file(data) == tmp_path / "ade_split_0_types.json"
+    assert find_types_file(tmp_path / "other.json") is None
