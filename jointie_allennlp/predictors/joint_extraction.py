@@ -90,15 +90,17 @@ class JointExtractionPredictor(Predictor):
         """Merges the per-instance predicted sentence documents into the whole document."""
         return document.merge_sentences([output["document"] for output in outputs])
 
+    def input_document(self, inputs: JsonDict, line: Optional[int]) -> Document:
+        """The document of one input record (a subclass may accept other records)."""
+        return document_from_json(inputs, f"line{line}" if line else "input", self._segmenter, line=line)
+
     def predict_json(self, inputs: JsonDict) -> JsonDict:
         source = {k: v for k, v in inputs.items() if not k.startswith("__")} if isinstance(inputs, dict) else {}
         line = inputs.get("__line__") if isinstance(inputs, dict) else None
         try:
             if isinstance(inputs, dict) and "__error__" in inputs:
                 raise FormatError(inputs["__error__"])
-            document = document_from_json(
-                inputs, f"line{line}" if line else "input", self._segmenter, line=line
-            )
+            document = self.input_document(inputs, line)
             predicted = self.predict_document(document)
         except Exception as error:  # one bad input must not end the run
             self.failed_inputs += 1

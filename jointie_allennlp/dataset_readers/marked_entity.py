@@ -1,0 +1,156 @@
+"""
+Reader of relation extraction as sequence labelling with a marked main entity (RuREBus 2020,
+"Joint task learning for relation extraction and named entity recognition"): one instance per
+(sentence, main entity), marker tokens around the main entity, per word the relation label to it.
+"""
+import logging
+from dataclasses import asdict, dataclass
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from allennlp.data import DatasetReader, Instance
+from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
+from allennlp.data.token_indexers import PretrainedTransformerIndexer
+
+from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.tagging import TaggingLoss
+from jointie_allennlp.data.wordpieces import WordpieceAligner
+from jointie_allennlp.dataset_readers.bio_tagger import bio_fields, word_offsets_field
+from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+
+logger = logging.getLogger(__name__)
+
+NO_RELATION = "0"
+RELATION_LABEL_NAMESPACE = "relation_labels"
+START_MARKER = "[E]"
+END_MARKER = "[/E]"
+
+
+def marker_tokens(entity_types: Sequence[str] = (), start: str = START_MARKER, end: str = END_MARKER) -> List[str]:
+    """
+    The marker tokens to add to the tokenizer vocabulary (`additional_special_tokens`, the same list
+    for the reader's indexer and the model's embedder): the generic pair, then `[<type>]` and
+    `[/<type>]` for every type of `entity_types` (typed markers).
+    """
+    return [start, end] + [f"[{t}]" for t in entity_types] + [f"[/{t}]" for t in entity_types]
+
+
+@dataclass
+class MarkedEntityReport:
+    """What a read lost (logged after each read)."""
+
+    instances: int = 0
+    relations: int = 0
+    conflicting_word_labels: int = 0
+    truncated_words: int = 0
+
+    def as_dict(self) -> Dict[str, int]:
+        return asdict(self)
+
+
+@DatasetReader.register("marked_entity")
+class MarkedEntityReader(DocumentReader):
+    """
+    One instance per (sentence, main entity) for the `marked_entity` model; a sentence without
+    entities gives none. The words become `w_1 .. [E] w_s .. w_e [/E] .. w_n` (with typed markers
+    `[MET] w_s .. w_e [/MET]` for a main entity of a type in `entity_types`).
+
+    Fields: `tokens` (word pieces, markers included), `word_offsets` (first word piece of every
+    original word, markers skipped; -1 for a word cut off), `relation_labels` (per word the type of
+    the relation from the main entity (head) to an entity (tail) covering the word, `"0"` for none;
+    where two tails of different types overlap, the first relation wins and the conflict is
+    counted), `tags` (BIO of all the sentence's entities, for the joint NER head), `tag_inventory`,
+    `relation_inventory` (fill the vocabulary) and `metadata`: `document` (the sentence, its
+    relations limited to those from the main entity: the gold for this instance), `main` (index of
+    the main entity in the sentence's entities).
+
+    # Parameters
+
+    transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
+    entity_types : `List[str]`, optional types that get their own markers (default: generic markers only).
+        Give the model's embedder `tokenizer_kwargs: {"additional_special_tokens": marker_tokens(...)}`
+        with the same list (`rurebus.libsonnet` does).
+    max_length : `int`, optional (default = `512`) word pieces per instance; later words are cut off.
+    tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
+    types_path : `str`, optional SpERT types file.
+    """
+
+    def __init__(
+        self,
+        transformer_model_name: str,
+        entity_types: Sequence[str] = (),
+        max_length: int = 512,
+        tokenizer: str = "razdel",
+        types_path: Optional[str] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
+        self.entity_types = set(entity_types)
+        self.markers = marker_tokens(list(entity_types))
+        tokenizer_kwargs = {"additional_special_tokens": self.markers}
+        self.aligner = WordpieceAligner(
+            transformer_model_name, max_length=max_length, tokenizer_kwargs=tokenizer_kwargs
+        )
+        self.token_indexers = {
+            "tokens": PretrainedTransformerIndexer(transformer_model_name, tokenizer_kwargs=tokenizer_kwargs)
+        }
+        self.report = MarkedEntityReport()
+
+    def _read(self, file_path: str) -> Iterable[Instance]:
+        self.report = MarkedEntityReport()
+        yield from super()._read(file_path)
+        logger.info("%s: %s", file_path, self.report.as_dict())
+
+    def document_to_instances(self, document: Document) -> List[Instance]:
+        return [
+            self.sentence_to_instance(sentence, main)
+            for sentence in document.split_sentences()
+            for main in range(len(sentence.entities))
+        ]
+
+    def markers_for(self, entity_type: str) -> List[str]:
+        if entity_type in self.entity_types:
+            return [f"[{entity_type}]", f"[/{entity_type}]"]
+        return [START_MARKER, END_MARKER]
+
+    def sentence_to_instance(self, sentence: Document, main: int) -> Instance:
+        entity = sentence.entities[main]
+        start_marker, end_marker = self.markers_for(entity.type)
+        words = (
+            sentence.tokens[: entity.start]
+            + [start_marker]
+            + sentence.tokens[entity.start : entity.end]
+            + [end_marker]
+            + sentence.tokens[entity.end :]
+        )
+        # positions of the original words among `words`
+        positions = [i + (i >= entity.start) + (i >= entity.end) for i in range(len(sentence.tokens))]
+        alignment = self.aligner.align(words)
+        tokens = TextField(alignment.wordpieces, self.token_indexers)
+        word_offsets = word_offsets_field(alignment, tokens, positions)
+
+        labels = [NO_RELATION] * len(sentence.tokens)
+        own_relations = [r for r in sentence.relations if r.head == main]
+        for relation in own_relations:
+            tail = sentence.entities[relation.tail]
+            for word in range(tail.start, tail.end):
+                if labels[word] == NO_RELATION:
+                    labels[word] = relation.type
+                elif labels[word] != relation.type:
+                    self.report.conflicting_word_labels += 1
+        report = self.report
+        report.instances += 1
+        report.relations += len(own_relations)
+        report.truncated_words += sum(1 for p in positions if alignment.word_spans[p] is None)
+
+        gold = sentence.with_annotations(sentence.entities, own_relations)
+        fields = {
+            "tokens": tokens,
+            "word_offsets": word_offsets,
+            "relation_labels": SequenceLabelField(labels, word_offsets, label_namespace=RELATION_LABEL_NAMESPACE),
+            "relation_inventory": MultiLabelField(
+                [NO_RELATION] + sorted({r.type for r in sentence.relations}), label_namespace=RELATION_LABEL_NAMESPACE
+            ),
+            "metadata": MetadataField({"document": gold, "main": main}),
+            **bio_fields(sentence, word_offsets, TaggingLoss()),
+        }
+        return Instance(fields)

@@ -1,0 +1,170 @@
+"""
+Relation extraction as sequence labelling with a marked main entity, with a joint NER head
+(RuREBus 2020, "Joint task learning for relation extraction and named entity recognition").
+"""
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.models import Model
+from allennlp.modules import TextFieldEmbedder
+from allennlp.nn import InitializerApplicator, util
+from allennlp.training.metrics import SpanBasedF1Measure
+from torch import nn
+
+from jointie_allennlp.data.document import Entity, Relation
+from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
+from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, RELATION_LABEL_NAMESPACE
+from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.models.ner_tagger import word_vectors
+
+
+def decode_relations(
+    entities: Sequence[Entity],
+    main: int,
+    probabilities: torch.Tensor,
+    labels: Dict[int, str],
+    no_relation: int,
+    length: Optional[int] = None,
+) -> List[Relation]:
+    """
+    The decoding rule: for every entity `j` other than the main one, average the per-word
+    relation-label distributions over the words of `j` (those within `length`, the words the
+    encoder saw); if the most probable label of that mean is not `"0"`, predict a relation of that
+    type from the main entity (head) to `j` (tail), scored by its mean probability. (A soft majority
+    vote over the tail's words; entities wholly cut off get no relation.)
+
+    # Parameters
+
+    entities : the sentence's entities (given, or predicted by the NER model).
+    main : index of the main (marked) entity.
+    probabilities : `(words, labels)` per-word relation-label probabilities.
+    labels : label index -> label; no_relation : the index of `"0"`.
+    length : words the encoder saw (default: all rows of `probabilities`).
+    """
+    length = probabilities.size(0) if length is None else length
+    relations = []
+    for index, entity in enumerate(entities):
+        end = min(entity.end, length)
+        if index == main or entity.start >= end:
+            continue
+        mean = probabilities[entity.start : end].mean(0)
+        best = int(mean.argmax())
+        if best != no_relation:
+            relations.append(Relation(main, index, labels[best], score=float(mean[best])))
+    return relations
+
+
+@Model.register("marked_entity")
+class MarkedEntityModel(JointExtractionModel):
+    """
+    Transformer over the sentence with marker tokens around the main entity -> first word piece
+    of every original word -> dropout -> two linear heads: a relation label per word (the type of
+    the relation from the main entity to an entity covering the word, `"0"` for none) and a BIO
+    NER tag per word. `loss = ner_weight * CE_ner + relation_weight * CE_rel` (token-averaged).
+    Relations are decoded with `decode_relations` over the instance's given entities (gold in
+    subtask 2; the NER model's in the pipeline); the predicted document of an instance holds
+    those entities and the relations of its main entity only (the `marked_entity` predictor
+    merges the instances of a sentence). `ner_f1` is therefore 1 on gold entities; the NER head
+    is scored separately as `ner_head_precision/recall/f1` (each sentence counted once per entity).
+
+    The marker tokens must be in the embedder's vocabulary: give the `pretrained_transformer`
+    embedder the reader's `tokenizer_kwargs` (`additional_special_tokens`); allennlp then resizes
+    the embedding matrix to the tokenizer (tested in tests/models/marked_entity_test.py).
+
+    # Parameters
+
+    vocab : `Vocabulary`
+    text_field_embedder : `TextFieldEmbedder` a `pretrained_transformer` embedder with the markers.
+    dropout : `float`, optional (default = `0.1`)
+    ner_weight : `float`, optional (default = `0.1`) weight of the NER loss (the paper's best: 0 or 0.1).
+    relation_weight : `float`, optional (default = `1.0`)
+    metric_per_type : `bool`, optional (default = `True`)
+    initializer : `InitializerApplicator`, optional
+    """
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        text_field_embedder: TextFieldEmbedder,
+        dropout: float = 0.1,
+        ner_weight: float = 0.1,
+        relation_weight: float = 1.0,
+        metric_per_type: bool = True,
+        initializer: Optional[InitializerApplicator] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
+        self.text_field_embedder = text_field_embedder
+        dim = text_field_embedder.get_output_dim()
+        self.dropout = nn.Dropout(dropout)
+        self.relation_projection = nn.Linear(dim, vocab.get_vocab_size(RELATION_LABEL_NAMESPACE))
+        self.tag_projection = nn.Linear(dim, vocab.get_vocab_size(NER_TAG_NAMESPACE))
+        self.relation_labels = vocab.get_index_to_token_vocabulary(RELATION_LABEL_NAMESPACE)
+        if NO_RELATION not in self.relation_labels.values():
+            raise ConfigurationError(f"the {RELATION_LABEL_NAMESPACE!r} namespace lacks {NO_RELATION!r}")
+        self.no_relation = vocab.get_token_index(NO_RELATION, RELATION_LABEL_NAMESPACE)
+        self.ner_weight = ner_weight
+        self.relation_weight = relation_weight
+        self._ner_head = SpanBasedF1Measure(vocab, tag_namespace=NER_TAG_NAMESPACE, label_encoding="BIO")
+        if initializer is not None:
+            initializer(self)
+
+    def forward(  # type: ignore[override]
+        self,
+        tokens: TextFieldTensors,
+        word_offsets: torch.LongTensor,
+        metadata: List[Dict[str, Any]],
+        relation_labels: Optional[torch.LongTensor] = None,
+        tags: Optional[torch.LongTensor] = None,
+        **kwargs,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        tokens : word pieces with markers; `word_offsets` `(batch, words, 1)` first piece per word;
+        metadata : per instance `document` (sentence, gold relations of the main entity) and `main`;
+        relation_labels, tags : `(batch, words)` gold label ids.
+        """
+        words, mask = word_vectors(self.text_field_embedder, tokens, word_offsets)
+        words = self.dropout(words)
+        relation_logits = self.relation_projection(words)
+        tag_logits = self.tag_projection(words)
+        output: Dict[str, Any] = {"relation_logits": relation_logits, "tag_logits": tag_logits, "mask": mask}
+        loss = None
+        if relation_labels is not None:
+            loss = self.relation_weight * util.sequence_cross_entropy_with_logits(
+                relation_logits, relation_labels, mask, average="token"
+            )
+        if tags is not None:
+            ner_loss = util.sequence_cross_entropy_with_logits(tag_logits, tags, mask, average="token")
+            loss = self.ner_weight * ner_loss if loss is None else loss + self.ner_weight * ner_loss
+            if not self.training:
+                self._ner_head(tag_logits.detach(), tags, mask)
+        if loss is not None:
+            output["loss"] = loss
+        if not self.training:
+            probabilities = relation_logits.detach().softmax(-1)
+            documents = []
+            for meta, instance_probabilities, instance_mask in zip(metadata, probabilities, mask):
+                sentence = meta["document"]
+                relations = decode_relations(
+                    sentence.entities, meta["main"], instance_probabilities, self.relation_labels,
+                    self.no_relation, length=int(instance_mask.sum()),
+                )
+                documents.append(sentence.with_annotations(sentence.entities, relations))
+            output["document"] = documents
+            self.score_documents(documents, self.documents_of(metadata) if relation_labels is not None else None)
+        return output
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        metrics = super().get_metrics(reset)
+        head = self._ner_head.get_metric(reset)
+        for name in ("precision", "recall", "f1"):
+            key = "f1-measure-overall" if name == "f1" else f"{name}-overall"
+            metrics[f"ner_head_{name}"] = head.get(key, 0.0)
+        return metrics
+
+    default_predictor = "marked_entity"
+

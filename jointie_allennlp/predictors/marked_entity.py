@@ -1,0 +1,84 @@
+"""Predictor of the `marked_entity` model: relations between given entities (RuREBus subtask 2)."""
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from allennlp.common.util import JsonDict
+from allennlp.predictors import Predictor
+
+from jointie_allennlp.data.document import Document, Relation
+from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+
+
+def brat_path_record(line: str, number: int) -> Optional[JsonDict]:
+    """An input line naming an existing `.txt` file (brat text, `.ann` beside it optional) as a record."""
+    path = line.strip()
+    if path.startswith("{") or not path.endswith(".txt") or not Path(path).is_file():
+        return None
+    return {"__brat_txt__": path, "__line__": number}
+
+
+class BratPathInput:
+    """
+    Mixin for `JointExtractionPredictor`s: besides JSON lines, an input line may be the path of a
+    brat `.txt` file (`ls dev/*.txt > inputs.txt`); the document id is the file stem, so brat output
+    is written as `<stem>.ann`. Entities of an `.ann` beside it are read (used only where the
+    predictor takes given entities); its relations are never used.
+    """
+
+    def load_line(self, line: str) -> JsonDict:
+        record = brat_path_record(line, self._lines_read + 1)
+        if record is None:
+            return super().load_line(line)
+        self._lines_read += 1
+        return record
+
+    def input_document(self, inputs: JsonDict, line: Optional[int]) -> Document:
+        if "__brat_txt__" in inputs:
+            return read_brat(inputs["__brat_txt__"], segmenter=self._segmenter)
+        return super().input_document(inputs, line)
+
+
+def with_entities_only(document: Document, entities) -> Document:
+    """A copy with `entities`, no relations and no format sidecar."""
+    return document.without_annotations().with_annotations(entities, [])
+
+
+@Predictor.register("marked_entity")
+class MarkedEntityPredictor(BratPathInput, JointExtractionPredictor):
+    """
+    Relations between the given entities of each input: JSON lines with `tokens` and SpERT-form
+    `entities` (their `relations` are ignored), or paths of brat `.txt` files with their `.ann`
+    (entities read, relations ignored). Input without entities gets no relations. Each
+    `(sentence, main entity)` instance predicts the relations of one head; `combine_outputs`
+    unites them per sentence. Parameters as `joint_extraction`.
+    """
+
+    def predict_document(self, document: Document) -> Document:
+        """Predicts relations between the document's entities (its relations are ignored)."""
+        given = with_entities_only(document, document.entities)
+        instances = self._dataset_reader.document_to_instances(given)  # type: ignore[attr-defined]
+        outputs: List[Dict[str, Any]] = []
+        for start in range(0, len(instances), self._batch_size):
+            outputs.extend(self._model.forward_on_instances(instances[start : start + self._batch_size]))
+        return self.combine_outputs(given, outputs)
+
+    def combine_outputs(self, document: Document, outputs: List[Dict[str, Any]]) -> Document:
+        """One document per sentence: its entities and the relations of all its main entities."""
+        sentences: Dict[int, Document] = {}
+        relations: Dict[int, Dict[Tuple[int, int, str], Relation]] = {}
+        for output in outputs:
+            sentence = output["document"]
+            number = sentence.metadata["sentence_of"][1]
+            sentences.setdefault(number, sentence)
+            for relation in sentence.relations:
+                relations.setdefault(number, {})[(relation.head, relation.tail, relation.type)] = relation
+        merged = [
+            sentences[n].with_annotations(sentences[n].entities, relations.get(n, {}).values())
+            for n in sorted(sentences)
+        ]
+        return document.merge_sentences(merged) if merged else document
+
+    def dump_line(self, outputs: JsonDict) -> str:
+        return json.dumps(outputs, ensure_ascii=False) + "\n"
