@@ -1,0 +1,14 @@
+// RuREBus (Russian business reports, brat). ../shared/data/rurebus/train holds the train set only:
+// split it by document into two brat directories and point TRAIN_DATA_PATH and
+// VALIDATION_DATA_PATH at them (defaults rurebus/train and rurebus/dev under JOINTIE_DATA_DIR).
+// Text is segmented with razdel; brat "sentences" can be long (joined where an annotation crosses
+// them), which the BiRNNs handle as they are. Russian word vectors fit: WORD_VECTORS.
+local dts = import 'deeper_task_specificity.libsonnet';
+
+dts.config(
+  train_path='rurebus/train',
+  validation_path='rurebus/dev',
+  test_path=null,
+  tokenizer='razdel',
+  batch_size=8,
+)
