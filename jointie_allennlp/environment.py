@@ -22,6 +22,7 @@ CONFIG_VARIABLES = (
     "MAX_INSTANCES",
     "CUDA_DEVICE",
     "SEED",
+    "WORD_VECTORS",
 )
 
 
