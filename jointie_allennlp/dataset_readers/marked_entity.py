@@ -42,6 +42,7 @@ class MarkedEntityReport:
     relations: int = 0
     conflicting_word_labels: int = 0
     truncated_words: int = 0
+    skipped_truncated_main: int = 0
 
     def as_dict(self) -> Dict[str, int]:
         return asdict(self)
@@ -57,8 +58,8 @@ class MarkedEntityReader(DocumentReader):
     Fields: `tokens` (word pieces, markers included), `word_offsets` (first word piece of every
     original word, markers skipped; -1 for a word cut off), `relation_labels` (per word the type of
     the relation from the main entity (head) to an entity (tail) covering the word, `"0"` for none;
-    where two tails of different types overlap, the first relation wins and the conflict is
-    counted), `tags` (BIO of all the sentence's entities, for the joint NER head), `tag_inventory`,
+    where two tails of different types overlap, the longer tail (then the earlier) labels the
+    shared words and the conflict is counted), `tags` (BIO of all the sentence's entities, for the joint NER head), `tag_inventory`,
     `relation_inventory` (fill the vocabulary) and `metadata`: `document` (the sentence, its
     relations limited to those from the main entity: the gold for this instance), `main` (index of
     the main entity in the sentence's entities).
@@ -69,7 +70,8 @@ class MarkedEntityReader(DocumentReader):
     entity_types : `List[str]`, optional types that get their own markers (default: generic markers only).
         Give the model's embedder `tokenizer_kwargs: {"additional_special_tokens": marker_tokens(...)}`
         with the same list (`rurebus.libsonnet` does).
-    max_length : `int`, optional (default = `512`) word pieces per instance; later words are cut off.
+    max_length : `int`, optional (default = `512`) word pieces per instance; later words are cut off
+        (counted); a main entity whose end marker is cut off gets no instance (counted).
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file.
     """
@@ -98,21 +100,26 @@ class MarkedEntityReader(DocumentReader):
     def _read(self, file_path: str) -> Iterable[Instance]:
         self.report = MarkedEntityReport()
         yield from super()._read(file_path)
-        logger.info("%s: %s", file_path, self.report.as_dict())
+        if self.report.conflicting_word_labels or self.report.truncated_words or self.report.skipped_truncated_main:
+            logger.warning("%s: labels lost (see counts): %s", file_path, self.report.as_dict())
+        else:
+            logger.info("%s: %s", file_path, self.report.as_dict())
 
     def document_to_instances(self, document: Document) -> List[Instance]:
-        return [
+        instances = (
             self.sentence_to_instance(sentence, main)
             for sentence in document.split_sentences()
             for main in range(len(sentence.entities))
-        ]
+        )
+        return [instance for instance in instances if instance is not None]
 
     def markers_for(self, entity_type: str) -> List[str]:
         if entity_type in self.entity_types:
             return [f"[{entity_type}]", f"[/{entity_type}]"]
         return [START_MARKER, END_MARKER]
 
-    def sentence_to_instance(self, sentence: Document, main: int) -> Instance:
+    def sentence_to_instance(self, sentence: Document, main: int) -> Optional[Instance]:
+        """The instance of one main entity; `None` (counted) when `max_length` cuts off its end marker."""
         entity = sentence.entities[main]
         start_marker, end_marker = self.markers_for(entity.type)
         words = (
@@ -125,12 +132,21 @@ class MarkedEntityReader(DocumentReader):
         # positions of the original words among `words`
         positions = [i + (i >= entity.start) + (i >= entity.end) for i in range(len(sentence.tokens))]
         alignment = self.aligner.align(words)
+        if alignment.word_spans[entity.end + 1] is None:
+            self.report.skipped_truncated_main += 1
+            return None
         tokens = TextField(alignment.wordpieces, self.token_indexers)
         word_offsets = word_offsets_field(alignment, tokens, positions)
 
         labels = [NO_RELATION] * len(sentence.tokens)
         own_relations = [r for r in sentence.relations if r.head == main]
-        for relation in own_relations:
+        # longer tails (then earlier ones) label their words first, as `entities_to_tags` keeps them
+        by_priority = sorted(
+            own_relations,
+            key=lambda r: (-(sentence.entities[r.tail].end - sentence.entities[r.tail].start),
+                           sentence.entities[r.tail].start),
+        )
+        for relation in by_priority:
             tail = sentence.entities[relation.tail]
             for word in range(tail.start, tail.end):
                 if labels[word] == NO_RELATION:

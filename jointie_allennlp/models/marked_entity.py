@@ -33,7 +33,9 @@ def decode_relations(
     relation-label distributions over the words of `j` (those within `length`, the words the
     encoder saw); if the most probable label of that mean is not `"0"`, predict a relation of that
     type from the main entity (head) to `j` (tail), scored by its mean probability. (A soft majority
-    vote over the tail's words; entities wholly cut off get no relation.)
+    vote over the tail's words; entities wholly cut off get no relation.) Nested or overlapping
+    tails share words, so among overlapping tails given the same relation type only the longest
+    (then the earliest) keeps it, as the reader labels shared words by the longer tail.
 
     # Parameters
 
@@ -44,7 +46,7 @@ def decode_relations(
     length : words the encoder saw (default: all rows of `probabilities`).
     """
     length = probabilities.size(0) if length is None else length
-    relations = []
+    candidates = []
     for index, entity in enumerate(entities):
         end = min(entity.end, length)
         if index == main or entity.start >= end:
@@ -52,8 +54,16 @@ def decode_relations(
         mean = probabilities[entity.start : end].mean(0)
         best = int(mean.argmax())
         if best != no_relation:
-            relations.append(Relation(main, index, labels[best], score=float(mean[best])))
-    return relations
+            candidates.append(Relation(main, index, labels[best], score=float(mean[best])))
+    kept: List[Relation] = []
+    for relation in sorted(candidates, key=lambda r: (entities[r.tail].start - entities[r.tail].end, entities[r.tail].start)):
+        tail = entities[relation.tail]
+        if not any(
+            k.type == relation.type and entities[k.tail].start < tail.end and tail.start < entities[k.tail].end
+            for k in kept
+        ):
+            kept.append(relation)
+    return sorted(kept, key=lambda r: r.tail)
 
 
 @Model.register("marked_entity")

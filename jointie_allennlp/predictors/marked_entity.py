@@ -7,7 +7,8 @@ from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
 
 from jointie_allennlp.data.document import Document, Relation
-from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.data.formats.brat import read_brat, read_text_file
+from jointie_allennlp.data.formats.text import document_from_text
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
 
@@ -23,9 +24,12 @@ class BratPathInput:
     """
     Mixin for `JointExtractionPredictor`s: besides JSON lines, an input line may be the path of a
     brat `.txt` file (`ls dev/*.txt > inputs.txt`); the document id is the file stem, so brat output
-    is written as `<stem>.ann`. Entities of an `.ann` beside it are read (used only where the
-    predictor takes given entities); its relations are never used.
+    is written as `<stem>.ann`. The `.ann` beside it is read only when the predictor takes given
+    entities (`uses_given_entities`; its relations are never used); otherwise only the text is
+    read, so gold entity boundaries cannot shape the tokens.
     """
+
+    uses_given_entities = True
 
     def load_line(self, line: str) -> JsonDict:
         record = brat_path_record(line, self._lines_read + 1)
@@ -36,7 +40,10 @@ class BratPathInput:
 
     def input_document(self, inputs: JsonDict, line: Optional[int]) -> Document:
         if "__brat_txt__" in inputs:
-            return read_brat(inputs["__brat_txt__"], segmenter=self._segmenter)
+            txt = Path(inputs["__brat_txt__"])
+            if self.uses_given_entities:
+                return read_brat(txt, segmenter=self._segmenter)
+            return document_from_text(txt.stem, read_text_file(txt), self._segmenter)
         return super().input_document(inputs, line)
 
 

@@ -59,6 +59,10 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
         )
         self.gold_entities = gold_entities
 
+    @property
+    def uses_given_entities(self) -> bool:  # type: ignore[override]
+        return self.gold_entities
+
     def predict_document(self, document: Document) -> Document:
         """Entities by the NER model (or the given ones), then relations between them."""
         if self.gold_entities:

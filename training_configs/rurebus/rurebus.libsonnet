@@ -17,13 +17,17 @@
 local common = import '../common.libsonnet';
 
 local entity_types = ['MET', 'ECO', 'BIN', 'CMP', 'QUA', 'ACT', 'INST', 'SOC'];
+local relation_types = ['NNG', 'NNT', 'NPS', 'PNG', 'PNT', 'PPS', 'FNG', 'FNT', 'FPS', 'GOL', 'TSK'];
+// Every label of the task is in the vocabulary, even one a (sub)set of the data lacks, so any
+// RuREBus file can be evaluated with a trained archive.
+local bio_tags = ['O'] + ['B-' + t for t in entity_types] + ['I-' + t for t in entity_types];
 
 {
   entity_types:: entity_types,
   // Must equal jointie_allennlp.dataset_readers.marked_entity.marker_tokens(entity_types).
   marker_tokens(types):: ['[E]', '[/E]'] + ['[' + t + ']' for t in types] + ['[/' + t + ']' for t in types],
 
-  config(reader, model, validation_metric, num_epochs, batch_size, transformer_lr, head_lr, embedder_extra={})::
+  config(reader, model, validation_metric, num_epochs, batch_size, transformer_lr, head_lr, embedder_extra={}, labels={})::
     local model_name = common.transformer_model;
     local validation = common.data_path('VALIDATION_DATA_PATH', 'rurebus/dev');
     local test = common.extVarOr('TEST_DATA_PATH', '');
@@ -32,6 +36,7 @@ local entity_types = ['MET', 'ECO', 'BIN', 'CMP', 'QUA', 'ACT', 'INST', 'SOC'];
     {
       dataset_reader: full_reader + (if max_instances == null then {} else { max_instances: max_instances }),
       validation_dataset_reader: full_reader,
+      vocabulary: { type: 'from_instances', tokens_to_add: { ner_tags: bio_tags } + labels },
       train_data_path: common.data_path('TRAIN_DATA_PATH', 'rurebus/train'),
       validation_data_path: validation,
       [if test != '' then 'test_data_path']: test,
@@ -90,5 +95,6 @@ local entity_types = ['MET', 'ECO', 'BIN', 'CMP', 'QUA', 'ACT', 'INST', 'SOC'];
       transformer_lr=5e-5,
       head_lr=1e-3,
       embedder_extra={ tokenizer_kwargs: { additional_special_tokens: $.marker_tokens(types) } },
+      labels={ relation_labels: ['0'] + relation_types },
     ),
 }

@@ -1,0 +1,95 @@
+from pathlib import Path
+
+import pytest
+
+from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, MarkedEntityReader, marker_tokens
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+TINY_BERT = str(FIXTURES / "tiny_bert")
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return MarkedEntityReader(TINY_BERT, entity_types=["MET"])
+
+
+def _by_main(instances, text):
+    for instance in instances:
+        sentence, main = instance["metadata"]["document"], instance["metadata"]["main"]
+        entity = sentence.entities[main]
+        if " ".join(sentence.tokens[entity.start : entity.end]) == text:
+            return instance
+    raise AssertionError(text)
+
+
+def test_marker_tokens():
+    assert marker_tokens(["MET", "QUA"]) == ["[E]", "[/E]", "[MET]", "[QUA]", "[/MET]", "[/QUA]"]
+
+
+def test_one_instance_per_entity(reader):
+    for path in sorted((FIXTURES / "brat").glob("*.txt")):
+        document = read_brat(path)
+        instances = reader.document_to_instances(document)
+        assert len(instances) == len(document.entities) > 0
+        assert sorted(i["metadata"]["main"] for i in instances if i["metadata"]["document"].id.endswith("#0")) == list(
+            range(len(document.split_sentences()[0].entities))
+        )
+
+
+def test_markers_around_the_main_entity_and_word_offsets_skip_them(reader):
+    instances = reader.document_to_instances(read_brat(FIXTURES / "brat" / "doc1.txt"))
+    # typed markers for MET
+    instance = _by_main(instances, "Объем валового регионального продукта")
+    pieces = [t.text for t in instance["tokens"].tokens]
+    offsets = [f.sequence_index for f in instance["word_offsets"].field_list]
+    sentence = instance["metadata"]["document"]
+    start = sentence.tokens.index("Объем")
+    assert pieces[offsets[start] - 1] == "[MET]"
+    assert pieces[offsets[start]] == "объем"
+    assert pieces[offsets[start + 3] : offsets[start + 4]] == ["проду", "##кта", "[/MET]"]
+    assert pieces[offsets[start + 4]] == "вырос"
+    assert len(offsets) == len(sentence.tokens)  # one offset per original word, none for markers
+    # generic markers for other types; marker ids are single added tokens
+    instance = _by_main(instances, "вырос")
+    pieces = [t.text for t in instance["tokens"].tokens]
+    ids = [t.text_id for t in instance["tokens"].tokens]
+    position = pieces.index("[E]")
+    assert pieces[position : position + 3] == ["[E]", "вырос", "[/E]"]
+    assert ids[position] >= 600 and ids[position + 2] >= 600  # beyond the tiny BERT's own vocabulary
+
+
+def test_relation_labels_mark_the_tails_of_the_main_entity(reader):
+    instances = reader.document_to_instances(read_brat(FIXTURES / "brat" / "doc1.txt"))
+    instance = _by_main(instances, "Объем валового регионального продукта")
+    sentence = instance["metadata"]["document"]
+    labels = instance["relation_labels"].labels
+    expected = [NO_RELATION] * len(sentence.tokens)
+    expected[sentence.tokens.index("вырос")] = "NPS"
+    expected[sentence.tokens.index("3,5")] = expected[sentence.tokens.index("процента")] = "NNG"
+    assert labels == expected
+    # the instance's gold keeps only the relations headed by the main entity
+    assert sorted(r.type for r in sentence.relations) == ["NNG", "NPS"]
+    assert all(r.head == instance["metadata"]["main"] for r in sentence.relations)
+    # joint NER tags over all entities of the sentence
+    assert instance["tags"].labels[sentence.tokens.index("вырос")] == "B-BIN"
+    # an entity that heads no relation has only "0" labels
+    assert set(_by_main(instances, "вырос")["relation_labels"].labels) == {NO_RELATION}
+
+
+def test_document_without_entities_gives_no_instances(reader):
+    document = Document.from_tokens("d", ["Нет", "сущностей", "."])
+    assert reader.document_to_instances(document) == []
+
+
+def test_overlapping_tails_first_relation_wins_and_is_counted(reader):
+    document = Document.from_tokens(
+        "d",
+        ["a", "b", "c", "d"],
+        entities=[Entity(0, 1, "MET"), Entity(1, 3, "QUA"), Entity(2, 4, "BIN")],
+        relations=[Relation(0, 1, "NNG"), Relation(0, 2, "NPS")],
+    )
+    instances = reader.document_to_instances(document)
+    assert instances[0]["relation_labels"].labels == [NO_RELATION, "NNG", "NNG", "NPS"]
+    assert reader.report.conflicting_word_labels == 1
