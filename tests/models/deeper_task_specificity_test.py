@@ -1,0 +1,188 @@
+import json
+import os
+from pathlib import Path
+
+import torch
+from allennlp.common import Params
+from allennlp.common.testing import ModelTestCase
+from allennlp.data import Batch
+from allennlp.models import Model
+
+from jointie_allennlp.data.document import Entity
+from jointie_allennlp.dataset_readers.deeper_task_specificity import RELATION_NAMESPACE, TAG_NAMESPACE
+from jointie_allennlp.models.deeper_task_specificity import DeeperTaskSpecificityModel
+from jointie_allennlp.modules.resbn_transformer import ResBNTransformerEncoder
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = PROJECT_ROOT / "fixtures"
+CONFIGS = PROJECT_ROOT / "training_configs" / "deeper_task_specificity"
+SPERT = FIXTURES / "spert_json"
+ENVIRONMENT = {
+    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
+    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
+    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
+    "NUM_EPOCHS": "1",
+    "BATCH_SIZE": "2",
+}
+# The bucket sampler shuffles and adds padding noise on its own: off, so both readings match.
+# RE parameters only get gradients from pairs of gold entities: the gradient check's batch is the
+# whole training fixture (10 sentences), so it holds some.
+OVERRIDES = json.dumps(
+    {
+        "data_loader.batch_sampler.shuffle": False,
+        "data_loader.batch_sampler.padding_noise": 0.0,
+        "data_loader.batch_sampler.batch_size": 10,
+    }
+)
+
+
+class _Base(ModelTestCase):
+    config = CONFIGS / "conll04.jsonnet"
+
+    def setup_method(self):
+        super().setup_method()
+        self._saved_environment = {k: os.environ.get(k) for k in ENVIRONMENT}
+        os.environ.update(ENVIRONMENT)
+        self.set_up_model(self.config, SPERT / "conll04_like_dev.json", seed=1)
+
+    def teardown_method(self):
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        super().teardown_method()
+
+    def _tensors(self):
+        return Batch(self.instances).as_tensor_dict()
+
+
+class TestDeeperTaskSpecificityModel(_Base):
+    def _model(self, **options) -> DeeperTaskSpecificityModel:
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.update(options)
+        return Model.from_params(vocab=self.vocab, params=Params(params))
+
+    def test_model_can_train_save_and_load(self):
+        self.ensure_model_can_train_save_and_load(self.param_file, overrides=OVERRIDES, seed=1)
+
+    def test_paper_defaults(self):
+        model = self.model
+        assert [type(e).__name__ for e in (model.shared_encoder, model.ner_encoder, model.relation_encoder)] == [
+            "GruSeq2SeqEncoder"
+        ] * 3
+        assert model.shared_encoder._module.num_layers == 1 and model.ner_encoder._module.num_layers == 1
+        assert model.relation_encoder._module.num_layers == 2
+        assert model.shared_encoder.get_output_dim() == 512 and model.shared_encoder.is_bidirectional()
+        assert model.label_embedding.embedding_dim == 25
+        assert model.dropout.p == 0.35 and model.relation_dropout.p == 0.5
+        assert model.relation_threshold == 0.9 and model.relation_loss_weight == 5.0
+        characters = model.text_field_embedder._token_embedders["token_characters"]
+        assert characters.get_output_dim() == 64  # 32 per direction
+        # word 100 + characters 64 + casing 7
+        assert model.text_field_embedder.get_output_dim() == 171
+        num_relations = self.vocab.get_vocab_size(RELATION_NAMESPACE)
+        assert model.distmult.relation_diagonals.shape == (num_relations, 512 + 25)
+        assert model.relation_projection.in_features == num_relations + 2 * 128 + 1
+
+    def test_forward_returns_documents_and_respects_the_threshold(self):
+        self.model.eval()
+        output = self.model(**self._tensors())
+        assert len(output["document"]) == len(self.instances)
+        for document, instance in zip(output["document"], self.instances):
+            gold = instance["metadata"]["document"]
+            assert document.tokens == gold.tokens
+            for entity in document.entities:
+                assert 0 <= entity.start < entity.end <= len(document.tokens) and 0 < entity.score <= 1
+            for relation in document.relations:
+                assert relation.score >= 0.9 and relation.head != relation.tail
+
+    def test_threshold_zero_predicts_every_type_for_every_pair_of_gold_entities(self):
+        model = self._model(relation_threshold=0.0, gold_entities=True)
+        model.eval()
+        output = model(**self._tensors())
+        num_relations = self.vocab.get_vocab_size(RELATION_NAMESPACE)
+        for document, instance in zip(output["document"], self.instances):
+            gold_entities = instance["metadata"]["gold_entities"]
+            assert document.entities == gold_entities
+            n = len(gold_entities)
+            assert len(document.relations) == n * (n - 1) * num_relations
+
+    def test_relation_targets_are_multi_hot_gold_relations(self):
+        model = self.model
+        model.train()
+        types = [self.vocab.get_token_from_index(i, RELATION_NAMESPACE) for i in range(2)]
+        entities = [Entity(0, 2, "Peop"), Entity(3, 4, "Loc"), Entity(5, 6, "Org")]
+        gold = {((0, 2, "Peop"), (3, 4, "Loc")): [types[0], types[1]], ((5, 6, "Org"), (0, 2, "Peop")): [types[1]]}
+        pairs = [[(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]]
+        num_relations = self.vocab.get_vocab_size(RELATION_NAMESPACE)
+        logits = torch.zeros(6, num_relations)
+        # all logits 0: each of the 6 * R terms costs log 2
+        loss = model._relation_loss(logits, pairs, [entities], [{"gold_relations": gold}])
+        assert torch.isclose(loss, torch.tensor(6 * num_relations * 0.6931472), atol=1e-4)
+        logits[0, 0] = logits[0, 1] = logits[4, 1] = 50.0  # the three gold (pair, type) cells
+        logits[1] = logits[2] = logits[3] = logits[5] = -50.0
+        logits[0, 2:] = logits[4, 0] = -50.0
+        logits[4, 2:] = -50.0
+        assert model._relation_loss(logits, pairs, [entities], [{"gold_relations": gold}]).item() < 1e-6
+
+    def test_crf_uses_the_tag_scheme_constraints(self):
+        tags = self.vocab.get_token_to_index_vocabulary(TAG_NAMESPACE)
+        inside = [t for t in tags if t.startswith("I-")]
+        assert inside and "O" in tags
+        mask = self.model.crf._constraint_mask
+        for tag in inside:
+            assert mask[tags["O"], tags[tag]] == 0
+
+    def test_training_conditions_on_gold_tags_and_gold_entities(self):
+        model = self.model
+        model.train()
+        tensors = self._tensors()
+        captured = {}
+        original = model._score_pairs
+
+        def spy(shared, label_ids, mask, candidates):
+            captured["labels"], captured["candidates"] = label_ids.clone(), candidates
+            return original(shared, label_ids, mask, candidates)
+
+        model._score_pairs = spy
+        output = model(**tensors)
+        padding = tensors["tokens"]["tokens"]["tokens"] == 0
+        assert torch.equal(captured["labels"], tensors["tags"].masked_fill(padding, model.outside_index))
+        assert captured["candidates"] == [list(m["gold_entities"]) for m in tensors["metadata"]]
+        assert torch.isclose(output["loss"], output["ner_loss"] + 5.0 * output["relation_loss"])
+
+
+class TestDeeperTaskSpecificityResBN(_Base):
+    config = CONFIGS / "conll04_resbn.jsonnet"
+
+    @staticmethod
+    def check_model_computes_gradients_correctly(model, model_batch, *args, **kwargs):
+        # The check runs a training-mode forward pass on the original model only, which moves its
+        # batch norms' running statistics; restore them so it predicts like the loaded copy.
+        buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
+        ModelTestCase.check_model_computes_gradients_correctly(model, model_batch, *args, **kwargs)
+        with torch.no_grad():
+            for name, buffer in model.named_buffers():
+                buffer.copy_(buffers[name])
+
+    def test_stacks_are_resbn_blocks(self):
+        model = self.model
+        for encoder, blocks in ((model.shared_encoder, 1), (model.ner_encoder, 1), (model.relation_encoder, 2)):
+            assert isinstance(encoder, ResBNTransformerEncoder) and len(encoder.blocks) == blocks
+        assert model.shared_encoder.projection.in_features == 171 and model.shared_encoder.get_output_dim() == 256
+
+    def test_model_can_train_save_and_load(self):
+        self.ensure_model_can_train_save_and_load(self.param_file, overrides=OVERRIDES, seed=1)
+
+
+class TestDeeperTaskSpecificityWithoutStacks(_Base):
+    def test_zero_layers_everywhere(self):
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.update(shared_encoder=None, ner_encoder=None, relation_encoder=None, label_embedding_dim=0)
+        model = Model.from_params(vocab=self.vocab, params=Params(params))
+        assert model.tag_projection.in_features == 128
+        assert model.distmult.relation_diagonals.shape[1] == 171
+        model.eval()
+        assert len(model(**self._tensors())["document"]) == len(self.instances)
