@@ -192,7 +192,6 @@ class DeeperTaskSpecificityModel(JointExtractionModel):
         label_ids = tags.masked_fill(~mask, self.outside_index) if use_gold else predicted_tags
 
         relation_logits, pairs = self._score_pairs(shared, label_ids, mask, candidates)
-        output["relation_logits"] = relation_logits
 
         batch_size = mask.size(0)
         if tags is not None:

@@ -5,13 +5,14 @@ from pathlib import Path
 import torch
 from allennlp.common import Params
 from allennlp.common.testing import ModelTestCase
-from allennlp.data import Batch
+from allennlp.data import Batch, DatasetReader
 from allennlp.models import Model
 
-from jointie_allennlp.data.document import Entity
+from jointie_allennlp.data.document import Document, Entity
 from jointie_allennlp.dataset_readers.deeper_task_specificity import RELATION_NAMESPACE, TAG_NAMESPACE
 from jointie_allennlp.models.deeper_task_specificity import DeeperTaskSpecificityModel
 from jointie_allennlp.modules.resbn_transformer import ResBNTransformerEncoder
+from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -126,6 +127,18 @@ class TestDeeperTaskSpecificityModel(_Base):
         logits[0, 2:] = logits[4, 0] = -50.0
         logits[4, 2:] = -50.0
         assert model._relation_loss(logits, pairs, [entities], [{"gold_relations": gold}]).item() < 1e-6
+
+    def test_shared_predictor_on_raw_text(self):
+        reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
+        predictor = JointExtractionPredictor(self.model, reader)
+        assert type(self.model).default_predictor == "joint_extraction"
+        result = predictor.predict_json({"id": "x", "text": "John Smith works for Acme Corp in Boston. He is 42."})
+        assert "error" not in result
+        document = predictor.predict_document(
+            Document.from_tokens("y", ["Mary", "lives", "in", "Paris", "."])
+        )
+        assert document.tokens == ["Mary", "lives", "in", "Paris", "."]
+        assert all(0 < e.score <= 1 for e in document.entities)
 
     def test_crf_uses_the_tag_scheme_constraints(self):
         tags = self.vocab.get_token_to_index_vocabulary(TAG_NAMESPACE)
