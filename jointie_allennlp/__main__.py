@@ -4,6 +4,7 @@ Small commands around the data formats:
     python -m jointie_allennlp convert --from brat --to spert-json SRC DST
     python -m jointie_allennlp score GOLD PREDICTED
     python -m jointie_allennlp render PREDICTIONS.jsonl view.html
+    python -m jointie_allennlp split-brat SRC OUT --dev-fraction 0.3 --seed 13
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -133,7 +134,18 @@ def score(args: argparse.Namespace) -> Dict[str, object]:
     metrics = metric.get_metric(reset=True)
     for line in format_report(metrics):
         print(line, file=sys.stderr)
+    if getattr(args, "rurebus", False):
+        from jointie_allennlp.metrics.rurebus import rurebus_summary
+
+        metrics = {"rurebus": rurebus_summary([p for p, _ in pairs], [g for _, g in pairs], metrics), **metrics}
     return {"documents": len(gold), "documents_without_prediction": len(missing), **metrics}
+
+
+def split_brat(args: argparse.Namespace) -> Dict[str, object]:
+    from jointie_allennlp.data.split import split_brat_directory
+
+    splits = split_brat_directory(args.source, args.destination, args.dev_fraction, args.seed, args.group_pattern)
+    return {"train": len(splits["train"]), "dev": len(splits["dev"]), "destination": args.destination}
 
 
 def render(args: argparse.Namespace) -> Dict[str, object]:
@@ -159,13 +171,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     scoring.add_argument("gold", help="brat directory, SpERT JSON, or JSON lines")
     scoring.add_argument("predicted", help="brat directory, SpERT JSON, or prediction JSON lines")
     scoring.add_argument("--tokenizer", default="razdel")
+    scoring.add_argument("--rurebus", action="store_true", help="also the RuREBus subtask summary")
+    splitting = commands.add_parser("split-brat", help="split a brat directory into train/ and dev/ by document")
+    splitting.add_argument("source")
+    splitting.add_argument("destination", help="gets train/ and dev/ (keep it outside the repository)")
+    splitting.add_argument("--dev-fraction", type=float, default=0.3)
+    splitting.add_argument("--seed", type=int, default=13)
+    splitting.add_argument("--group-pattern", default=r"_part_\d+$", help="removed from stems to group files")
     rendering = commands.add_parser("render", help="an HTML view of documents or predictions")
     rendering.add_argument("source", help="prediction JSON lines, brat directory, or SpERT JSON")
     rendering.add_argument("destination", help="the .html file to write")
     rendering.add_argument("--tokenizer", default="razdel")
     args = parser.parse_args(argv)
     try:
-        result = {"convert": convert, "score": score, "render": render}[args.command](args)
+        result = {"convert": convert, "score": score, "render": render, "split-brat": split_brat}[args.command](args)
     except FormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

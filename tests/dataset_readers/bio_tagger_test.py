@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+TINY_BERT = str(FIXTURES / "tiny_bert")
+
+
+def test_one_instance_per_sentence_with_bio_tags_on_first_word_pieces():
+    reader = BioTaggerReader(TINY_BERT)
+    document = read_brat(FIXTURES / "brat" / "doc1.txt")
+    instances = reader.document_to_instances(document)
+    assert len(instances) == len(document.sentences) == 3
+    first = instances[0]  # sentences 1 and 2 of the text (merged by a cross-sentence relation)
+    sentence = first["metadata"]["document"]
+    tags = first["tags"].labels
+    assert len(tags) == len(sentence.tokens)
+    start = sentence.tokens.index("Объем")
+    assert tags[start : start + 5] == ["B-MET", "I-MET", "I-MET", "I-MET", "B-BIN"]
+    pieces = [t.text for t in first["tokens"].tokens]
+    offsets = [f.sequence_index for f in first["word_offsets"].field_list]
+    assert pieces[offsets[start]] == "объем" and pieces[offsets[start + 1]] == "вал"  # first piece of "валового"
+    assert set(first["tag_inventory"].labels) >= {"O", "B-MET", "I-MET", "B-QUA"}
+
+
+def test_reads_a_brat_directory_and_counts_truncated_words():
+    reader = BioTaggerReader(TINY_BERT, max_length=8)
+    instances = list(reader.read(str(FIXTURES / "brat")))
+    assert len(instances) == sum(len(read_brat(p).sentences) for p in sorted((FIXTURES / "brat").glob("*.txt")))
+    assert reader.truncated_words > 0
+    for instance in instances:
+        offsets = [f.sequence_index for f in instance["word_offsets"].field_list]
+        assert all(o == -1 or 1 <= o < 7 for o in offsets)
