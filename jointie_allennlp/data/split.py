@@ -19,7 +19,7 @@ def split_brat_directory(
 ) -> Dict[str, List[str]]:
     """
     Copies the brat documents (`.txt` with its `.ann`, if any) of `source` into `destination/train`
-    and `destination/dev`. Documents are grouped by their stem with `group_pattern` removed (RuREBus
+    and `destination/dev`, and lists their `.txt` paths in `destination/{train,dev}_files.txt`. Documents are grouped by their stem with `group_pattern` removed (RuREBus
     `<report>_part_<n>` files of one report stay together; `""` = every file is its own document);
     the sorted groups are shuffled with `random.Random(seed)` and the first `round(dev_fraction * groups)`
     go to dev. Returns the stems per split.
@@ -54,4 +54,8 @@ def split_brat_directory(
             for suffix in (".txt", ".ann"):
                 if (source / f"{stem}{suffix}").exists():
                     shutil.copyfile(source / f"{stem}{suffix}", directory / f"{stem}{suffix}")
+        # one `.txt` path a line: input for `allennlp predict ... --predictor pipeline`
+        (destination / f"{split}_files.txt").write_text(
+            "".join(f"{(directory / stem).resolve()}.txt\n" for stem in split_stems), encoding="utf-8"
+        )
     return splits

@@ -1,0 +1,119 @@
+"""End to end on the Russian fixtures: NER archive -> marked-entity RE archive -> brat files."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+from allennlp.models.archival import load_archive
+from allennlp.predictors import Predictor
+
+from jointie_allennlp.__main__ import main as jointie_main
+from jointie_allennlp.data.formats.brat import read_brat, read_brat_directory
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+BRAT = FIXTURES / "brat"
+
+
+def train(config: str, directory: Path) -> Path:
+    ext_vars = {
+        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+        "TRAIN_DATA_PATH": str(BRAT),
+        "VALIDATION_DATA_PATH": str(BRAT),
+        "TEST_DATA_PATH": "",
+        "NUM_EPOCHS": "2",
+        "BATCH_SIZE": "4",
+        "MAX_INSTANCES": "",
+    }
+    params = Params.from_file(str(PROJECT_ROOT / "training_configs" / "rurebus" / config), ext_vars=ext_vars)
+    train_model(params, serialization_dir=str(directory))
+    return directory / "model.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rurebus")
+    return train("ner.jsonnet", root / "ner"), train("re.jsonnet", root / "re")
+
+
+def pipeline(archives, **kwargs):
+    return Predictor.from_archive(load_archive(str(archives[0])), "pipeline", extra_args={"re_archive": str(archives[1]), **kwargs})
+
+
+def assert_valid_brat(directory: Path, stems):
+    assert sorted(p.stem for p in directory.glob("*.ann")) == sorted(stems)
+    for stem in stems:
+        document = read_brat(directory / f"{stem}.txt")  # raises on invalid brat
+        assert document.text == (BRAT / f"{stem}.txt").read_text(encoding="utf-8")
+        lines = (directory / f"{stem}.ann").read_text(encoding="utf-8").splitlines()
+        for line in lines:
+            if line.startswith("T"):
+                _, type_and_span, text = line.split("\t")
+                _, start, end = type_and_span.split(" ")
+                assert document.text[int(start) : int(end)] == text
+        assert sum(line.startswith("T") for line in lines) == len(document.entities)
+        assert sum(line.startswith("R") for line in lines) == len(document.relations)
+        for relation in document.relations:
+            assert relation.head != relation.tail
+
+
+def test_pipeline_on_brat_paths_writes_brat_that_reads_back(archives, tmp_path):
+    out = tmp_path / "out"
+    predictor = pipeline(archives, brat_output_dir=str(out))
+    inputs = [predictor.load_line(f"{BRAT / name}\n") for name in ("doc1.txt", "doc2.txt")]
+    assert inputs[0]["__brat_txt__"].endswith("doc1.txt")
+    records = [predictor.predict_json(item) for item in inputs]
+    assert predictor.failed_inputs == 0
+    assert [r["id"] for r in records] == ["doc1", "doc2"]
+    assert_valid_brat(out, ["doc1", "doc2"])
+    # the end-to-end pipeline does not read the gold .ann: tokens come from the text alone
+    assert predictor.input_document(inputs[0], 1).entities == []
+
+
+def test_pipeline_with_gold_entities_keeps_them(archives, tmp_path):
+    out = tmp_path / "given"
+    predictor = pipeline(archives, brat_output_dir=str(out), gold_entities=True)
+    predictor.predict_json(predictor.load_line(str(BRAT / "doc1.txt")))
+    gold = read_brat(BRAT / "doc1.txt")
+    predicted = read_brat(out / "doc1.txt")
+    spans = lambda d: sorted((d.char_span(e), e.type) for e in d.entities)  # noqa: E731
+    assert spans(predicted) == spans(gold) and len(gold.entities) == 12
+    assert_valid_brat(out, ["doc1"])
+    # every predicted relation connects two given entities
+    assert all(0 <= r.head < len(predicted.entities) for r in predicted.relations)
+
+
+def test_pipeline_raw_text_line(archives):
+    predictor = pipeline(archives)
+    record = predictor.predict_json(predictor.load_line(json.dumps({"id": "r3", "text": "Администрация края планирует увеличить инвестиции в промышленность."})))
+    assert "error" not in record and record["id"] == "r3"
+    bad = predictor.predict_json(predictor.load_line("{not json"))
+    assert "error" in bad and predictor.failed_inputs == 1
+
+
+def test_allennlp_predict_and_rurebus_score(archives, tmp_path, capsys):
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text(f"{BRAT / 'doc1.txt'}\n{BRAT / 'doc2.txt'}\n", encoding="utf-8")
+    out = tmp_path / "pred"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    args = json.dumps({"re_archive": str(archives[1]), "brat_output_dir": str(out)})
+    subprocess.run(
+        [sys.executable, "-m", "allennlp", "predict", str(archives[0]), str(inputs), "--predictor", "pipeline",
+         "--predictor-args", args, "--include-package", "jointie_allennlp", "--silent",
+         "--output-file", str(tmp_path / "pred.jsonl")],
+        check=True, env=env, cwd=PROJECT_ROOT, capture_output=True,
+    )
+    assert len((tmp_path / "pred.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+    assert_valid_brat(out, ["doc1", "doc2"])
+    assert jointie_main(["score", str(BRAT), str(out), "--rurebus"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    summary = result["rurebus"]
+    assert summary["entities"] == "predicted"
+    assert summary["subtask_1_ner"]["f1"] == result["ner_f1"]
+    assert set(summary) == {"entities", "subtask_1_ner", "subtask_3_relations", "subtask_3_relations_directed"}
+    assert len(list(read_brat_directory(out))) == 2
+
