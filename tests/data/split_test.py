@@ -1,0 +1,67 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from jointie_allennlp.__main__ import main
+from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.split import split_brat_directory
+
+
+def _brat_directory(root: Path, reports: int = 10, parts: int = 2) -> Path:
+    source = root / "source"
+    source.mkdir()
+    for report in range(reports):
+        for part in range(parts):
+            stem = f"r{report:02d}_part_{part}"
+            (source / f"{stem}.txt").write_text(f"Текст {report} {part}.", encoding="utf-8")
+            (source / f"{stem}.ann").write_text("T1\tMET 0 5\tТекст\n", encoding="utf-8")
+    return source
+
+
+def _stems(directory: Path):
+    return sorted(p.stem for p in directory.glob("*.txt"))
+
+
+def test_split_by_document_with_a_fixed_seed(tmp_path):
+    source = _brat_directory(tmp_path)
+    first = split_brat_directory(source, tmp_path / "a", dev_fraction=0.3, seed=13)
+    second = split_brat_directory(source, tmp_path / "b", dev_fraction=0.3, seed=13)
+    assert first == second and _stems(tmp_path / "a" / "dev") == _stems(tmp_path / "b" / "dev") == first["dev"]
+    # 10 reports, 30 % -> 3 reports (6 files) in dev; the parts of a report stay together
+    assert len(first["dev"]) == 6 and len(first["train"]) == 14
+    assert not set(first["dev"]) & set(first["train"])
+    assert set(first["dev"]) | set(first["train"]) == set(_stems(source))
+    dev_reports = {stem.split("_part_")[0] for stem in first["dev"]}
+    assert all(f"{r}_part_{p}" in first["dev"] for r in dev_reports for p in range(2))
+    for split in ("train", "dev"):
+        for stem in first[split]:
+            for suffix in (".txt", ".ann"):
+                copied = tmp_path / "a" / split / f"{stem}{suffix}"
+                assert copied.read_bytes() == (source / f"{stem}{suffix}").read_bytes()
+
+
+def test_other_seed_other_split_and_files_as_documents(tmp_path):
+    source = _brat_directory(tmp_path)
+    splits = {seed: split_brat_directory(source, tmp_path / str(seed), 0.3, seed)["dev"] for seed in range(5)}
+    assert len({tuple(dev) for dev in splits.values()}) > 1
+    per_file = split_brat_directory(source, tmp_path / "files", dev_fraction=0.5, seed=13, group_pattern="")
+    assert len(per_file["dev"]) == 10 and len(per_file["train"]) == 10
+
+
+def test_bad_fraction_and_missing_directory(tmp_path):
+    source = _brat_directory(tmp_path)
+    with pytest.raises(FormatError):
+        split_brat_directory(source, tmp_path / "out", dev_fraction=1.0)
+    with pytest.raises(FormatError):
+        split_brat_directory(tmp_path / "missing", tmp_path / "out")
+
+
+def test_split_brat_command(tmp_path, capsys):
+    source = _brat_directory(tmp_path, reports=4)
+    status = main(["split-brat", str(source), str(tmp_path / "out"), "--dev-fraction", "0.25", "--seed", "7"])
+    assert status == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["train"] == 6 and result["dev"] == 2
+    assert len(_stems(tmp_path / "out" / "dev")) == 2
+    assert main(["split-brat", str(tmp_path / "missing"), str(tmp_path / "out")]) == 2

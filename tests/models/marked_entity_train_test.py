@@ -1,0 +1,50 @@
+import os
+from pathlib import Path
+
+from allennlp.common.testing import ModelTestCase
+from allennlp.data import Batch
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = PROJECT_ROOT / "fixtures"
+ENVIRONMENT = {
+    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+    "TRAIN_DATA_PATH": str(FIXTURES / "brat"),
+    "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
+    "NUM_EPOCHS": "1",
+    "BATCH_SIZE": "2",
+}
+OVERRIDES = '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0}'
+
+
+class TestMarkedEntityModelTraining(ModelTestCase):
+    def setup_method(self):
+        super().setup_method()
+        self._saved = {k: os.environ.get(k) for k in ENVIRONMENT}
+        os.environ.update(ENVIRONMENT)
+        self.set_up_model(PROJECT_ROOT / "training_configs" / "rurebus" / "re.jsonnet", FIXTURES / "brat", seed=1)
+
+    def teardown_method(self):
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        super().teardown_method()
+
+    def test_model_can_train_save_and_load(self):
+        pooler = {name for name, _ in self.model.named_parameters() if ".pooler." in name}
+        self.ensure_model_can_train_save_and_load(
+            self.param_file, overrides=OVERRIDES, gradients_to_ignore=pooler, seed=1
+        )
+
+    def test_predicted_relations_are_headed_by_the_main_entity_between_given_entities(self):
+        self.model.eval()
+        output = self.model(**Batch(self.instances).as_tensor_dict())
+        assert len(output["document"]) == len(self.instances)
+        for document, instance in zip(output["document"], self.instances):
+            gold = instance["metadata"]["document"]
+            assert document.entities == gold.entities
+            assert all(r.head == instance["metadata"]["main"] and r.tail != r.head for r in document.relations)
+        metrics = self.model.get_metrics(reset=True)
+        assert metrics["ner_f1"] == 1.0  # given (gold) entities
+        assert 0.0 <= metrics["rel_strict_f1"] <= 1.0 and 0.0 <= metrics["ner_head_f1"] <= 1.0

@@ -1,0 +1,76 @@
+import os
+from pathlib import Path
+
+import torch
+from allennlp.common.testing import ModelTestCase
+from allennlp.data import Batch, Vocabulary
+
+from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
+from jointie_allennlp.models.ner_tagger import decode_bio
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = PROJECT_ROOT / "fixtures"
+ENVIRONMENT = {
+    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+    "TRAIN_DATA_PATH": str(FIXTURES / "brat"),
+    "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
+    "NUM_EPOCHS": "1",
+    "BATCH_SIZE": "2",
+}
+OVERRIDES = '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0}'
+
+
+class _Environment(ModelTestCase):
+    config: Path
+
+    def setup_method(self):
+        super().setup_method()
+        self._saved = {k: os.environ.get(k) for k in ENVIRONMENT}
+        os.environ.update(ENVIRONMENT)
+        self.set_up_model(self.config, FIXTURES / "brat", seed=1)
+
+    def teardown_method(self):
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        super().teardown_method()
+
+    def _pooler(self):
+        return {name for name, _ in self.model.named_parameters() if ".pooler." in name}
+
+
+class TestBioTaggerModel(_Environment):
+    config = PROJECT_ROOT / "training_configs" / "rurebus" / "ner.jsonnet"
+
+    def test_model_can_train_save_and_load(self):
+        self.ensure_model_can_train_save_and_load(
+            self.param_file, overrides=OVERRIDES, gradients_to_ignore=self._pooler(), seed=1
+        )
+
+    def test_one_predicted_document_per_sentence_with_entities_inside_it(self):
+        self.model.eval()
+        output = self.model(**Batch(self.instances).as_tensor_dict())
+        assert len(output["document"]) == len(self.instances)
+        for document, instance in zip(output["document"], self.instances):
+            assert document.tokens == instance["metadata"]["document"].tokens
+            assert document.relations == []
+            for entity in document.entities:
+                assert 0 <= entity.start < entity.end <= len(document.tokens) and 0 < entity.score <= 1
+        metrics = self.model.get_metrics(reset=True)
+        assert 0.0 <= metrics["ner_f1"] <= 1.0
+
+
+def test_decode_bio_scores_are_mean_argmax_probabilities():
+    vocab = Vocabulary()
+    for tag in ("O", "B-MET", "I-MET", "B-QUA"):
+        vocab.add_token_to_namespace(tag, NER_TAG_NAMESPACE)
+    index = {t: vocab.get_token_index(t, NER_TAG_NAMESPACE) for t in ("O", "B-MET", "I-MET", "B-QUA")}
+    tags = torch.tensor([index["B-MET"], index["I-MET"], index["O"], index["B-QUA"], index["B-QUA"]])
+    probabilities = torch.full((5, 4), 0.1)
+    for word, best in enumerate([0.8, 0.6, 0.7, 0.9, 0.5]):
+        probabilities[word, tags[word]] = best
+    entities = decode_bio(vocab, tags, probabilities, length=4)  # the fifth word is padding
+    assert [(e.start, e.end, e.type) for e in entities] == [(0, 2, "MET"), (3, 4, "QUA")]
+    assert abs(entities[0].score - 0.7) < 1e-6 and abs(entities[1].score - 0.9) < 1e-6
