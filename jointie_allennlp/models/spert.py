@@ -1,0 +1,533 @@
+"""
+Span-based joint entity and relation extraction:
+
+* `spert` — Eberts & Ulges (2020), "Span-based Joint Entity and Relation Extraction with
+  Transformer Pre-training" (SpERT), after the paper and its reference implementation.
+* `spert_mt` — Lu & Xue (2023), "Dealing with negative samples with multi-task learning on
+  span-based joint entity-relation extraction" (SpERT.MT), on the same span machinery.
+"""
+import logging
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+from allennlp.common.checks import ConfigurationError
+from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.models import Model
+from allennlp.modules import TextFieldEmbedder
+from torch import nn
+from torch.nn import functional
+
+from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
+from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.modules.span_decoding import argmax_above, multilabel_above
+from jointie_allennlp.modules.span_losses import iou_scaled_bce, pairwise_ranking_loss
+from jointie_allennlp.modules.span_pooling import RangeMaxTable, context_between, word_spans_to_pieces
+from jointie_allennlp.modules.span_sampling import (
+    enumerate_spans,
+    negative_pair_mask,
+    ordered_pairs_of_selected,
+    sample_from_mask,
+    span_iou,
+    span_matches,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class GoldSpans:
+    """A batch's gold entities and relations as padded tensors (see `SpertModel.gold_spans`)."""
+
+    entity_spans: torch.LongTensor  # (batch, e, 2) word ranges
+    entity_labels: torch.LongTensor  # (batch, e) entity class (1.. types; 0 = none)
+    entity_mask: torch.BoolTensor  # (batch, e)
+    relation_pairs: torch.LongTensor  # (batch, r, 2) indices into the gold entities
+    relation_targets: torch.Tensor  # (batch, r, relation types) multi-hot
+    relation_mask: torch.BoolTensor  # (batch, r)
+    related: torch.BoolTensor  # (batch, e, e)
+    symmetric_related: torch.BoolTensor  # (batch, e, e)
+
+
+@Model.register("spert")
+class SpertModel(JointExtractionModel):
+    """
+    SpERT. Every word span of up to `max_span_size` words is a candidate entity, represented as
+    `[CLS; max-pool of its word pieces; width embedding]` and classified into the entity types or
+    none (softmax). Ordered pairs of spans classified as entities are candidate relations,
+    represented as `[context; span 1; width 1; span 2; width 2]`, the context being the max-pool of
+    the word pieces between the two spans (zeros when there are none), and scored by one sigmoid
+    per relation type; types scoring at least `rel_filter_threshold` are predicted (several per
+    pair possible; a symmetric relation's earlier entity becomes its head).
+
+    Training (as in the reference implementation): the gold entities plus up to
+    `neg_entity_count` random non-entity spans per sentence (cross-entropy, averaged over the
+    batch's samples); the gold relations plus up to `neg_relation_count` random unrelated ordered
+    pairs of gold entities (binary cross-entropy averaged over types, then over samples).
+    Loss = entity loss + relation loss. Samples are drawn afresh for every batch, in tensors.
+
+    Range max-pooling uses a sparse table (`RangeMaxTable`): exact, two gathers per span or
+    context instead of masking the whole sentence per candidate.
+
+    # Parameters
+
+    vocab : `Vocabulary` with the `entity_labels` and `relation_labels` namespaces.
+    text_field_embedder : `TextFieldEmbedder` a `pretrained_transformer` embedder over word pieces.
+    max_span_size : `int`, optional (default = `10`) longest candidate span, in words.
+    width_embedding_dim : `int`, optional (default = `25`)
+    max_width : `int`, optional (default = `100`) rows of the width embedding (wider gold spans
+        share the last row).
+    dropout : `float`, optional (default = `0.1`) on the span and pair representations.
+    neg_entity_count : `int`, optional (default = `100`) negative spans per training sentence.
+    neg_relation_count : `int`, optional (default = `100`) negative pairs per training sentence.
+    rel_filter_threshold : `float`, optional (default = `0.4`)
+    max_pairs : `int`, optional (default = `1000`) relation candidates classified per chunk
+        (bounds memory when many spans are classified as entities).
+    metric_per_type : `bool`, optional (default = `True`)
+    """
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        text_field_embedder: TextFieldEmbedder,
+        max_span_size: int = 10,
+        width_embedding_dim: int = 25,
+        max_width: int = 100,
+        dropout: float = 0.1,
+        neg_entity_count: int = 100,
+        neg_relation_count: int = 100,
+        rel_filter_threshold: float = 0.4,
+        max_pairs: int = 1000,
+        metric_per_type: bool = True,
+        **kwargs,
+    ) -> None:
+        super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
+        if max_span_size < 1 or max_pairs < 1:
+            raise ConfigurationError("max_span_size and max_pairs must be positive")
+        self.text_field_embedder = text_field_embedder
+        self.hidden_dim = text_field_embedder.get_output_dim()
+        self.entity_types = [
+            vocab.get_token_from_index(i, ENTITY_NAMESPACE) for i in range(vocab.get_vocab_size(ENTITY_NAMESPACE))
+        ]
+        self.relation_types = [
+            vocab.get_token_from_index(i, RELATION_NAMESPACE) for i in range(vocab.get_vocab_size(RELATION_NAMESPACE))
+        ]
+        if not self.entity_types:
+            raise ConfigurationError(f"the vocabulary has no entity types ({ENTITY_NAMESPACE!r} is empty)")
+        self._entity_index = {t: i + 1 for i, t in enumerate(self.entity_types)}  # 0 = none
+        self._relation_index = {t: i for i, t in enumerate(self.relation_types)}
+        self.max_span_size = max_span_size
+        self.max_width = max_width
+        self.width_embedding = nn.Embedding(max_width, width_embedding_dim)
+        self.dropout = nn.Dropout(dropout)
+        self.neg_entity_count = neg_entity_count
+        self.neg_relation_count = neg_relation_count
+        self.rel_filter_threshold = rel_filter_threshold
+        self.max_pairs = max_pairs
+        self.span_dim = self.hidden_dim + width_embedding_dim  # pooled span + width
+        self._build_heads()
+        self._init_heads()
+
+    # ------------------------------------------------------------------ heads (overridden by spert_mt)
+
+    def _build_heads(self) -> None:
+        self.entity_classifier = nn.Linear(self.hidden_dim + self.span_dim, len(self.entity_types) + 1)
+        self.relation_classifier = nn.Linear(self.hidden_dim + 2 * self.span_dim, len(self.relation_types))
+
+    def _init_heads(self) -> None:
+        # As the reference (BERT's initialisation of its added layers): N(0, 0.02), zero biases.
+        for name, module in self.named_children():
+            if name == "text_field_embedder":
+                continue
+            for parameter_name, parameter in module.named_parameters():
+                if parameter_name.endswith("bias"):
+                    nn.init.zeros_(parameter)
+                else:
+                    nn.init.normal_(parameter, std=0.02)
+
+    def _entity_scores(self, representation: torch.Tensor) -> Dict[str, torch.Tensor]:
+        return {"logits": self.entity_classifier(representation)}
+
+    def _relation_features(self, entity_scores: Dict[str, torch.Tensor], batch, head, tail) -> List[torch.Tensor]:
+        """Extra per-pair features appended to `[context; span 1; width 1; span 2; width 2]`."""
+        return []
+
+    def _relation_scores(self, representation: torch.Tensor) -> Dict[str, torch.Tensor]:
+        return {"logits": self.relation_classifier(representation)}
+
+    def _entity_loss(self, scores, labels, mask, spans, gold: GoldSpans) -> torch.Tensor:
+        losses = functional.cross_entropy(scores["logits"][mask], labels[mask], reduction="none")
+        return losses.mean() if losses.numel() else scores["logits"].sum() * 0.0
+
+    def _relation_loss(self, scores, targets) -> torch.Tensor:
+        return functional.binary_cross_entropy_with_logits(scores["logits"], targets, reduction="none").mean(-1).mean()
+
+    def _decode_entity_scores(self, scores) -> Tuple[torch.LongTensor, torch.Tensor, torch.BoolTensor]:
+        """Per candidate: entity type index (into `entity_types`), score, whether it is an entity."""
+        probabilities = scores["logits"].softmax(-1)
+        best, labels = probabilities.max(-1)
+        return (labels - 1).clamp(min=0), best, labels > 0
+
+    def _decode_relation_scores(self, scores) -> Tuple[torch.LongTensor, torch.LongTensor, torch.Tensor]:
+        """Accepted (pair row, relation type index, score) triples."""
+        return multilabel_above(torch.sigmoid(scores["logits"]), self.rel_filter_threshold)
+
+    # ------------------------------------------------------------------ gold tensors
+
+    def gold_spans(self, documents: List[Document], num_words: torch.LongTensor) -> GoldSpans:
+        """
+        The gold entities (deduplicated by span: the first type wins) and relations (merged per
+        ordered pair into a multi-hot target; a symmetric relation gets its earlier entity as head)
+        of a batch, as padded tensors. Entities on words cut off by the reader's `max_length` are
+        left out, with their relations.
+        """
+        entity_rows: List[List[Tuple[int, int, int]]] = []
+        relation_rows: List[Dict[Tuple[int, int], set]] = []
+        for document, words in zip(documents, num_words.tolist()):
+            position: Dict[Tuple[int, int], int] = {}
+            remap: Dict[int, int] = {}
+            entities: List[Tuple[int, int, int]] = []
+            for index, entity in enumerate(document.entities):
+                if entity.end > words:
+                    continue
+                label = self._entity_index.get(entity.type)
+                if label is None:
+                    raise ValueError(
+                        f"document {document.id!r}: entity type {entity.type!r} is not in the model's vocabulary"
+                    )
+                key = (entity.start, entity.end)
+                if key not in position:
+                    position[key] = len(entities)
+                    entities.append((entity.start, entity.end, label))
+                remap[index] = position[key]
+            pairs: Dict[Tuple[int, int], set] = {}
+            for relation in document.relations:
+                if relation.head not in remap or relation.tail not in remap:
+                    continue
+                if relation.type not in self._relation_index:
+                    raise ValueError(
+                        f"document {document.id!r}: relation type {relation.type!r} is not in the model's vocabulary"
+                    )
+                head, tail = remap[relation.head], remap[relation.tail]
+                if head == tail:
+                    continue
+                if relation.type in document.symmetric_relation_types and entities[tail][0] < entities[head][0]:
+                    head, tail = tail, head
+                pairs.setdefault((head, tail), set()).add(relation.type)
+            entity_rows.append(entities)
+            relation_rows.append(pairs)
+
+        batch = len(documents)
+        device = num_words.device
+        e = max([len(rows) for rows in entity_rows] + [1])
+        r = max([len(rows) for rows in relation_rows] + [1])
+        types = len(self.relation_types)
+        entity_spans = torch.zeros((batch, e, 2), dtype=torch.long)
+        entity_labels = torch.zeros((batch, e), dtype=torch.long)
+        entity_mask = torch.zeros((batch, e), dtype=torch.bool)
+        relation_pairs = torch.zeros((batch, r, 2), dtype=torch.long)
+        relation_targets = torch.zeros((batch, r, types))
+        relation_mask = torch.zeros((batch, r), dtype=torch.bool)
+        related = torch.zeros((batch, e, e), dtype=torch.bool)
+        symmetric_related = torch.zeros((batch, e, e), dtype=torch.bool)
+        for b, (entities, pairs) in enumerate(zip(entity_rows, relation_rows)):
+            if entities:
+                entity_spans[b, : len(entities)] = torch.tensor([(s, t) for s, t, _ in entities])
+                entity_labels[b, : len(entities)] = torch.tensor([label for _, _, label in entities])
+                entity_mask[b, : len(entities)] = True
+            symmetric = documents[b].symmetric_relation_types
+            for row, ((head, tail), relation_types) in enumerate(pairs.items()):
+                relation_pairs[b, row] = torch.tensor([head, tail])
+                relation_targets[b, row, [self._relation_index[t] for t in relation_types]] = 1.0
+                relation_mask[b, row] = True
+                related[b, head, tail] = True
+                if relation_types & symmetric:
+                    symmetric_related[b, head, tail] = True
+        return GoldSpans(
+            entity_spans.to(device), entity_labels.to(device), entity_mask.to(device),
+            relation_pairs.to(device), relation_targets.to(device), relation_mask.to(device),
+            related.to(device), symmetric_related.to(device),
+        )
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(  # type: ignore[override]
+        self,
+        tokens: TextFieldTensors,
+        word_spans: torch.LongTensor,
+        metadata: List[Dict[str, Any]],
+        **kwargs,
+    ) -> Dict[str, Any]:
+        """
+        # Parameters
+
+        tokens : word pieces; word_spans : `(batch, words, 2)` word-piece range per word (-1 = none);
+        metadata : per instance `document` (the sentence) and `labelled`.
+        Other fields (`entity_types`, `relation_types`) only fill the vocabulary.
+        """
+        pieces = self.text_field_embedder(tokens)  # (batch, pieces, hidden)
+        table = RangeMaxTable(pieces)
+        cls = pieces[:, 0]
+        num_words = (word_spans[..., 0] >= 0).sum(1)
+        documents = self.documents_of(metadata)
+        labelled = all(m.get("labelled", False) for m in metadata)
+        output: Dict[str, Any] = {}
+
+        if self.training:
+            if not labelled:
+                raise ConfigurationError("training needs labelled instances (read from an annotated file)")
+            gold = self.gold_spans(documents, num_words)
+            output.update(self._training_loss(table, cls, word_spans, num_words, gold))
+            return output
+
+        documents_out = self._predict(table, cls, word_spans, num_words, documents)
+        output["document"] = documents_out
+        self.score_documents(documents_out, documents if labelled else None)
+        return output
+
+    # ------------------------------------------------------------------ shared pieces
+
+    def _span_representation(self, table, cls, word_spans, spans, mask):
+        """`[CLS; max-pool; width]` of `spans` `(batch, n, 2)` and the `[max-pool; width]` part."""
+        batch, n = spans.shape[:2]
+        piece_ranges = word_spans_to_pieces(word_spans, spans)
+        batch_index = torch.arange(batch, device=spans.device).unsqueeze(1).expand(batch, n)
+        pooled = table.query(batch_index, piece_ranges[..., 0], piece_ranges[..., 1], valid=mask)
+        widths = (spans[..., 1] - spans[..., 0]).clamp(0, self.max_width - 1)
+        span = torch.cat([pooled, self.width_embedding(widths)], dim=-1)  # (batch, n, span_dim)
+        representation = torch.cat([cls.unsqueeze(1).expand(batch, n, cls.size(-1)), span], dim=-1)
+        return self.dropout(representation), span, piece_ranges
+
+    def _pair_scores(self, table, span, piece_ranges, entity_scores, batch, head, tail) -> Dict[str, torch.Tensor]:
+        """Scores of pairs `(batch[i], head[i], tail[i])` (indices into the span tensors), in chunks."""
+        chunks: List[Dict[str, torch.Tensor]] = []
+        for start in range(0, batch.size(0), self.max_pairs):
+            b, h, t = (x[start : start + self.max_pairs] for x in (batch, head, tail))
+            context = context_between(piece_ranges[b, h], piece_ranges[b, t])
+            pooled_context = table.query(b, context[:, 0], context[:, 1])
+            parts = [pooled_context, span[b, h], span[b, t]] + self._relation_features(entity_scores, b, h, t)
+            chunks.append(self._relation_scores(self.dropout(torch.cat(parts, dim=-1))))
+        if not chunks:
+            return self._relation_scores(table.table.new_zeros((0, self._relation_input_dim())))
+        return {key: torch.cat([c[key] for c in chunks]) for key in chunks[0]}
+
+    def _relation_input_dim(self) -> int:
+        return self.hidden_dim + 2 * self.span_dim
+
+    # ------------------------------------------------------------------ training
+
+    def _training_loss(self, table, cls, word_spans, num_words, gold: GoldSpans) -> Dict[str, torch.Tensor]:
+        batch = num_words.size(0)
+        device = num_words.device
+        candidates, candidate_mask = enumerate_spans(num_words, self.max_span_size)
+        negatives = candidate_mask & ~span_matches(candidates, gold.entity_spans, gold.entity_mask)
+        chosen, chosen_valid = sample_from_mask(negatives, self.neg_entity_count)
+        negative_spans = torch.gather(candidates, 1, chosen.unsqueeze(-1).expand(-1, -1, 2))
+        spans = torch.cat([gold.entity_spans, negative_spans], dim=1)
+        mask = torch.cat([gold.entity_mask, chosen_valid], dim=1)
+        labels = torch.cat([gold.entity_labels, torch.zeros_like(chosen)], dim=1)
+
+        representation, span, piece_ranges = self._span_representation(table, cls, word_spans, spans, mask)
+        entity_scores = self._entity_scores(representation)
+        entity_loss = self._entity_loss(entity_scores, labels, mask, spans, gold)
+
+        # relations: gold pairs + sampled unrelated pairs of gold entities (gold entities come first
+        # among the span samples, so their indices carry over)
+        e = gold.entity_mask.size(1)
+        pair_candidates = negative_pair_mask(gold.entity_mask, gold.related, gold.symmetric_related)
+        chosen_pairs, chosen_pairs_valid = sample_from_mask(pair_candidates.view(batch, e * e), self.neg_relation_count)
+        negative_pairs = torch.stack([chosen_pairs // e, chosen_pairs % e], dim=-1)
+        pairs = torch.cat([gold.relation_pairs, negative_pairs], dim=1)
+        pair_mask = torch.cat([gold.relation_mask, chosen_pairs_valid], dim=1)
+        targets = torch.cat(
+            [gold.relation_targets, gold.relation_targets.new_zeros(negative_pairs.shape[:2] + (len(self.relation_types),))],
+            dim=1,
+        )
+        rows = pair_mask.nonzero(as_tuple=True)
+        output = {"entity_loss": entity_loss.detach()}
+        if rows[0].numel() and self.relation_types:
+            head, tail = pairs[rows][:, 0], pairs[rows][:, 1]
+            relation_scores = self._pair_scores(table, span, piece_ranges, entity_scores, rows[0], head, tail)
+            relation_loss = self._relation_loss(relation_scores, targets[rows])
+            output["relation_loss"] = relation_loss.detach()
+            output["loss"] = entity_loss + relation_loss
+        else:  # no relation samples in the batch (as the reference: entity loss only)
+            output["relation_loss"] = torch.zeros((), device=device)
+            output["loss"] = entity_loss
+        return output
+
+    # ------------------------------------------------------------------ inference
+
+    def _predict(self, table, cls, word_spans, num_words, documents: List[Document]) -> List[Document]:
+        candidates, candidate_mask = enumerate_spans(num_words, self.max_span_size)
+        representation, span, piece_ranges = self._span_representation(
+            table, cls, word_spans, candidates, candidate_mask
+        )
+        entity_scores = self._entity_scores(representation)
+        types, entity_confidence, is_entity = self._decode_entity_scores(entity_scores)
+        is_entity = is_entity & candidate_mask
+        positions, pairs = ordered_pairs_of_selected(is_entity)
+        batch_index = pairs[:, 0]
+        head = positions[batch_index, pairs[:, 1]]
+        tail = positions[batch_index, pairs[:, 2]]
+        relation_scores = self._pair_scores(table, span, piece_ranges, entity_scores, batch_index, head, tail)
+        rows, relation_types, relation_confidence = self._decode_relation_scores(relation_scores)
+
+        counts = is_entity.sum(1).tolist()
+        span_list = candidates[0].tolist() if candidates.size(0) else []
+        types_list, confidence_list, positions_list = types.tolist(), entity_confidence.tolist(), positions.tolist()
+        predicted = []
+        for b, document in enumerate(documents):
+            entities = []
+            for position in positions_list[b][: counts[b]]:
+                start, end = span_list[position]
+                entities.append(
+                    Entity(start, end, self.entity_types[types_list[b][position]], score=confidence_list[b][position])
+                )
+            predicted.append([document, entities, [], set()])
+        pair_rows = pairs[rows].tolist()
+        for (b, h, t), relation_type, score in zip(pair_rows, relation_types.tolist(), relation_confidence.tolist()):
+            document, entities, relations, seen = predicted[b]
+            name = self.relation_types[relation_type]
+            if name in document.symmetric_relation_types and entities[t].start < entities[h].start:
+                h, t = t, h
+            if (h, t, name) not in seen:
+                seen.add((h, t, name))
+                relations.append(Relation(h, t, name, score=score))
+        return [document.with_annotations(entities, relations) for document, entities, relations, _ in predicted]
+
+    default_predictor = "joint_extraction"
+
+
+@Model.register("spert_mt")
+class SpertMTModel(SpertModel):
+    """
+    SpERT.MT (Lu & Xue 2023) on SpERT's spans, pairs and sampling.
+
+    Each stage has an identification head (one logit: entity / related or not) and a
+    classification head (type scores `s^T W_c`, no bias, no "none" class). Classification loss:
+    pairwise ranking loss (`pairwise_ranking_loss`, γ, m+, m-: only the highest-scoring wrong class
+    is pushed down; negative samples only have that term). Entity identification loss: IoU-scaled
+    BCE (`iou_scaled_bce`, δ) with ENIoU = the largest IoU of the span with a gold entity span;
+    relation identification loss: BCE. Stage loss `α·identification + β·classification`, total
+    entity + relation stage. The relation input adds both spans' entity class scores:
+    `[span 1; width 1] ∘ context ∘ [span 2; width 2] ∘ p(s1) ∘ p(s2)` (the swapped pair in the
+    swapped order). Prediction uses class scores only: the best class if its score reaches the
+    threshold (θ), else none; spans classified as none do not form relation candidates; a pair gets
+    at most one relation type.
+
+    # Parameters
+
+    All of `spert`'s (defaults `neg_entity_count` = `neg_relation_count` = 120; `rel_filter_threshold`
+    is not used), and:
+
+    multi_task : `bool`, optional (default = `True`) `False`: no identification heads (ablation
+        "without MTL"; each stage is trained by the ranking loss alone).
+    iou_scaled_loss : `bool`, optional (default = `True`) `False`: ENIoU = 0 in the entity
+        identification loss (ablation "without IoU-scaled loss"; the δ weighting stays).
+    entity_logits_in_relations : `bool`, optional (default = `True`) `False`: the relation input
+        lacks `p(s1)`, `p(s2)` (ablation "without entity logits").
+    entity_threshold, relation_threshold : `float`, optional (default = `0.85`) θ, on raw class scores.
+    alpha, beta : `float`, optional (default = `1.0`) weights of the identification and
+        classification losses in each stage.
+    gamma, margin_positive, margin_negative : `float`, optional (default = `2.0`, `2.5`, `0.5`)
+    delta : `float`, optional (default = `0.25`)
+    """
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        text_field_embedder: TextFieldEmbedder,
+        neg_entity_count: int = 120,
+        neg_relation_count: int = 120,
+        multi_task: bool = True,
+        iou_scaled_loss: bool = True,
+        entity_logits_in_relations: bool = True,
+        entity_threshold: float = 0.85,
+        relation_threshold: float = 0.85,
+        alpha: float = 1.0,
+        beta: float = 1.0,
+        gamma: float = 2.0,
+        margin_positive: float = 2.5,
+        margin_negative: float = 0.5,
+        delta: float = 0.25,
+        **kwargs,
+    ) -> None:
+        self.multi_task = multi_task
+        self.entity_logits_in_relations = entity_logits_in_relations
+        super().__init__(
+            vocab, text_field_embedder, neg_entity_count=neg_entity_count, neg_relation_count=neg_relation_count, **kwargs
+        )
+        self.iou_scaled_loss = iou_scaled_loss
+        self.entity_threshold = entity_threshold
+        self.relation_threshold = relation_threshold
+        self.alpha, self.beta = alpha, beta
+        self.gamma, self.margin_positive, self.margin_negative, self.delta = gamma, margin_positive, margin_negative, delta
+
+    def _build_heads(self) -> None:
+        entity_dim = self.hidden_dim + self.span_dim
+        relation_dim = self._relation_input_dim()
+        types, relation_types = len(self.entity_types), len(self.relation_types)
+        self.entity_classifier = nn.Linear(entity_dim, types, bias=False)
+        self.relation_classifier = nn.Linear(relation_dim, relation_types, bias=False)
+        if self.multi_task:
+            self.entity_identifier = nn.Linear(entity_dim, 1)
+            self.relation_identifier = nn.Linear(relation_dim, 1)
+
+    def _relation_input_dim(self) -> int:
+        extra = 2 * len(self.entity_types) if self.entity_logits_in_relations else 0
+        return self.hidden_dim + 2 * self.span_dim + extra
+
+    def _entity_scores(self, representation):
+        scores = {"logits": self.entity_classifier(representation)}
+        if self.multi_task and self.training:
+            scores["identification"] = self.entity_identifier(representation).squeeze(-1)
+        return scores
+
+    def _relation_features(self, entity_scores, batch, head, tail):
+        if not self.entity_logits_in_relations:
+            return []
+        logits = entity_scores["logits"]
+        return [logits[batch, head], logits[batch, tail]]
+
+    def _relation_scores(self, representation):
+        scores = {"logits": self.relation_classifier(representation)}
+        if self.multi_task and self.training:
+            scores["identification"] = self.relation_identifier(representation).squeeze(-1)
+        return scores
+
+    def _ranking(self, scores, targets):
+        return pairwise_ranking_loss(scores, targets, self.gamma, self.margin_positive, self.margin_negative)
+
+    def _entity_loss(self, scores, labels, mask, spans, gold: GoldSpans) -> torch.Tensor:
+        logits = scores["logits"][mask]
+        if not logits.numel():
+            return scores["logits"].sum() * 0.0
+        label = labels[mask]
+        targets = functional.one_hot(label, len(self.entity_types) + 1)[:, 1:].to(logits.dtype)
+        loss = self.beta * self._ranking(logits, targets).mean()
+        if self.multi_task:
+            if self.iou_scaled_loss:
+                iou = span_iou(spans, gold.entity_spans, gold.entity_mask)[mask]
+            else:
+                iou = torch.zeros_like(label, dtype=logits.dtype)
+            identification = iou_scaled_bce(scores["identification"][mask], (label > 0).float(), iou, self.delta)
+            loss = loss + self.alpha * identification.mean()
+        return loss
+
+    def _relation_loss(self, scores, targets) -> torch.Tensor:
+        loss = self.beta * self._ranking(scores["logits"], targets).mean()
+        if self.multi_task:
+            related = (targets.sum(-1) > 0).float()
+            identification = functional.binary_cross_entropy_with_logits(scores["identification"], related)
+            loss = loss + self.alpha * identification
+        return loss
+
+    def _decode_entity_scores(self, scores):
+        return argmax_above(scores["logits"], self.entity_threshold)
+
+    def _decode_relation_scores(self, scores):
+        classes, best, accepted = argmax_above(scores["logits"], self.relation_threshold)
+        rows = accepted.nonzero(as_tuple=True)[0]
+        return rows, classes[rows], best[rows]
