@@ -22,6 +22,7 @@ CONFIG_VARIABLES = (
     "MAX_INSTANCES",
     "CUDA_DEVICE",
     "SEED",
+    "FINAL_RUN",
     "WORD_VECTORS",
 )
 

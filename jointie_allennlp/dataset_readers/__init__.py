@@ -3,3 +3,4 @@ from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader  # noq
 from jointie_allennlp.dataset_readers.deeper_task_specificity import DeeperTaskSpecificityReader  # noqa: F401
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader  # noqa: F401
 from jointie_allennlp.dataset_readers.marked_entity import MarkedEntityReader  # noqa: F401
+from jointie_allennlp.dataset_readers.spert import SpanJointReader  # noqa: F401
