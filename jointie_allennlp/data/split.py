@@ -19,7 +19,8 @@ def split_brat_directory(
 ) -> Dict[str, List[str]]:
     """
     Copies the brat documents (`.txt` with its `.ann`, if any) of `source` into `destination/train`
-    and `destination/dev`, and lists their `.txt` paths in `destination/{train,dev}_files.txt`. Documents are grouped by their stem with `group_pattern` removed (RuREBus
+    and `destination/dev`, and lists their `.txt` paths in `destination/{train,dev}_files.txt`.
+    Documents are grouped by their stem with `group_pattern` removed (RuREBus
     `<report>_part_<n>` files of one report stay together; `""` = every file is its own document);
     the sorted groups are shuffled with `random.Random(seed)` and the first `round(dev_fraction * groups)`
     go to dev. Returns the stems per split.

@@ -59,7 +59,8 @@ class MarkedEntityReader(DocumentReader):
     original word, markers skipped; -1 for a word cut off), `relation_labels` (per word the type of
     the relation from the main entity (head) to an entity (tail) covering the word, `"0"` for none;
     where two tails of different types overlap, the longer tail (then the earlier) labels the
-    shared words and the conflict is counted), `tags` (BIO of all the sentence's entities, for the joint NER head), `tag_inventory`,
+    shared words and the conflict is counted), `tags` (BIO of all the sentence's entities, for the
+    joint NER head), `tag_inventory`,
     `relation_inventory` (fill the vocabulary) and `metadata`: `document` (the sentence, its
     relations limited to those from the main entity: the gold for this instance), `main` (index of
     the main entity in the sentence's entities).

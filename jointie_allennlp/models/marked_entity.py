@@ -56,7 +56,10 @@ def decode_relations(
         if best != no_relation:
             candidates.append(Relation(main, index, labels[best], score=float(mean[best])))
     kept: List[Relation] = []
-    for relation in sorted(candidates, key=lambda r: (entities[r.tail].start - entities[r.tail].end, entities[r.tail].start)):
+    longest_first = sorted(
+        candidates, key=lambda r: (entities[r.tail].start - entities[r.tail].end, entities[r.tail].start)
+    )
+    for relation in longest_first:
         tail = entities[relation.tail]
         if not any(
             k.type == relation.type and entities[k.tail].start < tail.end and tail.start < entities[k.tail].end

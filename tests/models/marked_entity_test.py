@@ -6,8 +6,9 @@ import torch
 from allennlp.common import Params
 from allennlp.data import Batch, Vocabulary
 from allennlp.models import Model
+from allennlp.nn import util
 
-from jointie_allennlp.data.document import Entity, Relation
+from jointie_allennlp.data.document import Entity
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
 from jointie_allennlp.dataset_readers.marked_entity import MarkedEntityReader, marker_tokens
 from jointie_allennlp.models.marked_entity import decode_relations
@@ -98,10 +99,10 @@ def test_loss_is_the_weighted_sum_and_metrics_use_the_main_entity_gold():
     batch.index_instances(vocab)
     tensors = batch.as_tensor_dict()
     output = model(**tensors)
-    from allennlp.nn import util
-
     mask = output["mask"]
-    ce_rel = util.sequence_cross_entropy_with_logits(output["relation_logits"], tensors["relation_labels"], mask, average="token")
+    ce_rel = util.sequence_cross_entropy_with_logits(
+        output["relation_logits"], tensors["relation_labels"], mask, average="token"
+    )
     ce_ner = util.sequence_cross_entropy_with_logits(output["tag_logits"], tensors["tags"], mask, average="token")
     assert output["loss"].item() == pytest.approx((2.0 * ce_rel + 0.5 * ce_ner).item(), rel=1e-5)
     # one predicted document per instance, every relation headed by the instance's main entity

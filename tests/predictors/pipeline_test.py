@@ -41,7 +41,8 @@ def archives(tmp_path_factory):
 
 
 def pipeline(archives, **kwargs):
-    return Predictor.from_archive(load_archive(str(archives[0])), "pipeline", extra_args={"re_archive": str(archives[1]), **kwargs})
+    extra_args = {"re_archive": str(archives[1]), **kwargs}
+    return Predictor.from_archive(load_archive(str(archives[0])), "pipeline", extra_args=extra_args)
 
 
 def assert_valid_brat(directory: Path, stems):
@@ -89,7 +90,8 @@ def test_pipeline_with_gold_entities_keeps_them(archives, tmp_path):
 
 def test_pipeline_raw_text_line(archives):
     predictor = pipeline(archives)
-    record = predictor.predict_json(predictor.load_line(json.dumps({"id": "r3", "text": "Администрация края планирует увеличить инвестиции в промышленность."})))
+    text = "Администрация края планирует увеличить инвестиции в промышленность."
+    record = predictor.predict_json(predictor.load_line(json.dumps({"id": "r3", "text": text})))
     assert "error" not in record and record["id"] == "r3"
     bad = predictor.predict_json(predictor.load_line("{not json"))
     assert "error" in bad and predictor.failed_inputs == 1
