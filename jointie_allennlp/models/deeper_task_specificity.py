@@ -173,23 +173,27 @@ class DeeperTaskSpecificityModel(JointExtractionModel):
         if self.ner_feedforward is not None:
             ner_hidden = self.ner_feedforward(ner_hidden)
         tag_logits = self.tag_projection(ner_hidden)
-        best_paths = self.crf.viterbi_tags(tag_logits, mask)
-        predicted_tags = torch.full_like(mask, self.outside_index, dtype=torch.long)
-        for row, (path, _) in enumerate(best_paths):
-            predicted_tags[row, : len(path)] = torch.tensor(path, dtype=torch.long)
-        output: Dict[str, Any] = {"tag_logits": tag_logits, "mask": mask, "predicted_tags": predicted_tags}
+        output: Dict[str, Any] = {"tag_logits": tag_logits, "mask": mask}
 
-        gold_entity_lists = [list(m["gold_entities"]) for m in metadata]
         use_gold = self.gold_entities or self.training
         if use_gold and tags is None:
             raise ConfigurationError("training and gold_entities mode need gold tags (annotated input)")
-        probabilities = tag_logits.detach().softmax(-1)
-        predicted_entities = [
-            self._decode_entities(t, p, len(m["document"].tokens))
-            for t, p, m in zip(predicted_tags, probabilities, metadata)
-        ]
-        candidates = gold_entity_lists if use_gold else predicted_entities
-        label_ids = tags.masked_fill(~mask, self.outside_index) if use_gold else predicted_tags
+        if use_gold:
+            # training (and gold_entities mode): gold tags and gold entities; no decoding needed
+            candidates = [list(m["gold_entities"]) for m in metadata]
+            label_ids = tags.masked_fill(~mask, self.outside_index)
+        if not self.training:
+            predicted_tags = torch.full_like(mask, self.outside_index, dtype=torch.long)
+            for row, (path, _) in enumerate(self.crf.viterbi_tags(tag_logits, mask)):
+                predicted_tags[row, : len(path)] = torch.tensor(path, dtype=torch.long)
+            output["predicted_tags"] = predicted_tags
+            if not use_gold:
+                probabilities = tag_logits.detach().softmax(-1)
+                candidates = [
+                    self._decode_entities(t, p, len(m["document"].tokens))
+                    for t, p, m in zip(predicted_tags, probabilities, metadata)
+                ]
+                label_ids = predicted_tags
 
         relation_logits, pairs = self._score_pairs(shared, label_ids, mask, candidates)
 
