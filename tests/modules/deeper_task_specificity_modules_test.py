@@ -72,10 +72,14 @@ def test_crf_constraints_forbid_outside_to_inside():
     assert mask[1, 2] == 1 and mask[0, 1] == 1
     start = crf.num_tags  # start transitions: a sentence may not begin with I-X
     assert mask[start, 2] == 0 and mask[start, 1] == 1
-    # emissions that strongly prefer O then I-Loc decode to a legal path
-    logits = torch.tensor([[[5.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0, 0.0]]])
-    path, _ = crf.viterbi_tags(logits, torch.ones(1, 2, dtype=torch.bool))[0]
-    assert path != [0, 2] and path in ([0, 0], [1, 2])
+    # with neutral learned transitions, emissions that prefer O then I-Loc (score 10) decode to the
+    # best legal path: O B-Loc (5 + 1), not O O (5) or B-Loc I-Loc (5)
+    with torch.no_grad():
+        for parameter in (crf.transitions, crf.start_transitions, crf.end_transitions):
+            parameter.zero_()
+    logits = torch.tensor([[[5.0, 0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 5.0, 0.0, 0.0]]])
+    path, score = crf.viterbi_tags(logits, torch.ones(1, 2, dtype=torch.bool))[0]
+    assert path == [0, 1] and score == pytest.approx(6.0)
 
 
 def test_resbn_shapes_and_residual():
