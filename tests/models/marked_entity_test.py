@@ -138,3 +138,17 @@ def test_bio_tagger_loss_covers_first_word_pieces_only():
     assert len(output["document"]) == len(instances)
     assert all(d.relations == [] for d in output["document"])
     assert 0.0 <= model.get_metrics(reset=True)["ner_f1"] <= 1.0
+
+
+def test_config_gives_the_embedder_the_reader_markers():
+    from allennlp.data import DatasetReader
+
+    root = FIXTURES.parent
+    ext_vars = {"TRANSFORMER_MODEL": TINY_BERT, "TRAIN_DATA_PATH": str(FIXTURES / "brat"),
+                "VALIDATION_DATA_PATH": str(FIXTURES / "brat")}
+    params = Params.from_file(str(root / "training_configs" / "rurebus" / "re.jsonnet"), ext_vars=ext_vars)
+    reader = DatasetReader.from_params(params["dataset_reader"].duplicate())
+    embedder = params["model"]["text_field_embedder"]["token_embedders"]["tokens"].as_dict()
+    assert embedder["tokenizer_kwargs"]["additional_special_tokens"] == reader.markers
+    assert len(reader.markers) == 2 + 2 * 8  # generic pair + typed pairs of the 8 RuREBus types
+    assert params["vocabulary"]["tokens_to_add"]["relation_labels"][0] == "0"
