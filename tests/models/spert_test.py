@@ -1,0 +1,281 @@
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.common.testing import ModelTestCase
+from allennlp.data import Batch, DatasetReader, Vocabulary
+from allennlp.models import Model
+
+from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.dataset_readers.spert import SpanJointReader
+from jointie_allennlp.models.spert import SpertModel, SpertMTModel
+from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = PROJECT_ROOT / "fixtures"
+SPERT = FIXTURES / "spert_json"
+TINY_BERT = str(FIXTURES / "tiny_bert")
+ENVIRONMENT = {
+    "TRANSFORMER_MODEL": TINY_BERT,
+    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
+    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
+    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
+    "NUM_EPOCHS": "1",
+    "BATCH_SIZE": "2",
+}
+OVERRIDES = (
+    '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0, '
+    '"data_loader.batch_sampler.batch_size": 4}'  # one batch holding every dev relation
+)
+
+
+class _SpanModelTest(ModelTestCase):
+    approach = "spert"
+
+    def setup_method(self):
+        super().setup_method()
+        self._saved_environment = {k: os.environ.get(k) for k in ENVIRONMENT}
+        os.environ.update(ENVIRONMENT)
+        self.set_up_model(PROJECT_ROOT / "training_configs" / self.approach / "conll04.jsonnet", SPERT / "conll04_like_dev.json", seed=1)
+
+    def teardown_method(self):
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        super().teardown_method()
+
+    def _model(self, full_vocabulary: bool = False, **options) -> SpertModel:
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.update(options)
+        torch.manual_seed(1)
+        vocab = self.vocab
+        if full_vocabulary:  # the dev fixture lacks some types (e.g. the symmetric Conjunction)
+            reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
+            vocab = Vocabulary.from_instances(list(reader.read(ENVIRONMENT["TRAIN_DATA_PATH"])) + self.instances)
+            self.vocab = vocab
+        return Model.from_params(vocab=vocab, params=Params(params))
+
+    def _tensors(self, instances=None):
+        batch = Batch(instances or self.instances)
+        batch.index_instances(self.vocab)
+        return batch.as_tensor_dict()
+
+    def test_model_can_train_save_and_load(self):
+        pooler = {name for name, _ in self.model.named_parameters() if ".pooler." in name}
+        self.ensure_model_can_train_save_and_load(
+            self.param_file, overrides=OVERRIDES, gradients_to_ignore=pooler, seed=1
+        )
+
+    def test_batch_predictions_are_consistent(self):
+        model = self._consistency_model()
+        model.eval()
+        batched = model(**self._tensors())["document"]
+        assert sum(len(d.entities) for d in batched) > 0
+        for instance, expected in zip(self.instances, batched):
+            (single,) = model(**self._tensors([instance]))["document"]
+            assert [(e.start, e.end, e.type) for e in single.entities] == [(e.start, e.end, e.type) for e in expected.entities]
+            assert [(r.head, r.tail, r.type) for r in single.relations] == [(r.head, r.tail, r.type) for r in expected.relations]
+            for a, b in zip(single.entities + single.relations, expected.entities + expected.relations):
+                assert a.score == pytest.approx(b.score, abs=1e-5)
+
+    def _consistency_model(self):
+        return self.model
+
+    def test_forward_returns_one_predicted_document_per_instance_and_the_metric(self):
+        self.model.eval()
+        output = self.model(**self._tensors())
+        assert len(output["document"]) == len(self.instances)
+        for document, instance in zip(output["document"], self.instances):
+            gold = instance["metadata"]["document"]
+            assert document.tokens == gold.tokens and document.metadata == gold.metadata
+            for entity in document.entities:
+                assert 0 <= entity.start < entity.end <= len(document.tokens)
+                assert entity.end - entity.start <= 10
+            for relation in document.relations:
+                assert relation.head != relation.tail
+        metrics = self.model.get_metrics(reset=True)
+        assert {"ner_f1", "rel_strict_f1", "rel_boundaries_f1", "rel_strict_macro_f1"} <= set(metrics)
+
+    def test_training_loss_is_entity_plus_relation_loss(self):
+        model = self._model(dropout=0.0)
+        model.train()
+        output = model(**self._tensors())
+        assert output["entity_loss"] > 0 and output["relation_loss"] > 0
+        assert torch.isclose(output["loss"].detach(), output["entity_loss"] + output["relation_loss"])
+
+    def test_shared_predictor_on_raw_text_and_brat_output(self, tmp_path):
+        self.model.eval()
+        reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
+        predictor = JointExtractionPredictor(self.model, reader, brat_output_dir=str(tmp_path))
+        result = predictor.predict_json({"id": "x", "text": "John Smith lives in Boston. He works for IBM."})
+        assert result["id"] == "x" and len(result["sentences"]) == 2
+        for relation in result["relations"]:
+            assert 0 <= relation["head"] < len(result["entities"])
+        assert predictor.failed_inputs == 0
+        assert (tmp_path / "x.ann").exists() and (tmp_path / "x.txt").exists()
+        tokens = predictor.predict_json({"id": "t", "tokens": ["Tom", "lives", "in", "Oslo", "."]})
+        assert tokens["tokens"] == ["Tom", "lives", "in", "Oslo", "."] and "error" not in tokens
+
+
+class TestSpertModel(_SpanModelTest):
+    approach = "spert"
+
+    def _force(self, model, entity_type, relation_type):
+        with torch.no_grad():
+            model.entity_classifier.weight.zero_()
+            model.entity_classifier.bias.fill_(-10.0)
+            model.entity_classifier.bias[model.entity_types.index(entity_type) + 1] = 10.0
+            model.relation_classifier.weight.zero_()
+            model.relation_classifier.bias.fill_(-10.0)
+            model.relation_classifier.bias[model.relation_types.index(relation_type)] = 10.0
+
+    @pytest.mark.parametrize("max_pairs", [1000, 7])
+    def test_every_span_an_entity_gives_every_ordered_pair(self, max_pairs):
+        model = self._model(max_pairs=max_pairs, max_span_size=2)
+        self._force(model, "Peop", "Live_In")
+        model.eval()
+        documents = model(**self._tensors())["document"]
+        for document in documents:
+            n = len(document.tokens)
+            assert [(e.start, e.end) for e in document.entities] == [
+                (i, i + w) for i in range(n) for w in (1, 2) if i + w <= n
+            ]
+            assert {e.type for e in document.entities} == {"Peop"}
+            k = len(document.entities)
+            assert sorted((r.head, r.tail) for r in document.relations) == [
+                (h, t) for h in range(k) for t in range(k) if h != t
+            ]
+            assert {r.type for r in document.relations} == {"Live_In"}
+            assert all(r.score > 0.99 for r in document.relations)
+
+    def test_symmetric_relations_are_predicted_once_with_the_earlier_head(self):
+        model = self._model(full_vocabulary=True, max_span_size=1)
+        self._force(model, "Peop", "Conjunction")
+        model.eval()
+        (document,) = model(**self._tensors(self.instances[:1]))["document"]
+        assert "Conjunction" in document.symmetric_relation_types
+        k = len(document.entities)
+        assert sorted((r.head, r.tail) for r in document.relations) == [(h, t) for h in range(k) for t in range(h + 1, k)]
+
+    def test_nothing_above_the_relation_threshold_gives_no_relations(self):
+        model = self._model(rel_filter_threshold=1.01)
+        model.eval()
+        documents = model(**self._tensors())["document"]
+        assert sum(len(d.entities) for d in documents) > 0 and all(not d.relations for d in documents)
+
+    def test_gold_spans_deduplicate_canonicalise_symmetric_and_skip_truncated(self):
+        words = ["A", "b", "C", "d", "E"]
+        document = Document.from_tokens(
+            "g", words,
+            entities=[Entity(0, 1, "Peop"), Entity(2, 3, "Loc"), Entity(2, 3, "Org"), Entity(4, 5, "Org")],
+            relations=[Relation(1, 0, "Conjunction"), Relation(0, 2, "Live_In"), Relation(0, 1, "Located_In"),
+                       Relation(0, 3, "Work_For")],
+            symmetric_relation_types={"Conjunction"},
+        )
+        model = self._model(full_vocabulary=True)
+        gold = model.gold_spans([document], torch.tensor([4]))  # word 4 cut off
+        assert gold.entity_spans[0].tolist() == [[0, 1], [2, 3]]
+        assert gold.entity_labels[0].tolist() == [model.entity_types.index(t) + 1 for t in ("Peop", "Loc")]
+        assert gold.relation_pairs[0].tolist() == [[0, 1]]  # Conjunction 1->0 turned to 0->1, merged
+        targets = gold.relation_targets[0, 0]
+        expected = {"Conjunction", "Live_In", "Located_In"}
+        assert {model.relation_types[i] for i in targets.nonzero().view(-1).tolist()} == expected
+        assert gold.symmetric_related[0, 0, 1] and gold.related[0, 0, 1] and not gold.related[0, 1, 0]
+
+    def test_unknown_gold_type_names_the_document(self):
+        document = Document.from_tokens("odd-doc", ["A"], entities=[Entity(0, 1, "Alien")])
+        with pytest.raises(ValueError, match="odd-doc"):
+            self.model.gold_spans([document], torch.tensor([1]))
+
+
+class TestSpertMTModel(_SpanModelTest):
+    approach = "spert_mt"
+
+    def _consistency_model(self):
+        return self._model(entity_threshold=-100.0, relation_threshold=-100.0, max_span_size=3)
+
+    def test_config_builds_spert_mt_with_paper_defaults(self):
+        model = self.model
+        assert isinstance(model, SpertMTModel)
+        assert (model.neg_entity_count, model.neg_relation_count) == (120, 120)
+        assert (model.gamma, model.margin_positive, model.margin_negative, model.delta) == (2.0, 2.5, 0.5, 0.25)
+        assert model.entity_threshold == model.relation_threshold == 0.85
+        assert model.entity_classifier.bias is None and model.relation_classifier.bias is None
+
+    @pytest.mark.parametrize(
+        "options",
+        [{}, {"multi_task": False}, {"iou_scaled_loss": False}, {"entity_logits_in_relations": False}],
+        ids=["full", "without_mtl", "without_iou", "without_entity_logits"],
+    )
+    def test_ablation_switches(self, options):
+        model = self._model(**options)
+        hidden = model.hidden_dim
+        types = len(model.entity_types)
+        expected = hidden + 2 * (hidden + 25) + (0 if options.get("entity_logits_in_relations") is False else 2 * types)
+        assert model.relation_classifier.in_features == expected
+        assert hasattr(model, "entity_identifier") == (options.get("multi_task", True))
+        model.train()
+        output = model(**self._tensors())
+        output["loss"].backward()
+        assert model.relation_classifier.weight.grad.abs().sum() > 0
+        if options.get("multi_task", True):
+            assert model.entity_identifier.weight.grad.abs().sum() > 0
+            assert model.relation_identifier.weight.grad.abs().sum() > 0
+        model.eval()
+        assert len(model(**self._tensors())["document"]) == len(self.instances)
+
+    def test_iou_switch_changes_only_the_entity_loss(self):
+        tensors = self._tensors()
+        losses = {}
+        for iou in (True, False):
+            model = self._model(iou_scaled_loss=iou, dropout=0.0, neg_entity_count=1000)
+            model.train()
+            torch.manual_seed(3)
+            losses[iou] = model(**tensors)
+        assert torch.isclose(losses[True]["relation_loss"], losses[False]["relation_loss"])
+        assert losses[True]["entity_loss"] > losses[False]["entity_loss"]  # overlapping negatives weigh more
+
+    def test_decoding_uses_class_scores_and_threshold(self):
+        model = self._model(max_span_size=1)
+        peop = model.entity_types.index("Peop")
+        live_in = model.relation_types.index("Live_In")
+        with torch.no_grad():
+            model.entity_classifier.weight.zero_()
+            model.relation_classifier.weight.zero_()
+        model.eval()
+        documents = model(**self._tensors())["document"]
+        assert all(not d.entities for d in documents)  # all class scores 0 < θ: none
+        with torch.no_grad():
+            # a constant feature of every span: the width embedding of width 1
+            model.width_embedding.weight.zero_()
+            model.width_embedding.weight[1, 0] = 1.0
+            model.entity_classifier.weight[peop, model.hidden_dim * 2] = 0.9  # 0.9 >= θ = 0.85
+            model.relation_classifier.weight[live_in, model.hidden_dim + model.hidden_dim] = 0.86  # head width
+        documents = model(**self._tensors())["document"]
+        for document in documents:
+            assert [(e.start, e.end, e.type) for e in document.entities] == [(i, i + 1, "Peop") for i in range(len(document.tokens))]
+            assert all(e.score == pytest.approx(0.9) for e in document.entities)
+            k = len(document.entities)
+            assert len(document.relations) == k * (k - 1) and {r.type for r in document.relations} == {"Live_In"}
+        model.relation_threshold = 0.87
+        assert all(not d.relations for d in model(**self._tensors())["document"])
+
+
+def test_reader_and_model_on_brat_sentences():
+    reader = SpanJointReader(TINY_BERT, max_length=16)
+    instances = list(reader.read(str(FIXTURES / "brat")))
+    assert instances and all(i["metadata"]["labelled"] for i in instances)
+    vocab = Vocabulary.from_instances(instances)
+    model = Model.from_params(
+        vocab=vocab,
+        params=Params({"type": "spert", "text_field_embedder": {"token_embedders": {"tokens": {
+            "type": "pretrained_transformer", "model_name": TINY_BERT}}}}),
+    )
+    model.train()
+    batch = Batch(instances)
+    batch.index_instances(vocab)
+    assert torch.isfinite(model(**batch.as_tensor_dict())["loss"])
