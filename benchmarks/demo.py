@@ -1,0 +1,161 @@
+"""
+`make demo`: trains `spert` (training_configs/spert/conll04.jsonnet) on CoNLL04 with the offline
+all-MiniLM-L6-v2 encoder for a short budget, then runs `allennlp predict` with the shared
+`joint_extraction` predictor on a few raw sentences and prints what it extracted.
+
+Data: ../shared/data/conll04 (or $JOINTIE_DATA_DIR/conll04) when present, else the small
+CoNLL04-like fixtures in fixtures/spert_json (the extractions are then mostly noise). The budget
+is a subset of the training sentences and few epochs, not the paper's 20-epoch schedule, so the
+scores printed are far below a full run (see benchmarks/RESULTS.md for those).
+
+Environment: DEMO_EPOCHS (default 2), DEMO_TRAIN_SENTENCES (default 600), DEMO_DEV_SENTENCES
+(default 100), DEMO_OUTPUT (default runs/demo-spert), DEMO_THREADS (torch threads; default: 1
+when the machine is busy, which avoids the heavy slowdown of oversubscribed threads, else
+torch's choice).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CONFIG = PROJECT / "training_configs" / "spert" / "conll04.jsonnet"
+FIXTURES = PROJECT / "fixtures" / "spert_json"
+SHOWN_RELATIONS = 12
+SENTENCES = [
+    {"id": "demo-1", "text": "John Wilkes Booth, who assassinated President Abraham Lincoln, was an actor."},
+    {"id": "demo-2", "text": "Bill Gates, the chairman of Microsoft Corp., lives in Medina, Washington."},
+    {"id": "demo-3", "text": "Maria Lopez works for the United Nations in Geneva, Switzerland."},
+    {"id": "demo-4", "text": "The Smithsonian Institution is located in Washington, D.C."},
+    {"id": "demo-5", "tokens": ["Tom", "Reed", ",", "a", "spokesman", "for", "IBM", ",", "lives", "in", "Boston", "."]},
+]
+
+
+def say(message: str) -> None:
+    print(f"[demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def data_files() -> dict:
+    data_dir = Path(os.environ.get("JOINTIE_DATA_DIR", PROJECT.parent / "shared" / "data")) / "conll04"
+    if (data_dir / "conll04_train.json").exists() and (data_dir / "conll04_dev.json").exists():
+        return {"train": data_dir / "conll04_train.json", "dev": data_dir / "conll04_dev.json", "name": "CoNLL04"}
+    return {
+        "train": FIXTURES / "conll04_like_train.json",
+        "dev": FIXTURES / "conll04_like_dev.json",
+        "name": "the CoNLL04-like fixtures (../shared/data/conll04 not found)",
+    }
+
+
+def run(command: list, env: dict) -> None:
+    say("$ " + " ".join(str(part) for part in command))
+    subprocess.run([str(part) for part in command], env=env, cwd=PROJECT, check=True)
+
+
+def main() -> int:
+    epochs = int(os.environ.get("DEMO_EPOCHS", "2"))
+    train_sentences = int(os.environ.get("DEMO_TRAIN_SENTENCES", "600"))
+    dev_sentences = int(os.environ.get("DEMO_DEV_SENTENCES", "100"))
+    output = PROJECT / os.environ.get("DEMO_OUTPUT", "runs/demo-spert")
+    files = data_files()
+
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env.pop("TRANSFORMER_MODEL", None)  # the offline all-MiniLM-L6-v2 (the config's default)
+    threads = os.environ.get("DEMO_THREADS")
+    if threads is None and os.getloadavg()[0] >= 0.75 * (os.cpu_count() or 1):
+        threads = "1"
+    if threads:
+        env["OMP_NUM_THREADS"] = threads
+    env.update(
+        NUM_EPOCHS=str(epochs),
+        TRAIN_DATA_PATH=str(files["train"]),
+        VALIDATION_DATA_PATH=str(files["dev"]),
+        TEST_DATA_PATH=str(files["dev"]),  # not evaluated (evaluate_on_test: false below)
+    )
+
+    # Short budget: a subset of the sentences (the reader's max_instances; the dev reader gets its
+    # own limit), warmup over the first 10% of the steps actually taken, no test evaluation.
+    steps = epochs * -(-train_sentences // 2)
+    overrides = {
+        "dataset_reader.max_instances": train_sentences,
+        "validation_dataset_reader": {
+            "type": "spert",
+            "transformer_model_name": "__ENCODER__",
+            "max_instances": dev_sentences,
+        },
+        "trainer.learning_rate_scheduler.warmup_steps": max(1, steps // 10),
+        "trainer.checkpointer": {"keep_most_recent_by_count": 1},
+        "evaluate_on_test": False,
+    }
+    encoder = os.environ.get("JOINTIE_OFFLINE_ENCODER")
+    if not encoder:
+        sys.path.insert(0, str(PROJECT))
+        import jointie_allennlp  # noqa: F401  (sets JOINTIE_OFFLINE_ENCODER)
+
+        encoder = os.environ["JOINTIE_OFFLINE_ENCODER"]
+    overrides["validation_dataset_reader"]["transformer_model_name"] = encoder
+
+    say(
+        f"training spert on {files['name']}: {train_sentences} training sentences, {epochs} epoch(s), "
+        f"batch 2, encoder all-MiniLM-L6-v2 (offline), torch threads {threads or 'default'}; "
+        f"model and logs in {output}"
+    )
+    start = time.time()
+    run(
+        [
+            BIN / "allennlp", "train", CONFIG, "-s", output, "--force", "--include-package", "jointie_allennlp",
+            "--file-friendly-logging", "-o", json.dumps(overrides),
+        ],
+        env,
+    )
+    say(f"training took {time.time() - start:.0f} s")
+    metrics = json.loads((output / "metrics.json").read_text())
+    say(
+        "best dev epoch {}: NER F1 {:.1f}, relation strict F1 {:.1f} ({} dev sentences)".format(
+            metrics.get("best_epoch"),
+            100 * metrics.get("best_validation_ner_f1", 0.0),
+            100 * metrics.get("best_validation_rel_strict_f1", 0.0),
+            dev_sentences,
+        )
+    )
+
+    inputs = output / "demo_sentences.jsonl"
+    predictions = output / "demo_predictions.jsonl"
+    inputs.write_text("".join(json.dumps(s) + "\n" for s in SENTENCES), encoding="utf-8")
+    say("predicting the demo sentences")
+    run(
+        [
+            BIN / "allennlp", "predict", output / "model.tar.gz", inputs, "--predictor", "joint_extraction",
+            "--include-package", "jointie_allennlp", "--output-file", predictions, "--silent",
+            "--cuda-device", "-1",
+        ],
+        env,
+    )
+    print()
+    for line in predictions.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        text = record.get("text") or " ".join(record["tokens"])
+        print(f"{record['id']}: {text}")
+        if record.get("error"):
+            print(f"  error: {record['error']}")
+            continue
+        entities = record["entities"]
+        for entity in entities:
+            print(f"  entity   [{entity['type']}] {entity['text']!r} ({entity['score']:.2f})")
+        relations = sorted(record["relations"], key=lambda r: -r["score"])
+        for relation in relations[:SHOWN_RELATIONS]:
+            head, tail = entities[relation["head"]], entities[relation["tail"]]
+            print(f"  relation {head['text']!r} --{relation['type']}--> {tail['text']!r} ({relation['score']:.2f})")
+        if len(relations) > SHOWN_RELATIONS:
+            print(f"  ... and {len(relations) - SHOWN_RELATIONS} more relations (see the predictions file)")
+        if not entities:
+            print("  (nothing extracted)")
+    print()
+    say(f"done in {time.time() - start:.0f} s; predictions in {predictions}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
