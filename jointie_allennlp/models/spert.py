@@ -8,7 +8,7 @@ Span-based joint entity and relation extraction:
 """
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -341,7 +341,10 @@ class SpertModel(JointExtractionModel):
         pairs = torch.cat([gold.relation_pairs, negative_pairs], dim=1)
         pair_mask = torch.cat([gold.relation_mask, chosen_pairs_valid], dim=1)
         targets = torch.cat(
-            [gold.relation_targets, gold.relation_targets.new_zeros(negative_pairs.shape[:2] + (len(self.relation_types),))],
+            [
+                gold.relation_targets,
+                gold.relation_targets.new_zeros(negative_pairs.shape[:2] + (len(self.relation_types),)),
+            ],
             dim=1,
         )
         rows = pair_mask.nonzero(as_tuple=True)
@@ -457,13 +460,18 @@ class SpertMTModel(SpertModel):
         self.multi_task = multi_task
         self.entity_logits_in_relations = entity_logits_in_relations
         super().__init__(
-            vocab, text_field_embedder, neg_entity_count=neg_entity_count, neg_relation_count=neg_relation_count, **kwargs
+            vocab,
+            text_field_embedder,
+            neg_entity_count=neg_entity_count,
+            neg_relation_count=neg_relation_count,
+            **kwargs,
         )
         self.iou_scaled_loss = iou_scaled_loss
         self.entity_threshold = entity_threshold
         self.relation_threshold = relation_threshold
         self.alpha, self.beta = alpha, beta
-        self.gamma, self.margin_positive, self.margin_negative, self.delta = gamma, margin_positive, margin_negative, delta
+        self.gamma, self.delta = gamma, delta
+        self.margin_positive, self.margin_negative = margin_positive, margin_negative
 
     def _build_heads(self) -> None:
         entity_dim = self.hidden_dim + self.span_dim

@@ -4,7 +4,9 @@ from typing import Tuple
 import torch
 
 
-def multilabel_above(probabilities: torch.Tensor, threshold: float) -> Tuple[torch.LongTensor, torch.LongTensor, torch.Tensor]:
+def multilabel_above(
+    probabilities: torch.Tensor, threshold: float
+) -> Tuple[torch.LongTensor, torch.LongTensor, torch.Tensor]:
     """
     Every (row, class) whose probability reaches `threshold` (SpERT's relation filter: a pair may
     hold several relation types).

@@ -38,7 +38,8 @@ class _SpanModelTest(ModelTestCase):
         super().setup_method()
         self._saved_environment = {k: os.environ.get(k) for k in ENVIRONMENT}
         os.environ.update(ENVIRONMENT)
-        self.set_up_model(PROJECT_ROOT / "training_configs" / self.approach / "conll04.jsonnet", SPERT / "conll04_like_dev.json", seed=1)
+        config = PROJECT_ROOT / "training_configs" / self.approach / "conll04.jsonnet"
+        self.set_up_model(config, SPERT / "conll04_like_dev.json", seed=1)
 
     def teardown_method(self):
         for key, value in self._saved_environment.items():
@@ -77,8 +78,12 @@ class _SpanModelTest(ModelTestCase):
         assert sum(len(d.entities) for d in batched) > 0
         for instance, expected in zip(self.instances, batched):
             (single,) = model(**self._tensors([instance]))["document"]
-            assert [(e.start, e.end, e.type) for e in single.entities] == [(e.start, e.end, e.type) for e in expected.entities]
-            assert [(r.head, r.tail, r.type) for r in single.relations] == [(r.head, r.tail, r.type) for r in expected.relations]
+            assert [(e.start, e.end, e.type) for e in single.entities] == [
+                (e.start, e.end, e.type) for e in expected.entities
+            ]
+            assert [(r.head, r.tail, r.type) for r in single.relations] == [
+                (r.head, r.tail, r.type) for r in expected.relations
+            ]
             for a, b in zip(single.entities + single.relations, expected.entities + expected.relations):
                 assert a.score == pytest.approx(b.score, abs=1e-5)
 
@@ -159,7 +164,8 @@ class TestSpertModel(_SpanModelTest):
         (document,) = model(**self._tensors(self.instances[:1]))["document"]
         assert "Conjunction" in document.symmetric_relation_types
         k = len(document.entities)
-        assert sorted((r.head, r.tail) for r in document.relations) == [(h, t) for h in range(k) for t in range(h + 1, k)]
+        expected = [(h, t) for h in range(k) for t in range(h + 1, k)]
+        assert sorted((r.head, r.tail) for r in document.relations) == expected
 
     def test_nothing_above_the_relation_threshold_gives_no_relations(self):
         model = self._model(rel_filter_threshold=1.01)
@@ -257,7 +263,8 @@ class TestSpertMTModel(_SpanModelTest):
             model.relation_classifier.weight[live_in, model.hidden_dim + model.hidden_dim] = 0.86  # head width
         documents = model(**self._tensors())["document"]
         for document in documents:
-            assert [(e.start, e.end, e.type) for e in document.entities] == [(i, i + 1, "Peop") for i in range(len(document.tokens))]
+            expected = [(i, i + 1, "Peop") for i in range(len(document.tokens))]
+            assert [(e.start, e.end, e.type) for e in document.entities] == expected
             assert all(e.score == pytest.approx(0.9) for e in document.entities)
             k = len(document.entities)
             assert len(document.relations) == k * (k - 1) and {r.type for r in document.relations} == {"Live_In"}
