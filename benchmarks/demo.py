@@ -5,10 +5,10 @@ all-MiniLM-L6-v2 encoder for a short budget, then runs `allennlp predict` with t
 
 Data: ../shared/data/conll04 (or $JOINTIE_DATA_DIR/conll04) when present, else the small
 CoNLL04-like fixtures in fixtures/spert_json (the extractions are then mostly noise). The budget
-is a subset of the training sentences and few epochs, not the paper's 20-epoch schedule, so the
+is few epochs (optionally on a subset of the training sentences), not the paper's 20-epoch schedule, so the
 scores printed are far below a full run (see benchmarks/RESULTS.md for those).
 
-Environment: DEMO_EPOCHS (default 2), DEMO_TRAIN_SENTENCES (default 600), DEMO_DEV_SENTENCES
+Environment: DEMO_EPOCHS (default 3), DEMO_TRAIN_SENTENCES (default 922: all of CoNLL04 train), DEMO_DEV_SENTENCES
 (default 100), DEMO_OUTPUT (default runs/demo-spert), DEMO_THREADS (torch threads; default: 1
 when the machine is busy, which avoids the heavy slowdown of oversubscribed threads, else
 torch's choice).
@@ -55,8 +55,8 @@ def run(command: list, env: dict) -> None:
 
 
 def main() -> int:
-    epochs = int(os.environ.get("DEMO_EPOCHS", "2"))
-    train_sentences = int(os.environ.get("DEMO_TRAIN_SENTENCES", "600"))
+    epochs = int(os.environ.get("DEMO_EPOCHS", "3"))
+    train_sentences = int(os.environ.get("DEMO_TRAIN_SENTENCES", "922"))
     dev_sentences = int(os.environ.get("DEMO_DEV_SENTENCES", "100"))
     output = PROJECT / os.environ.get("DEMO_OUTPUT", "runs/demo-spert")
     files = data_files()
