@@ -77,6 +77,8 @@ def main() -> int:
 
     # Short budget: a subset of the sentences (the reader's max_instances; the dev reader gets its
     # own limit), warmup over the first 10% of the steps actually taken, no test evaluation.
+    available = len(json.loads(Path(files["train"]).read_text(encoding="utf-8")))
+    train_sentences = min(train_sentences, available)
     steps = epochs * -(-train_sentences // 2)
     overrides = {
         "dataset_reader.max_instances": train_sentences,
@@ -113,7 +115,7 @@ def main() -> int:
     say(f"training took {time.time() - start:.0f} s")
     metrics = json.loads((output / "metrics.json").read_text())
     say(
-        "best dev epoch {}: NER F1 {:.1f}, relation strict F1 {:.1f} ({} dev sentences)".format(
+        "best dev epoch {}: NER F1 {:.1f}, relation strict F1 {:.1f} (up to {} dev sentences)".format(
             metrics.get("best_epoch"),
             100 * metrics.get("best_validation_ner_f1", 0.0),
             100 * metrics.get("best_validation_rel_strict_f1", 0.0),
