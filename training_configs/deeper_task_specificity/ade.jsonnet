@@ -10,5 +10,5 @@ dts.config(
   validation_path=null,
   test_path='ade/ade_split_0_test.json',
   num_epochs=30,
-  validation_metric='+rel_strict_macro_f1',
+  validation_metric=['+ner_macro_f1', '+rel_strict_macro_f1'],
 )

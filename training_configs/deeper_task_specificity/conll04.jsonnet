@@ -6,5 +6,5 @@ dts.config(
   train_path='conll04/conll04_train.json',
   validation_path='conll04/conll04_dev.json',
   test_path='conll04/conll04_test.json',
-  validation_metric='+rel_strict_macro_f1',
+  validation_metric=['+ner_macro_f1', '+rel_strict_macro_f1'],
 )

@@ -10,5 +10,5 @@ dts.config(
   test_path='conll04/conll04_test.json',
   shared_stack='resbn',
   task_stack='resbn',
-  validation_metric='+rel_strict_macro_f1',
+  validation_metric=['+ner_macro_f1', '+rel_strict_macro_f1'],
 )

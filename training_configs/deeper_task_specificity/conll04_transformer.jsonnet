@@ -9,5 +9,5 @@ dts.config(
   validation_path='conll04/conll04_dev.json',
   test_path='conll04/conll04_test.json',
   transformer=true,
-  validation_metric='+rel_strict_macro_f1',
+  validation_metric=['+ner_macro_f1', '+rel_strict_macro_f1'],
 )
