@@ -98,6 +98,9 @@ def main() -> int:
     parser.add_argument("--test", required=True, help="test file or brat directory")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--serialization-dir", default=None)
+    parser.add_argument(
+        "--encoder", default=None, help="encoder label for the row (default: TRANSFORMER_MODEL or the offline MiniLM)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
     parser.add_argument("--overrides", default="", help="JSON overrides for the config")
@@ -129,7 +132,7 @@ def main() -> int:
     epochs_run = training_metrics.get("epoch", epochs - 1) + 1
 
     metrics = evaluate_archive(serialization_dir, args.test)
-    encoder = os.environ.get("TRANSFORMER_MODEL") or "all-MiniLM-L6-v2 (offline)"
+    encoder = args.encoder or os.environ.get("TRANSFORMER_MODEL") or "all-MiniLM-L6-v2 (offline)"
     row = {
         "dataset": args.dataset,
         "approach": args.approach,
@@ -142,6 +145,7 @@ def main() -> int:
         "train_sentences_per_s": train_instances * epochs_run / train_seconds,
         "inference_sentences_per_s": metrics["inference_sentences_per_s"],
         "peak_rss_mb": peak_rss_mb(),
+        "train_data": params["train_data_path"],
         "test": args.test,
         "config": args.config,
         "overrides": args.overrides,
