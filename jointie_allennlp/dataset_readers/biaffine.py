@@ -12,12 +12,10 @@ from allennlp.data.fields import (
     SequenceLabelField,
     TextField,
 )
-from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import entities_to_tags
-from jointie_allennlp.data.wordpieces import WordpieceAligner
-from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 from jointie_allennlp.modules.entity_pairs import entity_key
 
 logger = logging.getLogger(__name__)
@@ -44,7 +42,7 @@ class TaggingReport:
 
 
 @DatasetReader.register("biaffine_joint")
-class BiaffineJointReader(DocumentReader):
+class BiaffineJointReader(WordpieceDocumentReader):
     """
     One instance per sentence for the `biaffine_joint` model. Fields: `tokens` (word pieces of a
     `pretrained_transformer` indexer), `word_offsets` (per word the index of its first word
@@ -80,11 +78,14 @@ class BiaffineJointReader(DocumentReader):
         types_path: Optional[str] = None,
         **kwargs,
     ) -> None:
-        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
-        self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
-        self.token_indexers = {
-            "tokens": PretrainedTransformerIndexer(transformer_model_name, max_length=segment_length)
-        }
+        super().__init__(
+            transformer_model_name,
+            max_length=max_length,
+            segment_length=segment_length,
+            tokenizer=tokenizer,
+            types_path=types_path,
+            **kwargs,
+        )
         self.report = TaggingReport()
 
     def _read(self, file_path: str) -> Iterable[Instance]:

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, List, Optional
 
 from allennlp.data import DatasetReader, Instance
+from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
@@ -11,6 +12,7 @@ from jointie_allennlp.data.formats.brat import BratReport, read_brat, read_brat_
 from jointie_allennlp.data.formats.spert_json import read_spert_json
 from jointie_allennlp.data.formats.text import read_jsonl, read_plain_text
 from jointie_allennlp.data.tokenization import get_segmenter
+from jointie_allennlp.data.wordpieces import WordpieceAligner
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +98,36 @@ class DocumentReader(DatasetReader):
                 "use document_to_instances"
             )
         return instances[0]
+
+
+class WordpieceDocumentReader(DocumentReader):
+    """
+    A `DocumentReader` for transformer models: words are aligned to the encoder's word pieces
+    (`self.aligner`, a `WordpieceAligner`) and indexed by a `pretrained_transformer` indexer
+    (`self.token_indexers["tokens"]`).
+
+    # Parameters
+
+    transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
+    max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens
+        included; words beyond are cut off (counted by the subclass; entities on them are missed).
+    segment_length : `int`, optional encode longer sentences in segments of this many word pieces
+        (allennlp's `max_length` of the indexer; give the embedder the same `max_length`), so
+        `max_length` may exceed the encoder's limit (e.g. 512).
+    tokenizer, types_path : see `DocumentReader`.
+    """
+
+    def __init__(
+        self,
+        transformer_model_name: str,
+        max_length: int = 512,
+        segment_length: Optional[int] = None,
+        tokenizer: str = "razdel",
+        types_path: Optional[str] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
+        self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
+        self.token_indexers = {
+            "tokens": PretrainedTransformerIndexer(transformer_model_name, max_length=segment_length)
+        }

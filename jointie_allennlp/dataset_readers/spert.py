@@ -5,11 +5,9 @@ from typing import Iterable, List, Optional
 import torch
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField, MultiLabelField, TensorField, TextField
-from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.wordpieces import WordpieceAligner
-from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +16,7 @@ RELATION_NAMESPACE = "relation_labels"
 
 
 @DatasetReader.register("spert")
-class SpanJointReader(DocumentReader):
+class SpanJointReader(WordpieceDocumentReader):
     """
     One instance per sentence for the `spert` and `spert_mt` models. Fields: `tokens` (word pieces
     for a `pretrained_transformer` indexer, [CLS] first), `word_spans` (`(words, 2)` per word its
@@ -51,11 +49,14 @@ class SpanJointReader(DocumentReader):
         types_path: Optional[str] = None,
         **kwargs,
     ) -> None:
-        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
-        self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
-        self.token_indexers = {
-            "tokens": PretrainedTransformerIndexer(transformer_model_name, max_length=segment_length)
-        }
+        super().__init__(
+            transformer_model_name,
+            max_length=max_length,
+            segment_length=segment_length,
+            tokenizer=tokenizer,
+            types_path=types_path,
+            **kwargs,
+        )
         self.truncated_words = 0
 
     def _read(self, file_path: str) -> Iterable[Instance]:
