@@ -119,3 +119,28 @@ def test_allennlp_predict_and_rurebus_score(archives, tmp_path, capsys):
     assert set(summary) == {"entities", "subtask_1_ner", "subtask_3_relations", "subtask_3_relations_directed"}
     assert len(list(read_brat_directory(out))) == 2
 
+
+
+@pytest.mark.parametrize("gold_entities", [False, True])
+def test_rurebus_pipeline_benchmark_row(archives, tmp_path, gold_entities):
+    """benchmarks/rurebus_pipeline.py: predict + `score --rurebus`, a row with the scorer's numbers."""
+    out = tmp_path / "bench"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "rurebus_pipeline.py"), str(archives[0]), str(archives[1]),
+         "--test", str(BRAT), "--output-dir", str(out), "--threads", "1", "--no-record"]
+        + (["--gold-entities"] if gold_entities else []),
+        check=True, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )
+    row = json.loads(result.stdout[result.stdout.index("{"):])
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert_valid_brat(out / "brat", ["doc1", "doc2"])
+    subtask = 2 if gold_entities else 3
+    assert row["ner_f1"] == scores["ner_f1"] == scores["rurebus"]["subtask_1_ner"]["f1"]
+    assert row["rel_strict_f1"] == scores["rel_strict_f1"]
+    assert row["rurebus_relations_f1"] == scores["rurebus"][f"subtask_{subtask}_relations"]["f1"]
+    if gold_entities:
+        assert row["ner_f1"] == 1.0 and row["rurebus_entities"] == "given (gold)" and row["epochs"] == "gold+2"
+    else:
+        assert row["rurebus_entities"] == "predicted" and row["epochs"] == "2+2"
+    assert row["test_documents"] == 2 and row["test_sentences"] > 0

@@ -1,0 +1,153 @@
+"""
+RuREBus subtask 3 (end to end) benchmark: runs `allennlp predict` with the `pipeline` predictor
+(an NER archive, then a relation archive over its entities) on the `.txt` files of a brat
+directory, writes brat `.ann` files, scores them against the gold `.ann` with
+`python -m jointie_allennlp score --rurebus` (the project's scorer) and appends one row to
+benchmarks/results.jsonl (and re-renders benchmarks/RESULTS.md), in the format of
+`run_benchmark.py`:
+
+    .venv/bin/python benchmarks/rurebus_pipeline.py runs/rurebus/ner/model.tar.gz runs/rurebus/re/model.tar.gz \\
+        --test /tmp/rurebus_split/dev --output-dir /tmp/rurebus_pred --threads 1
+
+Row: `ner_f1` / `ner_macro_f1` are the predicted entities (subtask 1 scores of the pipeline's NER
+stage), `rel_strict_*` / `rel_boundaries_*` the shared metric's directed relation scores, and
+`rurebus_relations_{precision,recall,f1}` the shared task's convention (relation direction
+ignored; `subtask_3_relations` of `score --rurebus`). `--gold-entities` runs the predictor with
+the gold entities of the `.ann` files instead (subtask 2 through the same path). `epochs` is
+"<NER epochs>+<RE epochs>" as recorded in the archives' training metrics; nothing is trained here.
+`inference_sentences_per_s` counts the whole `allennlp predict` run (loading both archives
+included) and `peak_rss_mb` is that run's peak.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+from typing import Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run_benchmark import COLUMNS, RESULTS, render_table  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parent.parent
+PIPELINE_CONFIG = PROJECT / "training_configs" / "rurebus" / "pipeline.jsonnet"
+
+
+def epochs_of(archive: Path) -> Optional[int]:
+    """Epochs trained, from `metrics.json` beside the archive (None when it is not there)."""
+    metrics = archive.parent / "metrics.json"
+    if not metrics.is_file():
+        return None
+    return json.loads(metrics.read_text(encoding="utf-8")).get("epoch", -1) + 1
+
+
+def encoder_of(archive: Path) -> Optional[str]:
+    """The encoder name in the archive's config (the last path component for a local path)."""
+    with tarfile.open(archive) as tar:
+        config = json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
+    embedder = config["model"]["text_field_embedder"]["token_embedders"]["tokens"]
+    return Path(embedder["model_name"]).name
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("ner_archive", type=Path)
+    parser.add_argument("re_archive", type=Path)
+    parser.add_argument("--test", required=True, help="brat directory with the gold .txt + .ann")
+    parser.add_argument("--output-dir", required=True, type=Path, help="where the predicted brat files go")
+    parser.add_argument("--dataset", default="rurebus")
+    parser.add_argument("--approach", default="pipeline (bio_tagger -> marked_entity)")
+    parser.add_argument("--variant", default="subtask3")
+    parser.add_argument("--encoder", default=None, help="encoder label (default: from the NER archive)")
+    parser.add_argument("--gold-entities", action="store_true", help="use the gold entities (subtask 2)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads of the predict run (OMP_NUM_THREADS)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
+    args = parser.parse_args()
+
+    from allennlp.common import Params
+
+    import jointie_allennlp  # noqa: F401  (defines the configs' external variables)
+    from jointie_allennlp.__main__ import score
+    from jointie_allennlp.data.formats.brat import read_brat_directory
+
+    test = Path(args.test)
+    texts = sorted(test.glob("*.txt"))
+    if not texts:
+        parser.error(f"no .txt files in {test}")
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    inputs = args.output_dir / "inputs.txt"
+    inputs.write_text("".join(f"{path.resolve()}\n" for path in texts), encoding="utf-8")
+
+    pipeline = Params.from_file(str(PIPELINE_CONFIG)).as_dict()
+    predictor_args = {
+        **pipeline["predictor_args"],
+        "re_archive": str(args.re_archive),
+        "brat_output_dir": str(args.output_dir / "brat"),
+        "gold_entities": args.gold_entities,
+        "batch_size": args.batch_size,
+    }
+    env = dict(os.environ)
+    if args.threads:
+        env["OMP_NUM_THREADS"] = str(args.threads)
+        env["MKL_NUM_THREADS"] = str(args.threads)
+    command = [
+        str(Path(sys.executable).with_name("allennlp")), "predict", str(args.ner_archive), str(inputs),
+        "--predictor", pipeline["predictor"], "--predictor-args", json.dumps(predictor_args),
+        "--include-package", "jointie_allennlp", "--silent",
+        "--output-file", str(args.output_dir / "predictions.jsonl"),
+    ]
+    print(" ".join(command), file=sys.stderr)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env=env, cwd=PROJECT)
+    predict_seconds = time.perf_counter() - start
+    predict_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    scores = score(argparse.Namespace(
+        gold=str(test), predicted=str(args.output_dir / "brat"), tokenizer="razdel", rurebus=True
+    ))
+    (args.output_dir / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
+    summary = scores["rurebus"]
+    relations = next(v for k, v in summary.items() if k.endswith("_relations"))
+    sentences = sum(len(d.split_sentences()) for d in read_brat_directory(test))
+
+    ner_epochs, re_epochs = epochs_of(args.ner_archive), epochs_of(args.re_archive)
+    row = {
+        "dataset": args.dataset,
+        "approach": args.approach,
+        "variant": args.variant,
+        "encoder": args.encoder or f"{encoder_of(args.ner_archive)} (offline)",
+        "epochs": f"{'gold' if args.gold_entities else ner_epochs}+{re_epochs}",
+        **{k: scores[k] for k, _ in COLUMNS if k in scores},
+        **{f"rurebus_relations_{k}": v for k, v in relations.items()},
+        "rurebus_entities": summary["entities"],
+        "inference_sentences_per_s": sentences / predict_seconds,
+        "inference_seconds": round(predict_seconds, 1),
+        "test_documents": scores["documents"],
+        "test_sentences": sentences,
+        "peak_rss_mb": predict_rss_mb,
+        "ner_archive": str(args.ner_archive),
+        "re_archive": str(args.re_archive),
+        "test": str(test),
+        "config": str(PIPELINE_CONFIG.relative_to(PROJECT)),
+        "overrides": "",
+        "torch_threads": args.threads,
+        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+        "date": datetime.date.today().isoformat(),
+    }
+    print(json.dumps(row, indent=1))
+    if not args.no_record:
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+        render_table()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
