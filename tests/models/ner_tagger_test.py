@@ -61,6 +61,24 @@ class TestBioTaggerModel(_Environment):
         metrics = self.model.get_metrics(reset=True)
         assert 0.0 <= metrics["ner_f1"] <= 1.0
 
+    def test_overfits_the_russian_fixture_entities(self):
+        """Guards labels, first-piece alignment and BIO decoding: the tagger learns the fixture."""
+        torch.manual_seed(0)
+        optimizer = torch.optim.AdamW(self.model.parameters(), lr=3e-3)
+        batches = [Batch(self.instances[i : i + 8]).as_tensor_dict() for i in range(0, len(self.instances), 8)]
+        self.model.train()
+        for _ in range(25):
+            for batch in batches:
+                self.model(**batch)["loss"].backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        self.model.get_metrics(reset=True)
+        self.model.eval()
+        with torch.no_grad():
+            for batch in batches:
+                self.model(**batch)
+        assert self.model.get_metrics(reset=True)["ner_f1"] >= 0.9
+
 
 def test_decode_bio_scores_are_mean_argmax_probabilities():
     vocab = Vocabulary()
