@@ -13,7 +13,8 @@ class JointExtractionModel(Model):
     Base class of the approaches' models. A subclass decodes its scores into one predicted
     `Document` per instance, returns them under `output_dict["document"]`, and calls
     `score_documents` with the instances' gold documents; `get_metrics` then reports the
-    shared `JointExtractionMetric` (computed when not training, so training stays fast).
+    shared `JointExtractionMetric` (computed when not training, so training stays fast; in
+    training mode `get_metrics` reports no scores rather than zeros: the progress bar shows the loss).
 
     # Parameters
 
@@ -33,6 +34,10 @@ class JointExtractionModel(Model):
             self._metric(predicted, gold)
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        if self.training:
+            if reset:
+                self._metric.reset()
+            return {}
         return self._metric.get_metric(reset=reset)
 
     @staticmethod

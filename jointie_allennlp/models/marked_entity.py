@@ -173,6 +173,10 @@ class MarkedEntityModel(JointExtractionModel):
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         metrics = super().get_metrics(reset)
+        if self.training:
+            if reset:
+                self._ner_head.reset()
+            return metrics
         head = self._ner_head.get_metric(reset)
         for name in ("precision", "recall", "f1"):
             key = "f1-measure-overall" if name == "f1" else f"{name}-overall"
