@@ -89,6 +89,24 @@ def render_table() -> None:
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run_facts(threads) -> dict:
+    """The row fields that say where and when a benchmark ran."""
+    return {
+        "torch_threads": threads,
+        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def record_row(row: dict, no_record: bool = False) -> None:
+    """Prints a row; unless `no_record`, appends it to results.jsonl and re-renders RESULTS.md."""
+    print(json.dumps(row, indent=1))
+    if not no_record:
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+        render_table()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config")
@@ -149,15 +167,9 @@ def main() -> int:
         "test": args.test,
         "config": args.config,
         "overrides": args.overrides,
-        "torch_threads": torch.get_num_threads(),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
-        "date": datetime.date.today().isoformat(),
+        **run_facts(torch.get_num_threads()),
     }
-    print(json.dumps(row, indent=1))
-    if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
-        render_table()
+    record_row(row, args.no_record)
     return 0
 
 

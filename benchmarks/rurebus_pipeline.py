@@ -19,10 +19,8 @@ the gold entities of the `.ann` files instead (subtask 2 through the same path).
 included) and `peak_rss_mb` is that run's peak.
 """
 import argparse
-import datetime
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -33,7 +31,7 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_benchmark import COLUMNS, RESULTS, render_table  # noqa: E402
+from run_benchmark import COLUMNS, record_row, run_facts  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 PIPELINE_CONFIG = PROJECT / "training_configs" / "rurebus" / "pipeline.jsonnet"
@@ -137,15 +135,9 @@ def main() -> int:
         "test": str(test),
         "config": str(PIPELINE_CONFIG.relative_to(PROJECT)),
         "overrides": "",
-        "torch_threads": args.threads,
-        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
-        "date": datetime.date.today().isoformat(),
+        **run_facts(args.threads),
     }
-    print(json.dumps(row, indent=1))
-    if not args.no_record:
-        with RESULTS.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
-        render_table()
+    record_row(row, args.no_record)
     return 0
 
 
