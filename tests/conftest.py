@@ -1,12 +1,16 @@
 import os
 from pathlib import Path
+from typing import Dict, List
 
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import jointie_allennlp  # noqa: E402,F401  (applies compat fixes, registers everything)
+from allennlp.data import Batch, Instance  # noqa: E402
+from allennlp.models import Model  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -15,3 +19,28 @@ FIXTURES = PROJECT_ROOT / "fixtures"
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def _fit_then_score(model: Model, instances: List[Instance], epochs: int, lr: float, batch_size: int = 8) -> Dict:
+    """AdamW over `instances` for `epochs` (fixed order, seed 0), then the metrics of one evaluation pass."""
+    torch.manual_seed(0)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    batches = [Batch(instances[i : i + batch_size]).as_tensor_dict() for i in range(0, len(instances), batch_size)]
+    model.train()
+    for _ in range(epochs):
+        for batch in batches:
+            model(**batch)["loss"].backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    assert model.get_metrics(reset=True) == {}  # training mode: no scores rather than zeros
+    model.eval()
+    with torch.no_grad():
+        for batch in batches:
+            model(**batch)
+    return model.get_metrics(reset=True)
+
+
+@pytest.fixture
+def fit_then_score():
+    """`fit_then_score(model, instances, epochs, lr)`: fit a model to a few instances, then score it on them."""
+    return _fit_then_score

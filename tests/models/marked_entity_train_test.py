@@ -48,3 +48,9 @@ class TestMarkedEntityModelTraining(ModelTestCase):
         metrics = self.model.get_metrics(reset=True)
         assert metrics["ner_f1"] == 1.0  # given (gold) entities
         assert 0.0 <= metrics["rel_strict_f1"] <= 1.0 and 0.0 <= metrics["ner_head_f1"] <= 1.0
+
+    def test_overfits_the_russian_fixture_relations(self, fit_then_score):
+        """Guards markers, per-word relation labels and the decoding rule: the model learns the fixture."""
+        gold = sum(len(i["metadata"]["document"].relations) for i in self.instances)
+        assert gold > 0
+        assert fit_then_score(self.model, self.instances, epochs=40, lr=3e-3)["rel_strict_f1"] >= 0.95
