@@ -19,25 +19,29 @@ local common = import '../common.libsonnet';
 local entity_types = ['MET', 'ECO', 'BIN', 'CMP', 'QUA', 'ACT', 'INST', 'SOC'];
 local relation_types = ['NNG', 'NNT', 'NPS', 'PNG', 'PNT', 'PPS', 'FNG', 'FNT', 'FPS', 'GOL', 'TSK'];
 // Every label of the task is in the vocabulary, even one a (sub)set of the data lacks, so any
-// RuREBus file can be evaluated with a trained archive.
-local bio_tags = ['O'] + ['B-' + t for t in entity_types] + ['I-' + t for t in entity_types];
+// file of the data set can be evaluated with a trained archive.
+local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in types];
 
 {
   entity_types:: entity_types,
+  relation_types:: relation_types,
   // Must equal jointie_allennlp.dataset_readers.marked_entity.marker_tokens(entity_types).
   marker_tokens(types):: ['[E]', '[/E]'] + ['[' + t + ']' for t in types] + ['[/' + t + ']' for t in types],
 
-  config(reader, model, validation_metric, num_epochs, batch_size, transformer_lr, head_lr, embedder_extra={}, labels={})::
+  // types: the data set's entity types (BIO tags); train_path / validation_path: defaults under
+  // JOINTIE_DATA_DIR (another data set, e.g. CoNLL04 in SpERT JSON, passes its own).
+  config(reader, model, validation_metric, num_epochs, batch_size, transformer_lr, head_lr, embedder_extra={}, labels={},
+         types=entity_types, train_path='rurebus/train', validation_path='rurebus/dev')::
     local model_name = common.transformer_model;
-    local validation = common.data_path('VALIDATION_DATA_PATH', 'rurebus/dev');
+    local validation = common.data_path('VALIDATION_DATA_PATH', validation_path);
     local test = common.extVarOr('TEST_DATA_PATH', '');
     local max_instances = common.intVarOr('MAX_INSTANCES', null);
     local full_reader = reader { transformer_model_name: model_name, tokenizer: 'razdel' };
     {
       dataset_reader: full_reader + (if max_instances == null then {} else { max_instances: max_instances }),
       validation_dataset_reader: full_reader,
-      vocabulary: { type: 'from_instances', tokens_to_add: { ner_tags: bio_tags } + labels },
-      train_data_path: common.data_path('TRAIN_DATA_PATH', 'rurebus/train'),
+      vocabulary: { type: 'from_instances', tokens_to_add: { ner_tags: bio_tags(types) } + labels },
+      train_data_path: common.data_path('TRAIN_DATA_PATH', train_path),
       validation_data_path: validation,
       [if test != '' then 'test_data_path']: test,
       [if test != '' then 'evaluate_on_test']: true,
@@ -84,17 +88,21 @@ local bio_tags = ['O'] + ['B-' + t for t in entity_types] + ['I-' + t for t in e
     ),
 
   // ner_weight: the paper's best runs used 0 or 0.1 with relation_weight 1.
-  re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.1, relation_weight=1.0, typed_markers=true)::
-    local types = if typed_markers then entity_types else [];
+  re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.1, relation_weight=1.0, typed_markers=true,
+     types=entity_types, relations=relation_types, train_path='rurebus/train', validation_path='rurebus/dev')::
+    local marked = if typed_markers then types else [];
     self.config(
-      reader={ type: 'marked_entity', max_length: max_length, entity_types: types },
+      reader={ type: 'marked_entity', max_length: max_length, entity_types: marked },
       model={ type: 'marked_entity', dropout: 0.1, ner_weight: ner_weight, relation_weight: relation_weight },
       validation_metric='+rel_strict_f1',
       num_epochs=num_epochs,
       batch_size=batch_size,
       transformer_lr=5e-5,
       head_lr=1e-3,
-      embedder_extra={ tokenizer_kwargs: { additional_special_tokens: $.marker_tokens(types) } },
-      labels={ relation_labels: ['0'] + relation_types },
+      embedder_extra={ tokenizer_kwargs: { additional_special_tokens: $.marker_tokens(marked) } },
+      labels={ relation_labels: ['0'] + relations },
+      types=types,
+      train_path=train_path,
+      validation_path=validation_path,
     ),
 }
