@@ -45,12 +45,16 @@ def epochs_of(archive: Path) -> Optional[int]:
     return json.loads(metrics.read_text(encoding="utf-8")).get("epoch", -1) + 1
 
 
-def encoder_of(archive: Path) -> Optional[str]:
-    """The encoder name in the archive's config (the last path component for a local path)."""
+def encoder_of(archive: Path) -> str:
+    """The encoder in the archive's config: the offline all-MiniLM-L6-v2, or the name (last component of a path)."""
+    from jointie_allennlp.environment import offline_encoder_path
+
     with tarfile.open(archive) as tar:
         config = json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
-    embedder = config["model"]["text_field_embedder"]["token_embedders"]["tokens"]
-    return Path(embedder["model_name"]).name
+    name = config["model"]["text_field_embedder"]["token_embedders"]["tokens"]["model_name"]
+    if offline_encoder_path() and Path(name).resolve() == Path(offline_encoder_path()).resolve():
+        return "all-MiniLM-L6-v2 (offline)"
+    return Path(name).name
 
 
 def main() -> int:
@@ -120,7 +124,7 @@ def main() -> int:
         "dataset": args.dataset,
         "approach": args.approach,
         "variant": args.variant,
-        "encoder": args.encoder or f"{encoder_of(args.ner_archive)} (offline)",
+        "encoder": args.encoder or encoder_of(args.ner_archive),
         "epochs": f"{'gold' if args.gold_entities else ner_epochs}+{re_epochs}",
         **{k: scores[k] for k, _ in COLUMNS if k in scores},
         **{f"rurebus_relations_{k}": v for k, v in relations.items()},
