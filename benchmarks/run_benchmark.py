@@ -18,6 +18,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import torch
 
@@ -89,6 +90,16 @@ def render_table() -> None:
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def encoder_label(name: Optional[str]) -> str:
+    """A row's encoder: the offline all-MiniLM-L6-v2 (also for an empty name), else the name or last path part."""
+    from jointie_allennlp.environment import offline_encoder_path
+
+    offline = offline_encoder_path()
+    if not name or (offline and Path(name).resolve() == Path(offline).resolve()):
+        return "all-MiniLM-L6-v2 (offline)"
+    return Path(name).name if os.path.sep in name else name
+
+
 def run_facts(threads) -> dict:
     """The row fields that say where and when a benchmark ran."""
     return {
@@ -150,12 +161,11 @@ def main() -> int:
     epochs_run = training_metrics.get("epoch", epochs - 1) + 1
 
     metrics = evaluate_archive(serialization_dir, args.test)
-    encoder = args.encoder or os.environ.get("TRANSFORMER_MODEL") or "all-MiniLM-L6-v2 (offline)"
     row = {
         "dataset": args.dataset,
         "approach": args.approach,
         "variant": args.variant,
-        "encoder": Path(encoder).name if os.path.sep in encoder else encoder,
+        "encoder": args.encoder or encoder_label(os.environ.get("TRANSFORMER_MODEL")),
         "epochs": epochs_run,
         **{k: metrics[k] for k, _ in COLUMNS if k in metrics},
         "train_seconds": round(train_seconds, 1),

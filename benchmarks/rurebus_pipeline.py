@@ -31,7 +31,7 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_benchmark import COLUMNS, record_row, run_facts  # noqa: E402
+from run_benchmark import COLUMNS, encoder_label, record_row, run_facts  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 PIPELINE_CONFIG = PROJECT / "training_configs" / "rurebus" / "pipeline.jsonnet"
@@ -46,15 +46,10 @@ def epochs_of(archive: Path) -> Optional[int]:
 
 
 def encoder_of(archive: Path) -> str:
-    """The encoder in the archive's config: the offline all-MiniLM-L6-v2, or the name (last component of a path)."""
-    from jointie_allennlp.environment import offline_encoder_path
-
+    """The encoder named in the archive's config, labelled as `run_benchmark.encoder_label` does."""
     with tarfile.open(archive) as tar:
         config = json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
-    name = config["model"]["text_field_embedder"]["token_embedders"]["tokens"]["model_name"]
-    if offline_encoder_path() and Path(name).resolve() == Path(offline_encoder_path()).resolve():
-        return "all-MiniLM-L6-v2 (offline)"
-    return Path(name).name
+    return encoder_label(config["model"]["text_field_embedder"]["token_embedders"]["tokens"]["model_name"])
 
 
 def main() -> int:

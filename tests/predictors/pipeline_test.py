@@ -120,7 +120,6 @@ def test_allennlp_predict_and_rurebus_score(archives, tmp_path, capsys):
     assert len(list(read_brat_directory(out))) == 2
 
 
-
 @pytest.mark.parametrize("gold_entities", [False, True])
 def test_rurebus_pipeline_benchmark_row(archives, tmp_path, gold_entities):
     """benchmarks/rurebus_pipeline.py: predict + `score --rurebus`, a row with the scorer's numbers."""

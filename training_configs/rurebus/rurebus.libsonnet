@@ -24,7 +24,6 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
 
 {
   entity_types:: entity_types,
-  relation_types:: relation_types,
   // Must equal jointie_allennlp.dataset_readers.marked_entity.marker_tokens(entity_types).
   marker_tokens(types):: ['[E]', '[/E]'] + ['[' + t + ']' for t in types] + ['[/' + t + ']' for t in types],
 
