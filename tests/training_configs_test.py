@@ -58,3 +58,15 @@ def test_every_config_reads_the_shared_ext_vars():
     for config in CONFIGS:
         text = config.read_text(encoding="utf-8")
         assert "common.libsonnet" in text or ".libsonnet" in text, f"{config} does not import the shared template"
+
+
+def test_a_nested_trainer_override_replaces_the_block_a_dotted_one_does_not():
+    # what the README warns about: `{"trainer": {...}}` drops the optimizer and the schedule
+    config = PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"
+    ext_vars = fixture_ext_vars(config)
+    whole = Params.from_file(str(config), '{"trainer": {"num_epochs": 1}}', ext_vars=ext_vars)
+    assert whole["trainer"].as_dict() == {"num_epochs": 1}
+    dotted = Params.from_file(str(config), '{"trainer.num_epochs": 1}', ext_vars=ext_vars)["trainer"]
+    assert dotted["num_epochs"] == 1
+    assert dotted["learning_rate_scheduler"]["type"] == "linear_with_warmup_fraction"
+    assert dotted["optimizer"]["type"] == "huggingface_adamw" and dotted["grad_norm"] == 1.0

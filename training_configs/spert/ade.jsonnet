@@ -10,5 +10,4 @@ spert.config(
   train_path='ade/ade_split_0_train.json',
   validation_path=null,
   test_path='ade/ade_split_0_test.json',
-  train_sentences=3845,
 )

@@ -24,8 +24,6 @@ local common = import '../common.libsonnet';
     validation_path,
     test_path=null,
     final_train_path=null,
-    train_sentences=1000,  // for the warmup length (10% of all steps)
-    final_train_sentences=null,  // the same for final_train_path (default train_sentences)
     model_type='spert',
     num_epochs=20,
     batch_size=2,
@@ -46,8 +44,6 @@ local common = import '../common.libsonnet';
     local train = path('TRAIN_DATA_PATH', if final then final_train_path else train_path);
     local validation = if final then '' else path('VALIDATION_DATA_PATH', validation_path);
     local test = path('TEST_DATA_PATH', test_path);
-    local sentences = if final && final_train_sentences != null then final_train_sentences else train_sentences;
-    local steps = epochs * std.ceil(sentences / batch);
     local reader = {
       type: 'spert',
       transformer_model_name: model_name,
@@ -113,7 +109,8 @@ local common = import '../common.libsonnet';
             [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
           ],
         },
-        learning_rate_scheduler: { type: 'linear_with_warmup', warmup_steps: std.max(1, std.floor(warmup_fraction * steps)) },
+        // warm-up over warmup_fraction of epochs × batches of the training data actually read
+        learning_rate_scheduler: { type: 'linear_with_warmup_fraction', warmup_fraction: warmup_fraction },
       },
     },
 }

@@ -7,6 +7,4 @@ spert_mt.config(
   validation_path='conll04/conll04_dev.json',
   test_path='conll04/conll04_test.json',
   final_train_path='conll04/conll04_train_dev.json',
-  final_train_sentences=1153,
-  train_sentences=922,
 )

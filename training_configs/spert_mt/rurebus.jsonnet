@@ -10,7 +10,6 @@ spert_mt.config(
   train_path='rurebus/train',
   validation_path='rurebus/dev',
   test_path=null,
-  train_sentences=3000,
   tokenizer='razdel',
   max_length=4096,
   segment_length=512,

@@ -9,6 +9,4 @@ spert_mt.config(
   validation_path='scierc/scierc_dev.json',
   test_path=null,
   final_train_path='scierc/scierc_train_dev.json',
-  final_train_sentences=2136,
-  train_sentences=1861,
 )
