@@ -207,10 +207,12 @@ class Document:
     def merge_sentences(self, sentence_documents: Sequence["Document"]) -> "Document":
         """
         Puts the annotations of per-sentence documents (as made by `split_sentences`, e.g.
-        predicted ones) back into a copy of this document.
+        predicted ones) back into a copy of this document; their `metadata["warnings"]` are kept,
+        prefixed with the sentence number.
         """
         entities: List[Entity] = []
         relations: List[Relation] = []
+        warnings: List[str] = []
         for sentence_document in sentence_documents:
             _, number, first_token = sentence_document.metadata["sentence_of"]
             char_start = self.token_offsets[first_token][0] if self.tokens else 0
@@ -231,7 +233,11 @@ class Document:
                 replace(relation, head=relation.head + offset, tail=relation.tail + offset)
                 for relation in sentence_document.relations
             )
-        return self.with_annotations(entities, relations)
+            warnings.extend(f"sentence {number}: {w}" for w in sentence_document.metadata.get("warnings", []))
+        merged = self.with_annotations(entities, relations)
+        if warnings:
+            merged.metadata["warnings"] = list(self.metadata.get("warnings", [])) + warnings
+        return merged
 
     # ------------------------------------------------------------------ checks
 

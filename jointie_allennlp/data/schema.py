@@ -13,7 +13,8 @@ def prediction_to_json(document: Document, source: Optional[Dict[str, Any]] = No
         {"id", "text" (when the input had text), "tokens" (as given, or the segmenter's),
          "sentences": [[first token, end token], ...],
          "entities": [{"start", "end", "char_start", "char_end", "text", "type", "score"}],
-         "relations": [{"head", "tail", "type", "score"}]}
+         "relations": [{"head", "tail", "type", "score"}],
+         "warnings": [...] (only when decoding had to leave something out, e.g. the entity cap)}
 
     Token spans are `[start, end)` over `tokens` flattened; character spans are into `text`
     (for token-only input, into the tokens joined by single spaces). Relation `head`/`tail`
@@ -33,6 +34,8 @@ def prediction_to_json(document: Document, source: Optional[Dict[str, Any]] = No
     result["sentences"] = [list(s) for s in document.sentences]
     result["entities"] = [entity_to_json(document, e) for e in document.entities]
     result["relations"] = [relation_to_json(r) for r in document.relations]
+    if document.metadata.get("warnings"):
+        result["warnings"] = list(document.metadata["warnings"])
     return result
 
 

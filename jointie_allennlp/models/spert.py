@@ -21,7 +21,12 @@ from torch.nn import functional
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
 from jointie_allennlp.models.base import JointExtractionModel
-from jointie_allennlp.modules.span_decoding import argmax_above, multilabel_above
+from jointie_allennlp.modules.span_decoding import (
+    argmax_above,
+    canonical_relations,
+    multilabel_above,
+    top_per_group,
+)
 from jointie_allennlp.modules.span_losses import iou_scaled_bce, pairwise_ranking_loss
 from jointie_allennlp.modules.span_pooling import RangeMaxTable, context_between, word_spans_to_pieces
 from jointie_allennlp.modules.span_sampling import (
@@ -84,6 +89,15 @@ class SpertModel(JointExtractionModel):
     rel_filter_threshold : `float`, optional (default = `0.4`)
     max_pairs : `int`, optional (default = `1000`) relation candidates classified per chunk
         (bounds memory when many spans are classified as entities).
+    max_entities_per_sentence : `int`, optional (default = `50`)
+    max_relations_per_sentence : `int`, optional (default = `100`) caps of prediction: at most
+        this many entities (the highest-scoring spans) and relations (the highest-scoring after
+        symmetric relations are merged) are kept per sentence; the CoNLL04 / SciERC gold data has
+        at most 24 entities and 17 relations per sentence. They keep decoding linear in the input
+        when a weak model (early in training) calls nearly every span an entity and every pair
+        related: relation candidates are all ordered pairs of entities. A sentence where a cap
+        drops something gets a `warnings` entry in its prediction and is counted in the metric
+        `capped_sentences` (logged once per metric period).
     metric_per_type : `bool`, optional (default = `True`)
     """
 
@@ -99,12 +113,16 @@ class SpertModel(JointExtractionModel):
         neg_relation_count: int = 100,
         rel_filter_threshold: float = 0.4,
         max_pairs: int = 1000,
+        max_entities_per_sentence: int = 50,
+        max_relations_per_sentence: int = 100,
         metric_per_type: bool = True,
         **kwargs,
     ) -> None:
         super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
-        if max_span_size < 1 or max_pairs < 1:
-            raise ConfigurationError("max_span_size and max_pairs must be positive")
+        if min(max_span_size, max_pairs, max_entities_per_sentence, max_relations_per_sentence) < 1:
+            raise ConfigurationError(
+                "max_span_size, max_pairs, max_entities_per_sentence and max_relations_per_sentence must be positive"
+            )
         self.text_field_embedder = text_field_embedder
         self.hidden_dim = text_field_embedder.get_output_dim()
         self.entity_types = [
@@ -125,6 +143,9 @@ class SpertModel(JointExtractionModel):
         self.neg_relation_count = neg_relation_count
         self.rel_filter_threshold = rel_filter_threshold
         self.max_pairs = max_pairs
+        self.max_entities_per_sentence = max_entities_per_sentence
+        self.max_relations_per_sentence = max_relations_per_sentence
+        self._capped_sentences = 0
         self.span_dim = self.hidden_dim + width_embedding_dim  # pooled span + width
         self._build_heads()
         self._init_heads()
@@ -369,7 +390,11 @@ class SpertModel(JointExtractionModel):
         )
         entity_scores = self._entity_scores(representation)
         types, entity_confidence, is_entity = self._decode_entity_scores(entity_scores)
-        is_entity = is_entity & candidate_mask
+        rows, columns = (is_entity & candidate_mask).nonzero(as_tuple=True)
+        keep = top_per_group(rows, entity_confidence[rows, columns], self.max_entities_per_sentence)
+        is_entity = torch.zeros_like(is_entity)
+        is_entity[rows[keep], columns[keep]] = True
+        dropped_entities = torch.bincount(rows[~keep], minlength=len(documents))
         positions, pairs = ordered_pairs_of_selected(is_entity)
         batch_index = pairs[:, 0]
         head = positions[batch_index, pairs[:, 1]]
@@ -377,28 +402,81 @@ class SpertModel(JointExtractionModel):
         relation_scores = self._pair_scores(table, span, piece_ranges, entity_scores, batch_index, head, tail)
         rows, relation_types, relation_confidence = self._decode_relation_scores(relation_scores)
 
+        # relations: symmetric ones turned to their earlier head and deduplicated, then the best
+        # max_relations_per_sentence kept, in tensors
+        starts = candidates[..., 0]
+        accepted = pairs[rows]
+        symmetric = self._symmetric_mask(documents, num_words.device)
+        accepted, index = canonical_relations(
+            accepted,
+            relation_types,
+            starts[accepted[:, 0], positions[accepted[:, 0], accepted[:, 1]]],
+            starts[accepted[:, 0], positions[accepted[:, 0], accepted[:, 2]]],
+            symmetric,
+        )
+        relation_types, relation_confidence = relation_types[index], relation_confidence[index]
+        keep = top_per_group(accepted[:, 0], relation_confidence, self.max_relations_per_sentence)
+        dropped_relations = torch.bincount(accepted[~keep, 0], minlength=len(documents))
+        accepted, relation_types, relation_confidence = accepted[keep], relation_types[keep], relation_confidence[keep]
+
+        # Python objects only for what is kept: at most max_entities_per_sentence entities per sentence
         counts = is_entity.sum(1).tolist()
         span_list = candidates[0].tolist() if candidates.size(0) else []
         types_list, confidence_list, positions_list = types.tolist(), entity_confidence.tolist(), positions.tolist()
         predicted = []
         for b, document in enumerate(documents):
-            entities = []
-            for position in positions_list[b][: counts[b]]:
-                start, end = span_list[position]
-                entities.append(
-                    Entity(start, end, self.entity_types[types_list[b][position]], score=confidence_list[b][position])
-                )
-            predicted.append([document, entities, [], set()])
-        pair_rows = pairs[rows].tolist()
-        for (b, h, t), relation_type, score in zip(pair_rows, relation_types.tolist(), relation_confidence.tolist()):
-            document, entities, relations, seen = predicted[b]
-            name = self.relation_types[relation_type]
-            if name in document.symmetric_relation_types and entities[t].start < entities[h].start:
-                h, t = t, h
-            if (h, t, name) not in seen:
-                seen.add((h, t, name))
-                relations.append(Relation(h, t, name, score=score))
-        return [document.with_annotations(entities, relations) for document, entities, relations, _ in predicted]
+            entities = [
+                Entity(*span_list[p], self.entity_types[types_list[b][p]], score=confidence_list[b][p])
+                for p in positions_list[b][: counts[b]]
+            ]
+            predicted.append((document, entities, []))
+        for (b, h, t), relation_type, score in zip(
+            accepted.tolist(), relation_types.tolist(), relation_confidence.tolist()
+        ):
+            predicted[b][2].append(Relation(h, t, self.relation_types[relation_type], score=score))
+        result = [document.with_annotations(entities, relations) for document, entities, relations in predicted]
+        for document, entities_lost, relations_lost in zip(
+            result, dropped_entities.tolist(), dropped_relations.tolist()
+        ):
+            if entities_lost or relations_lost:
+                self._note_cap(document, entities_lost, relations_lost)
+        return result
+
+    def _symmetric_mask(self, documents: List[Document], device) -> torch.BoolTensor:
+        """`(batch, relation types)`: which relation types are symmetric in each document."""
+        mask = torch.zeros((len(documents), max(len(self.relation_types), 1)), dtype=torch.bool)
+        for b, document in enumerate(documents):
+            for name in document.symmetric_relation_types:
+                if name in self._relation_index:
+                    mask[b, self._relation_index[name]] = True
+        return mask.to(device)
+
+    def _note_cap(self, document: Document, entities: int, relations: int) -> None:
+        """Records on the predicted document, in the metrics and (once per metric period) in the log
+        that the caps dropped lower-scoring entities / relations of a sentence."""
+        lost = [
+            f"{count} {what} beyond {option}={limit} dropped (lowest scores)"
+            for count, what, option, limit in (
+                (entities, "entities", "max_entities_per_sentence", self.max_entities_per_sentence),
+                (relations, "relations", "max_relations_per_sentence", self.max_relations_per_sentence),
+            )
+            if count
+        ]
+        document.metadata["warnings"] = list(document.metadata.get("warnings", [])) + lost
+        if not self._capped_sentences:
+            logger.warning(
+                "document %r: %s; such sentences are counted in the metric 'capped_sentences'",
+                document.id, "; ".join(lost),
+            )
+        self._capped_sentences += 1
+
+    def get_metrics(self, reset: bool = False) -> Dict[str, float]:
+        metrics = super().get_metrics(reset)
+        if self._capped_sentences:
+            metrics["capped_sentences"] = float(self._capped_sentences)
+        if reset:
+            self._capped_sentences = 0
+        return metrics
 
     default_predictor = "joint_extraction"
 

@@ -11,6 +11,8 @@ from allennlp.models import Model
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import SpanJointReader
 from jointie_allennlp.models.spert import SpertModel, SpertMTModel
+from jointie_allennlp.modules.span_pooling import RangeMaxTable
+from jointie_allennlp.modules.span_sampling import enumerate_spans
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +98,8 @@ class _SpanModelTest(ModelTestCase):
         assert len(output["document"]) == len(self.instances)
         for document, instance in zip(output["document"], self.instances):
             gold = instance["metadata"]["document"]
-            assert document.tokens == gold.tokens and document.metadata == gold.metadata
+            assert document.tokens == gold.tokens
+            assert {k: v for k, v in document.metadata.items() if k != "warnings"} == gold.metadata
             for entity in document.entities:
                 assert 0 <= entity.start < entity.end <= len(document.tokens)
                 assert entity.end - entity.start <= 10
@@ -140,7 +143,7 @@ class TestSpertModel(_SpanModelTest):
 
     @pytest.mark.parametrize("max_pairs", [1000, 7])
     def test_every_span_an_entity_gives_every_ordered_pair(self, max_pairs):
-        model = self._model(max_pairs=max_pairs, max_span_size=2)
+        model = self._model(max_pairs=max_pairs, max_span_size=2, max_relations_per_sentence=10_000)
         self._force(model, "Peop", "Live_In")
         model.eval()
         documents = model(**self._tensors())["document"]
@@ -166,6 +169,77 @@ class TestSpertModel(_SpanModelTest):
         k = len(document.entities)
         expected = [(h, t) for h in range(k) for t in range(h + 1, k)]
         assert sorted((r.head, r.tail) for r in document.relations) == expected
+
+    def test_tensor_decoding_equals_the_per_pair_reference(self):
+        model = self._model(full_vocabulary=True, max_span_size=3, dropout=0.0)
+        _hand_built_scores(model, torch.Generator().manual_seed(5))
+        model.eval()
+        with torch.no_grad():
+            tensors = self._tensors()
+            documents = model(**tensors)["document"]
+            expected = _reference_decoding(model, tensors)
+        symmetric = {r.type for r in _relations(expected)} & documents[0].symmetric_relation_types
+        assert symmetric, "the hand-built scores must predict a symmetric relation type"
+        assert {r.type for r in _relations(expected)} - symmetric, "and an asymmetric one"
+        assert any(len({(r.head, r.tail) for r in d.relations}) < len(d.relations) for d in expected)  # multi-label
+        for document, reference in zip(documents, expected):
+            assert 0 < len(document.entities) < 50 and "warnings" not in document.metadata
+            assert document.entities == reference.entities
+            assert [(r.head, r.tail, r.type) for r in document.relations] == [
+                (r.head, r.tail, r.type) for r in reference.relations
+            ]
+            assert [r.score for r in document.relations] == pytest.approx([r.score for r in reference.relations])
+        assert "capped_sentences" not in model.get_metrics(reset=True)
+
+    def test_caps_bound_a_model_that_predicts_everything(self):
+        model = self._model(full_vocabulary=True, max_entities_per_sentence=12, max_relations_per_sentence=30)
+        self._force(model, "Peop", "Live_In")
+        with torch.no_grad():  # every span an entity or not by chance, with distinct scores
+            model.entity_classifier.weight.normal_(std=0.5, generator=torch.Generator().manual_seed(0))
+            model.entity_classifier.bias[0] = 0.0
+            model.entity_classifier.bias[model.entity_types.index("Peop") + 1] = 2.0
+            model.relation_classifier.bias.fill_(10.0)  # every pair holds every relation type
+        model.eval()
+        reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
+        words = "Tom Reed of Boston works for Acme Corp and lives in Oslo with Ann Lee".split()
+        sentences = [Document.from_tokens(f"s{i}", (words * 3)[i % 7 : i % 7 + 30]) for i in range(300)]
+        instances = [instance for sentence in sentences for instance in reader.document_to_instances(sentence)]
+        pairs = 12 * 11 * len(model.relation_types)
+        with torch.no_grad():
+            capped = []
+            for start in range(0, len(instances), 50):
+                capped.extend(model(**self._tensors(instances[start : start + 50]))["document"])
+            assert model.get_metrics(reset=True)["capped_sentences"] == 300
+            model.max_entities_per_sentence = model.max_relations_per_sentence = 10**6
+            uncapped = model(**self._tensors(instances[:2]))["document"]
+        assert "capped_sentences" not in model.get_metrics()
+        for document in capped:
+            assert len(document.entities) == 12 and len(document.relations) == 30
+            assert len(document.metadata["warnings"]) == 2
+            assert document.metadata["warnings"][1] == (
+                f"{pairs - 30} relations beyond max_relations_per_sentence=30 dropped (lowest scores)"
+            )
+        for document, everything in zip(capped, uncapped):
+            assert len(everything.entities) > 12  # the cap was needed
+            best = sorted(everything.entities, key=lambda e: -e.score)[:12]
+            assert document.entities == sorted(best, key=lambda e: (e.start, e.end))
+            assert document.metadata["warnings"][0] == (
+                f"{len(everything.entities) - 12} entities beyond max_entities_per_sentence=12 dropped (lowest scores)"
+            )
+
+    def test_cap_warnings_reach_the_prediction_record(self):
+        model = self._model(max_entities_per_sentence=3)
+        self._force(model, "Peop", "Live_In")
+        model.eval()
+        reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
+        predictor = JointExtractionPredictor(model, reader)
+        result = predictor.predict_json({"id": "x", "text": "Tom Reed lives in Oslo. Ann Lee lives in Rome now."})
+        assert len(result["entities"]) == 6 and len(result["relations"]) == 12
+        spans = [6 * 7 // 2, 7 * 8 // 2]  # spans of 6 and 7 words ("." is a word)
+        assert result["warnings"] == [
+            f"sentence {n}: {spans[n] - 3} entities beyond max_entities_per_sentence=3 dropped (lowest scores)"
+            for n in (0, 1)
+        ]
 
     def test_nothing_above_the_relation_threshold_gives_no_relations(self):
         model = self._model(rel_filter_threshold=1.01)
@@ -270,6 +344,58 @@ class TestSpertMTModel(_SpanModelTest):
             assert len(document.relations) == k * (k - 1) and {r.type for r in document.relations} == {"Live_In"}
         model.relation_threshold = 0.87
         assert all(not d.relations for d in model(**self._tensors())["document"])
+
+
+def _hand_built_scores(model: SpertModel, generator: torch.Generator) -> None:
+    """Random head weights large enough that some spans are entities, some not, and some pairs
+    hold one or several relation types (a mixed, realistic decoding case)."""
+    with torch.no_grad():
+        for layer, scale in ((model.entity_classifier, 0.15), (model.relation_classifier, 0.1)):
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=generator) * scale)
+        model.entity_classifier.bias.copy_(torch.tensor([3.0] + [0.0] * len(model.entity_types)))
+        model.relation_classifier.bias.fill_(-1.5)
+
+
+def _relations(documents):
+    return [r for d in documents for r in d.relations]
+
+
+def _reference_decoding(model: SpertModel, tensors) -> list:
+    """SpERT decoding written plainly: one Python step per candidate span and per accepted pair
+    (how `_predict` decoded before it worked in tensors with caps), as the reference result."""
+    pieces = model.text_field_embedder(tensors["tokens"])
+    table = RangeMaxTable(pieces)
+    word_spans = tensors["word_spans"]
+    num_words = (word_spans[..., 0] >= 0).sum(1)
+    candidates, mask = enumerate_spans(num_words, model.max_span_size)
+    representation, span, piece_ranges = model._span_representation(table, pieces[:, 0], word_spans, candidates, mask)
+    entity_scores = model._entity_scores(representation)
+    probabilities = entity_scores["logits"].softmax(-1)
+    results = []
+    for b, document in enumerate(model.documents_of(tensors["metadata"])):
+        chosen = []  # (candidate index, Entity)
+        for c in range(candidates.size(1)):
+            best, label = probabilities[b, c].max(-1)
+            if mask[b, c] and label > 0:
+                start, end = candidates[b, c].tolist()
+                chosen.append((c, Entity(start, end, model.entity_types[label - 1], score=best.item())))
+        relations, seen = [], set()
+        for h, (ch, head) in enumerate(chosen):
+            for t, (ct, tail) in enumerate(chosen):
+                if h == t:
+                    continue
+                index = torch.tensor([b]), torch.tensor([ch]), torch.tensor([ct])
+                pair = model._pair_scores(table, span, piece_ranges, entity_scores, *index)
+                for relation_type, probability in enumerate(torch.sigmoid(pair["logits"][0]).tolist()):
+                    if probability < model.rel_filter_threshold:
+                        continue
+                    name = model.relation_types[relation_type]
+                    hh, tt = (t, h) if name in document.symmetric_relation_types and tail.start < head.start else (h, t)
+                    if (hh, tt, name) not in seen:
+                        seen.add((hh, tt, name))
+                        relations.append(Relation(hh, tt, name, score=probability))
+        results.append(document.with_annotations([e for _, e in chosen], relations))
+    return results
 
 
 def test_reader_and_model_on_brat_sentences():
