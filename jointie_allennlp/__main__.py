@@ -13,15 +13,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.brat import BratReport, read_brat_directory, write_brat
+from jointie_allennlp.data.formats.brat import BratReport, file_stem_clashes, read_brat_directory, write_brat
 from jointie_allennlp.data.formats.spert_json import (
     TypeInventory,
     document_to_spert_dicts,
     read_spert_json,
+    read_types,
     types_file_for,
     write_types,
 )
@@ -41,11 +42,48 @@ def _read(source: str, source_format: str, tokenizer: str, types: Optional[str],
     return read_spert_json(source, types_path=types)
 
 
+def _check_types_file(types_path: Path, inventory: TypeInventory, symmetric_known: bool) -> str:
+    """
+    Whether an existing `*_types.json` can stay: it must list every type of the converted data and
+    mark the same relation types symmetric (when the source says which are). Raises otherwise.
+    """
+    existing = read_types(types_path)
+    problems = []
+    for kind, ours, theirs in (
+        ("entity", inventory.entity_types, existing.entity_types),
+        ("relation", inventory.relation_types, existing.relation_types),
+    ):
+        missing = sorted(set(ours) - set(theirs))
+        if missing:
+            problems.append(f"lacks the {kind} types {missing}")
+    existing_symmetric = existing.symmetric_relation_types & set(inventory.relation_types)
+    differ = inventory.symmetric_relation_types ^ existing_symmetric if symmetric_known else (
+        inventory.symmetric_relation_types - existing_symmetric
+    )
+    if differ:
+        problems.append(f"marks {sorted(differ)} symmetric differently from the data")
+    if problems:
+        raise FormatError(
+            "the existing types file does not match the converted data: " + "; ".join(problems)
+            + ". Nothing was written; remove it or write elsewhere",
+            path=str(types_path),
+        )
+    return "kept"
+
+
 def convert(args: argparse.Namespace) -> Dict[str, object]:
     report = BratReport()
     documents = _read(args.source, args.from_format, args.tokenizer, args.types, report)
     counts: Dict[str, object] = {"documents_read": len(documents)}
     if args.to_format == "brat":
+        clashes = file_stem_clashes([d.id for d in documents])
+        if clashes:
+            raise FormatError(
+                f"document ids that cannot each have their own brat files: {'; '.join(clashes[:5])}"
+                + (f" (and {len(clashes) - 5} more)" if len(clashes) > 5 else "")
+                + ". Nothing was written",
+                path=args.source,
+            )
         for document in documents:
             write_brat(document, args.destination)
         counts.update(
@@ -56,28 +94,38 @@ def convert(args: argparse.Namespace) -> Dict[str, object]:
     else:
         items = [item for document in documents for item in document_to_spert_dicts(document)]
         destination = Path(args.destination)
+        relation_types = sorted({r.type for d in documents for r in d.relations})
+        inventory = TypeInventory(
+            entity_types=sorted({e.type for d in documents for e in d.entities}),
+            relation_types=relation_types,
+            symmetric_relation_types=frozenset(relation_types).intersection(
+                frozenset().union(*(d.symmetric_relation_types for d in documents))
+            ),
+        )
+        types_path = types_file_for(destination)
+        action = (
+            _check_types_file(types_path, inventory, symmetric_known=args.from_format == "spert-json")
+            if types_path.exists()
+            else "written"
+        )
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-        symmetric = frozenset().union(*(d.symmetric_relation_types for d in documents)) if documents else frozenset()
-        types_path = types_file_for(destination)
-        if not types_path.exists():
-            write_types(
-                types_path,
-                TypeInventory(
-                    entity_types=sorted({e.type for d in documents for e in d.entities}),
-                    relation_types=sorted({r.type for d in documents for r in d.relations}),
-                    symmetric_relation_types=symmetric,
-                ),
-            )
+        if action == "written":
+            write_types(types_path, inventory)
         counts.update(
-            documents=len(items),
+            documents=len(documents),
+            items=len(items),
             entities=sum(len(i["entities"]) for i in items),
             relations=sum(len(i["relations"]) for i in items),
             types_file=str(types_path),
+            types_file_action=action,
         )
-        # What SpERT JSON cannot hold: brat lines kept verbatim and exact offsets on white space.
-        counts["skipped_unsupported_lines"] = sum(len(d.metadata.get("brat_unsupported", [])) for d in documents)
-        counts["skipped_exact_character_offsets"] = sum(
+        # Held in extra keys that SpERT's own code ignores: brat lines the document model keeps
+        # verbatim and exact character offsets of entities that start or end on white space.
+        counts["unsupported_lines_in_extra_keys"] = sum(
+            len(d.metadata.get("brat_unsupported", [])) for d in documents
+        )
+        counts["exact_character_offsets_in_extra_keys"] = sum(
             1 for d in documents for e in d.entities if e.char_span is not None
         )
     if args.from_format == "brat":
@@ -98,6 +146,8 @@ def convert(args: argparse.Namespace) -> Dict[str, object]:
 def read_any(path: str, tokenizer: str = "razdel") -> List[Document]:
     """Documents from a brat directory, SpERT JSON, or prediction / input JSON lines."""
     source = Path(path)
+    if not source.exists():
+        raise FormatError("no such file or directory", path=path)
     if source.is_dir():
         return list(read_brat_directory(source, segmenter=get_segmenter(tokenizer)))
     if source.suffix == ".json":
@@ -114,18 +164,65 @@ def read_any(path: str, tokenizer: str = "razdel") -> List[Document]:
     return documents
 
 
+def _spert_position_ids(path: str, documents: List[Document]) -> Optional[bool]:
+    """For a SpERT JSON list of one-sentence items: whether no item names itself (None: not such a list)."""
+    if Path(path).suffix != ".json" or not all("spert_index" in d.metadata for d in documents):
+        return None
+    return not any({"orig_id", "id"} & set(d.metadata.get("spert_extra", {})) for d in documents)
+
+
+def pair_documents(
+    gold: List[Document], predicted: List[Document], gold_path: str, predicted_path: str
+) -> Tuple[List[Tuple[Optional[Document], Document]], str]:
+    """
+    `(prediction or None, gold)` for every gold document, and how they were matched: `"id"`, or
+    `"position"` when both sides are SpERT JSON lists of the same length with the same tokens item
+    by item and one side does not name its items (SpERT's own prediction files have no `orig_id`).
+    """
+    gold_unnamed, predicted_unnamed = _spert_position_ids(gold_path, gold), _spert_position_ids(
+        predicted_path, predicted
+    )
+    differing = next(
+        (n for n, (g, p) in enumerate(zip(gold, predicted)) if g.tokens != p.tokens), None
+    ) if len(gold) == len(predicted) else -1
+    if gold_unnamed is not None and predicted_unnamed is not None and (gold_unnamed or predicted_unnamed):
+        if differing is None:
+            return list(zip(predicted, gold)), "position"
+        hint = (f"{len(predicted)} predicted and {len(gold)} gold items" if differing == -1
+                else f"item {differing} has other tokens")
+        raise FormatError(
+            f"the items have no ids to match them by, and they cannot be matched by position: {hint}",
+            path=predicted_path,
+        )
+    for path, documents in ((gold_path, gold), (predicted_path, predicted)):
+        seen: Dict[str, int] = {}
+        for number, document in enumerate(documents):
+            if document.id in seen:
+                raise FormatError(
+                    f"documents {seen[document.id]} and {number} have the same id {document.id!r}", path=path
+                )
+            seen[document.id] = number
+    by_id = {d.id: d for d in predicted}
+    unknown = sorted(set(by_id) - {d.id for d in gold})
+    if unknown:
+        raise FormatError(f"predictions for documents not in the gold data: {unknown[:5]}", path=predicted_path)
+    return [(by_id.get(g.id), g) for g in gold], "id"
+
+
 def score(args: argparse.Namespace) -> Dict[str, object]:
     from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric, format_report
 
-    gold = {d.id: d for d in read_any(args.gold, args.tokenizer)}
-    predicted = {d.id: d for d in read_any(args.predicted, args.tokenizer)}
-    missing = sorted(set(gold) - set(predicted))
-    unknown = sorted(set(predicted) - set(gold))
-    if unknown:
-        raise FormatError(f"predictions for documents not in the gold data: {unknown[:5]}", path=args.predicted)
-    symmetric = frozenset().union(*(d.symmetric_relation_types for d in gold.values())) if gold else frozenset()
+    gold_documents = read_any(args.gold, args.tokenizer)
+    pairs, matched_by = pair_documents(
+        gold_documents, read_any(args.predicted, args.tokenizer), args.gold, args.predicted
+    )
+    missing = [g.id for p, g in pairs if p is None]
+    pairs = [(p if p is not None else g.without_annotations(), g) for p, g in pairs]
+    if matched_by == "position":
+        print("documents matched by position: neither side names them, and both list the same tokens",
+              file=sys.stderr)
+    symmetric = frozenset().union(*(d.symmetric_relation_types for d in gold_documents))
     metric = JointExtractionMetric(per_type=True)
-    pairs = [(predicted.get(i, gold[i].without_annotations()), gold[i]) for i in gold]
     for prediction, reference in pairs:
         if prediction.text != reference.text:
             raise FormatError("predicted document text differs from the gold text", document=reference.id)
@@ -138,7 +235,7 @@ def score(args: argparse.Namespace) -> Dict[str, object]:
         from jointie_allennlp.metrics.rurebus import rurebus_summary
 
         metrics = {"rurebus": rurebus_summary([p for p, _ in pairs], [g for _, g in pairs], metrics), **metrics}
-    return {"documents": len(gold), "documents_without_prediction": len(missing), **metrics}
+    return {"documents": len(pairs), "documents_without_prediction": len(missing), "matched_by": matched_by, **metrics}
 
 
 def split_brat(args: argparse.Namespace) -> Dict[str, object]:
@@ -151,8 +248,11 @@ def split_brat(args: argparse.Namespace) -> Dict[str, object]:
 def render(args: argparse.Namespace) -> Dict[str, object]:
     from jointie_allennlp.data.html import render_html
 
+    destination = Path(args.destination)
+    if not destination.parent.is_dir():
+        raise FormatError("the folder to write into does not exist", path=str(destination.parent))
     documents = read_any(args.source, args.tokenizer)
-    Path(args.destination).write_text(render_html(documents, title=Path(args.source).name), encoding="utf-8")
+    destination.write_text(render_html(documents, title=Path(args.source).name), encoding="utf-8")
     return {"documents": len(documents), "html": args.destination}
 
 
@@ -187,6 +287,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         result = {"convert": convert, "score": score, "render": render, "split-brat": split_brat}[args.command](args)
     except FormatError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # e.g. a destination that cannot be written
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return 2
     print(json.dumps(result, ensure_ascii=False))
     return 0

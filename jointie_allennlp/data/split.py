@@ -27,7 +27,8 @@ def split_brat_directory(
 
     # Parameters
 
-    source, destination : brat directory to split; where `train/` and `dev/` are written.
+    source, destination : brat directory to split; where `train/` and `dev/` are written (a new
+        or empty folder: a non-empty one is refused).
     dev_fraction : `float` share of the documents (groups) for dev, in (0, 1).
     seed : `int` the shuffle seed; the same seed and files give the same split.
     group_pattern : `str` regular expression removed from stems to name a document's group.
@@ -37,12 +38,22 @@ def split_brat_directory(
         raise FormatError(f"dev fraction must be in (0, 1), not {dev_fraction}")
     if not source.is_dir():
         raise FormatError("not a directory of brat files", path=str(source))
+    try:
+        pattern = re.compile(group_pattern)
+    except re.error as error:
+        raise FormatError(f"group pattern {group_pattern!r} is not a regular expression: {error}") from None
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise FormatError(
+            "the destination is not an empty folder: give a new or empty one, so splits of "
+            "different runs never mix",
+            path=str(destination),
+        )
     stems = sorted(p.stem for p in source.glob("*.txt"))
     if not stems:
         raise FormatError("no .txt files", path=str(source))
     groups: Dict[str, List[str]] = {}
     for stem in stems:
-        groups.setdefault(re.sub(group_pattern, "", stem) if group_pattern else stem, []).append(stem)
+        groups.setdefault(pattern.sub("", stem) if group_pattern else stem, []).append(stem)
     names = sorted(groups)
     random.Random(seed).shuffle(names)
     dev_count = min(max(1, round(dev_fraction * len(names))), len(names) - 1) if len(names) > 1 else 0

@@ -10,7 +10,7 @@ from allennlp.predictors import Predictor
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.brat import write_brat
+from jointie_allennlp.data.formats.brat import UniqueFileStems, write_brat
 from jointie_allennlp.data.formats.text import document_from_json
 from jointie_allennlp.data.schema import error_to_json, prediction_to_json
 from jointie_allennlp.data.tokenization import get_segmenter
@@ -39,7 +39,10 @@ class JointExtractionPredictor(Predictor):
     tokenizer : `str`, optional (default = `"razdel"`)
         Segmenter for `text` input: `razdel`, `whitespace` or `spacy[:<lang>]`.
     brat_output_dir : `str`, optional
-        Also write every prediction as brat `<id>.txt` + `<id>.ann` into this directory.
+        Also write every prediction as brat `<id>.txt` + `<id>.ann` into this directory; an id
+        that another document of the run already took as a file name, or that is not a safe file
+        name, gets its own (`a/b` -> `a_b`, a second `a_b` -> `a_b~2`), named in the record's
+        `"brat_file"`; a document that cannot be written gets `"brat_error"` instead.
     batch_size : `int`, optional (default = `32`)
         Instances per forward pass within one document.
     """
@@ -56,6 +59,7 @@ class JointExtractionPredictor(Predictor):
         super().__init__(model, dataset_reader, frozen=frozen)
         self._segmenter = get_segmenter(tokenizer)
         self._brat_output_dir = brat_output_dir
+        self._brat_stems = UniqueFileStems()
         self._batch_size = batch_size
         self._lines_read = 0
         self.failed_inputs = 0
@@ -108,9 +112,22 @@ class JointExtractionPredictor(Predictor):
             message = f"{where}{type(error).__name__}: {error}"
             logger.warning("prediction failed: %s", message)
             return error_to_json(source, message)
+        record = sanitize(prediction_to_json(predicted, source))
         if self._brat_output_dir:
-            write_brat(predicted, self._brat_output_dir)
-        return sanitize(prediction_to_json(predicted, source))
+            try:
+                record["brat_file"] = self._write_brat(predicted)
+            except (FormatError, OSError) as error:  # the prediction stands; only its brat copy failed
+                logger.warning("brat output failed: %s", error)
+                record["brat_error"] = f"{type(error).__name__}: {error}"
+        return record
+
+    def _write_brat(self, document: Document) -> str:
+        """Writes `<stem>.txt` + `<stem>.ann`, a stem no other document of this run has; returns it."""
+        stem = self._brat_stems.claim(document.id)
+        if stem != document.id:
+            logger.warning("document %r written to brat as %s.ann", document.id, stem)
+        write_brat(document, self._brat_output_dir, name=stem)
+        return stem
 
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
         return [self.predict_json(item) for item in inputs]

@@ -100,3 +100,26 @@ def test_instances_from_the_dataset_reader(fixtures_dir):
     assert results[0]["id"] == "201" and results[0]["entities"][0]["text"] == "Peter"
     assert predictor.predict_instance(instances[0]) == results[0]
     json.dumps(results)
+
+
+def test_brat_output_gives_every_document_its_own_reported_file(tmp_path):
+    predictor = _predictor(brat_output_dir=str(tmp_path))
+    texts = {"1": "Anna met Boris.", "a/b": "Clara left.", "a_b": "Dora came.", ".x": "Emil stayed."}
+    inputs = [{"id": 1, "text": texts["1"]}, {"id": "1", "text": "Anna saw Boris."},
+              *({"id": key, "text": texts[key]} for key in ("a/b", "a_b", ".x"))]
+    records = [predictor.predict_json(item) for item in inputs]
+    assert [r["brat_file"] for r in records] == ["1", "1~2", "a_b", "a_b~2", "_x"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{stem}{suffix}" for stem in ("1", "1~2", "a_b", "a_b~2", "_x") for suffix in (".txt", ".ann")
+    )
+    assert (tmp_path / "1~2.txt").read_text("utf-8") == "Anna saw Boris."
+    assert (tmp_path / "a_b~2.txt").read_text("utf-8") == "Dora came."
+
+
+def test_entity_on_white_space_is_written_to_brat_without_crashing(tmp_path):
+    # a model may put an entity on a token that is only white space (token input)
+    document = Document("w", "A \u00a0 b", ["A", "\u00a0", "b"], [(0, 1), (2, 3), (4, 5)])
+    predictor = _predictor(brat_output_dir=str(tmp_path))
+    predictor._write_brat(document.with_annotations([Entity(1, 2, "Cap")], []))
+    assert (tmp_path / "w.ann").read_text("utf-8") == "T1\tCap 2 3\t\u00a0\n"
+    assert read_brat(tmp_path / "w.txt").metadata["brat_unsupported"] == ["T1\tCap 2 3\t\u00a0"]

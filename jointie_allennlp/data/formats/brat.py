@@ -15,7 +15,7 @@ import bisect
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
@@ -74,7 +74,10 @@ class BratReport:
 
 def read_text_file(path: PathLike) -> str:
     """Reads UTF-8 text exactly as stored (no newline translation); names the line of a bad byte."""
-    data = Path(path).read_bytes()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise FormatError(f"cannot read: {error.strerror or error}", path=str(path)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -102,6 +105,7 @@ def _parse_annotations(
     unsupported: List[str] = []
     unsupported_ids = set()
     seen_ids = set()
+    unsupported_targets: List[Tuple[int, List[str]]] = []
     line_suffixes: Dict[str, str] = {}
     ann_text = read_text_file(ann_path)
     lines = ann_text.split("\n")
@@ -136,6 +140,13 @@ def _parse_annotations(
                     start, end = (int(b) for b in bounds)
                 except ValueError:
                     raise FormatError(f"bad offsets {offsets!r}", str(ann_path), number) from None
+                if start >= end:
+                    raise FormatError(
+                        f"offsets {start} {end}: "
+                        + ("a zero-length span" if start == end else "the start is after the end"),
+                        str(ann_path),
+                        number,
+                    )
                 if not 0 <= start < end <= len(text):
                     raise FormatError(
                         f"offsets {start} {end} outside the text (length {len(text)})",
@@ -180,6 +191,7 @@ def _parse_annotations(
                 report.relations_to_unsupported += 1
                 unsupported.append(line)
         elif kind in _UNSUPPORTED_KINDS:
+            unsupported_targets.append((number, _referenced_ids(kind, parts)))
             counter = _UNSUPPORTED_KINDS[kind]
             setattr(report, counter, getattr(report, counter) + 1)
             unsupported.append(line)
@@ -188,6 +200,10 @@ def _parse_annotations(
         else:
             raise FormatError(f"unknown annotation kind {kind!r}", str(ann_path), number)
 
+    for number, line in unsupported_targets:
+        for target in line:
+            if target not in seen_ids:
+                raise FormatError(f"annotation refers to unknown annotation {target!r}", str(ann_path), number)
     known_ids = {t.source_id for t in text_bounds}
     kept_relations = []
     for relation in relations:
@@ -205,6 +221,16 @@ def _parse_annotations(
         else:
             kept_relations.append(relation)
     return text_bounds, kept_relations, unsupported, line_suffixes
+
+
+def _referenced_ids(kind: str, parts: List[str]) -> List[str]:
+    """The annotation ids an event, attribute, normalization, note or equivalence line points at."""
+    fields_ = parts[1].split(" ") if len(parts) > 1 else []
+    if kind == "E":  # E1\tType:T1 Role:T2 ...
+        return [f.split(":", 1)[1] for f in fields_ if ":" in f]
+    if kind == "*":  # *\tEquiv T1 T2 ...
+        return fields_[1:]
+    return fields_[1:2]  # A1\tName T1 [value], N1\tReference T1 db:id, #1\tAnnotatorNotes T1
 
 
 def _merge_groups(sentence_count: int, constraints: Sequence[Tuple[int, int]]) -> List[Span]:
@@ -345,7 +371,8 @@ def _offsets_field(text: str, start: int, end: int) -> str:
         position = piece_end + 1
         if piece.strip():
             fragments.append((piece_start, piece_end))
-    return ";".join(f"{s} {e}" for s, e in fragments)
+    # a span of white space only (which brat reads back as such) is written as it is
+    return ";".join(f"{s} {e}" for s, e in fragments or [(start, end)])
 
 
 def ann_lines(document: Document) -> List[str]:
@@ -357,6 +384,13 @@ def ann_lines(document: Document) -> List[str]:
     taken |= {line.split("\t", 1)[0] for line in unsupported}
     new_entity_ids = _fresh_ids("T", taken)
     new_relation_ids = _fresh_ids("R", taken)
+    for kind, annotations in (("entity", document.entities), ("relation", document.relations)):
+        for index, annotation in enumerate(annotations):
+            if not annotation.type or any(c.isspace() for c in annotation.type):
+                raise FormatError(
+                    f"{kind} {index} type {annotation.type!r}: a brat type is one word without white space",
+                    document=document.id,
+                )
     entity_ids = []
     lines = []
     for entity in document.entities:
@@ -391,5 +425,51 @@ def write_brat(document: Document, directory: PathLike, name: Optional[str] = No
 
 
 def safe_file_stem(document_id: str) -> str:
-    """A file name for a document id: path separators and other unsafe characters become `_`."""
-    return "".join(c if c.isalnum() or c in "-_.#" else "_" for c in str(document_id)) or "document"
+    """
+    A file name for a document id: path separators and other unsafe characters become `_`, and a
+    leading `.` (a hidden file) too.
+    """
+    stem = "".join(c if c.isalnum() or c in "-_.#" else "_" for c in str(document_id)) or "document"
+    return "_" + stem[1:] if stem.startswith(".") else stem
+
+
+def file_stem_clashes(document_ids: Iterable[str]) -> List[str]:
+    """
+    Why documents cannot be written under their ids into one directory: ids that give the same
+    file name (`1` and `1`, `a/b` and `a_b`) and ids that would be hidden files (`.x`). Empty when
+    every id gives its own file name.
+    """
+    problems = []
+    first_with_stem: Dict[str, Tuple[int, str]] = {}
+    for number, document_id in enumerate(document_ids):
+        stem = safe_file_stem(document_id)
+        if str(document_id).startswith("."):
+            problems.append(f"document {number} id {document_id!r} starts with '.' (a hidden file)")
+        elif stem in first_with_stem:
+            other_number, other_id = first_with_stem[stem]
+            problems.append(
+                f"documents {other_number} ({other_id!r}) and {number} ({document_id!r}) "
+                f"both become {stem}.txt/.ann"
+            )
+        else:
+            first_with_stem[stem] = (number, document_id)
+    return problems
+
+
+class UniqueFileStems:
+    """
+    Gives each document written into one directory its own file stem: `safe_file_stem(id)`, or
+    with `~2`, `~3`, ... appended when an earlier document took that stem.
+    """
+
+    def __init__(self) -> None:
+        self._taken: set = set()
+
+    def claim(self, document_id: str) -> str:
+        stem = base = safe_file_stem(document_id)
+        number = 1
+        while stem in self._taken:
+            number += 1
+            stem = f"{base}~{number}"
+        self._taken.add(stem)
+        return stem

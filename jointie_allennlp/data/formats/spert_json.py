@@ -3,18 +3,35 @@ SpERT JSON: a JSON list of sentences `{"tokens": [...], "entities": [{"type", "s
 "relations": [{"type", "head", "tail"}], ...}` (token `end` exclusive, relation arguments are
 entity indices), with a `<name>_types.json` that lists the types and marks symmetric relations.
 Keys other than tokens/entities/relations (e.g. `orig_id`) are kept and written back.
+
+A document of several sentences, or whose text is not its tokens joined by spaces (brat, raw
+text), is written as one item per sentence with extra keys that SpERT's own code ignores and
+that rebuild the document exactly when read back:
+
+- every item: `"document"` (the document id), `"sentence"` (0-based index), `"offsets"` (each
+  token's `[start, end)` in the document text);
+- the item of sentence 0: `"document_text"` (the whole text) and `"document_sentences"` (how many
+  items make the document), and `"document_metadata"` (brat lines the document model cannot
+  represent) when there is any;
+- entities and relations: `"source_id"` (brat `T12` / `R3`), entities `"char_span"` (exact
+  character offsets in the document text when they differ from the tokens').
 """
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Union
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
-from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import read_text_file
 
 PathLike = Union[str, os.PathLike]
+
+# keys of the items that carry a document over several sentences (see the module docstring)
+DOCUMENT_KEYS = ("document", "sentence", "offsets", "document_text", "document_sentences", "document_metadata")
+_CORE_KEYS = ("tokens", "entities", "relations")
+_METADATA_KEYS = ("brat_unsupported", "brat_line_suffixes")
 
 
 @dataclass
@@ -26,21 +43,60 @@ class TypeInventory:
     symmetric_relation_types: FrozenSet[str] = frozenset()
 
 
-def read_types(path: PathLike) -> TypeInventory:
-    """Reads a SpERT `*_types.json`."""
+class _NonFinite:
+    """Stands for `NaN` / `Infinity` / `-Infinity`, which Python's `json` accepts and JSON does not."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def load_json(text: str, path: PathLike) -> Any:
+    """Parses JSON text; invalid JSON raises `FormatError` naming the file and line."""
     try:
-        data = json.loads(read_text_file(path))
+        return json.loads(text, parse_constant=_NonFinite)
     except json.JSONDecodeError as error:
         raise FormatError(f"invalid JSON: {error.msg}", str(path), error.lineno) from None
-    if not isinstance(data, dict) or "entities" not in data or "relations" not in data:
-        raise FormatError("a types file needs 'entities' and 'relations' objects", str(path))
+    except RecursionError:
+        raise FormatError("JSON nested too deeply", str(path)) from None
+
+
+def _non_finite(value: Any) -> Optional[str]:
+    """The first `NaN` / `Infinity` in a parsed value, if any."""
+    if isinstance(value, _NonFinite):
+        return value.name
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        found = _non_finite(child)
+        if found:
+            return found
+    return None
+
+
+def read_types(path: PathLike) -> TypeInventory:
+    """Reads a SpERT `*_types.json`: `{"entities": {name: {...}}, "relations": {name: {..., "symmetric"?}}}`."""
+    data = load_json(read_text_file(path), path)
+
+    def fail(message: str) -> FormatError:
+        return FormatError(f"{message} (a types file is {{\"entities\": {{name: {{...}}}}, "
+                           f"\"relations\": {{name: {{..., \"symmetric\": true|false}}}}}})", str(path))
+
+    if not isinstance(data, dict) or not isinstance(data.get("entities"), dict) or not isinstance(
+        data.get("relations"), dict
+    ):
+        raise fail("'entities' and 'relations' must be JSON objects")
+    if _non_finite(data):
+        raise fail(f"{_non_finite(data)} is not JSON")
+    for kind in ("entities", "relations"):
+        for name, spec in data[kind].items():
+            if not name.strip() or not isinstance(spec, dict):
+                raise fail(f"{kind} type {name!r}: needs a non-empty name and an object")
+            if kind == "relations" and not isinstance(spec.get("symmetric", False), bool):
+                raise fail(f"relation type {name!r}: 'symmetric' must be true or false")
     relations = data["relations"]
     return TypeInventory(
         entity_types=list(data["entities"]),
         relation_types=list(relations),
-        symmetric_relation_types=frozenset(
-            name for name, spec in relations.items() if isinstance(spec, dict) and spec.get("symmetric")
-        ),
+        symmetric_relation_types=frozenset(name for name, spec in relations.items() if spec.get("symmetric")),
     )
 
 
@@ -65,6 +121,25 @@ def find_types_file(data_path: PathLike) -> Optional[Path]:
     return None
 
 
+def _is_index(value: Any) -> bool:
+    return type(value) is int  # not a float, a string or a boolean
+
+
+def _is_line_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and "\n" not in v for v in value)
+
+
+def _is_type_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _list_field(item: Dict[str, Any], key: str, fail) -> list:
+    value = item.get(key, [])
+    if not isinstance(value, list):
+        raise fail(f"'{key}' must be a list, not {json.dumps(value) if value is None else type(value).__name__}")
+    return value
+
+
 def document_from_spert_dict(
     item: Any,
     default_id: str,
@@ -72,7 +147,11 @@ def document_from_spert_dict(
     path: Optional[str] = None,
     line: Optional[int] = None,
 ) -> Document:
-    """Builds a document from one SpERT JSON object; raises `FormatError` naming it."""
+    """
+    Builds a document from one SpERT JSON object; raises `FormatError` naming it. Indices must be
+    integers and types non-empty strings: nothing is coerced. The keys of `DOCUMENT_KEYS` are kept
+    in `metadata["spert_document"]` for `read_spert_json` to put the document back together.
+    """
     document_id = str(item.get("orig_id", item.get("id", default_id))) if isinstance(item, dict) else default_id
 
     def fail(message: str) -> FormatError:
@@ -80,32 +159,50 @@ def document_from_spert_dict(
 
     if not isinstance(item, dict):
         raise fail("expected a JSON object")
+    constant = _non_finite(item)
+    if constant:
+        raise fail(f"{constant} is not a JSON value")
     tokens = item.get("tokens")
     if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
         raise fail("'tokens' must be a list of non-empty strings")
+    for number, token in enumerate(tokens):
+        if not token.strip():
+            raise fail(f"token {number} {token!r} is only white space")
+    has_document = "document" in item
     entities = []
-    for number, entity in enumerate(item.get("entities", [])):
-        try:
-            start, end, entity_type = int(entity["start"]), int(entity["end"]), str(entity["type"])
-        except (KeyError, TypeError, ValueError):
-            raise fail(f"entity {number} needs integer 'start', 'end' and a 'type'") from None
+    for number, entity in enumerate(_list_field(item, "entities", fail)):
+        if not isinstance(entity, dict) or not all(_is_index(entity.get(k)) for k in ("start", "end")):
+            raise fail(f"entity {number} needs integer 'start' and 'end' (got {json.dumps(entity)})")
+        if not _is_type_name(entity.get("type")):
+            got = json.dumps(entity.get("type"), ensure_ascii=False)
+            raise fail(f"entity {number} needs a 'type' that is a non-empty string (got {got})")
+        start, end = entity["start"], entity["end"]
         if not 0 <= start < end <= len(tokens):
             raise fail(f"entity {number} span [{start}, {end}) is outside 0..{len(tokens)}")
-        entities.append(Entity(start, end, entity_type))
+        source_id, char_span = (entity.get("source_id"), entity.get("char_span")) if has_document else (None, None)
+        if source_id is not None and not isinstance(source_id, str):
+            raise fail(f"entity {number}: 'source_id' must be a string")
+        if char_span is not None:
+            if not (isinstance(char_span, list) and len(char_span) == 2 and all(map(_is_index, char_span))):
+                raise fail(f"entity {number}: 'char_span' must be [start, end]")
+            char_span = tuple(char_span)
+        entities.append(Entity(start, end, entity["type"], source_id=source_id, char_span=char_span))
     relations = []
-    for number, relation in enumerate(item.get("relations", [])):
-        try:
-            head, tail, relation_type = int(relation["head"]), int(relation["tail"]), str(relation["type"])
-        except (KeyError, TypeError, ValueError):
-            raise fail(f"relation {number} needs integer 'head', 'tail' and a 'type'") from None
-        for role, argument in (("head", head), ("tail", tail)):
-            if not 0 <= argument < len(entities):
+    for number, relation in enumerate(_list_field(item, "relations", fail)):
+        if not isinstance(relation, dict) or not all(_is_index(relation.get(k)) for k in ("head", "tail")):
+            raise fail(f"relation {number} needs integer 'head' and 'tail' (got {json.dumps(relation)})")
+        if not _is_type_name(relation.get("type")):
+            got = json.dumps(relation.get("type"), ensure_ascii=False)
+            raise fail(f"relation {number} needs a 'type' that is a non-empty string (got {got})")
+        for role in ("head", "tail"):
+            if not 0 <= relation[role] < len(entities):
                 raise fail(
-                    f"relation {number} {role} {argument} refers to no entity "
-                    f"(there are {len(entities)})"
+                    f"relation {number} {role} {relation[role]} refers to no entity (there are {len(entities)})"
                 )
-        relations.append(Relation(head, tail, relation_type))
-    extra = {k: v for k, v in item.items() if k not in ("tokens", "entities", "relations")}
+        source_id = relation.get("source_id") if has_document else None
+        if source_id is not None and not isinstance(source_id, str):
+            raise fail(f"relation {number}: 'source_id' must be a string")
+        relations.append(Relation(relation["head"], relation["tail"], relation["type"], source_id=source_id))
     document = Document.from_tokens(
         document_id,
         tokens,
@@ -113,49 +210,200 @@ def document_from_spert_dict(
         relations=relations,
         symmetric_relation_types=frozenset(symmetric_relation_types),
     )
+    extra = {k: v for k, v in item.items() if k not in _CORE_KEYS and not (has_document and k in DOCUMENT_KEYS)}
+    if has_document:
+        document.metadata["spert_document"] = {k: item[k] for k in DOCUMENT_KEYS if k in item}
+        extra.pop("orig_id", None)  # `<document>#<sentence>`, made again on writing
     if extra:
         document.metadata["spert_extra"] = extra
     return document
 
 
-def read_spert_json(
-    path: PathLike, types_path: Optional[PathLike] = None
-) -> List[Document]:
+def _assemble(parts: List[Tuple[int, Document]], path: str) -> Document:
+    """One document from the items of its sentences (`(item index, sentence document)`, any order)."""
+    first_keys = None
+    by_sentence: Dict[int, Tuple[int, Document]] = {}
+    document_id = parts[0][1].metadata["spert_document"]["document"]
+
+    def fail(message: str, index: int) -> FormatError:
+        return FormatError(f"item {index}: {message}", path=path, document=str(document_id))
+
+    for index, sentence in parts:
+        keys = sentence.metadata["spert_document"]
+        number = keys.get("sentence")
+        if not _is_index(number) or number < 0:
+            raise fail("'sentence' must be a non-negative integer", index)
+        if number in by_sentence:
+            raise fail(f"sentence {number} of the document also in item {by_sentence[number][0]}", index)
+        by_sentence[number] = (index, sentence)
+        if number == 0:
+            first_keys = keys
+    if first_keys is None:
+        raise fail("no item with sentence 0 (which carries the document text)", parts[0][0])
+    text, count = first_keys.get("document_text"), first_keys.get("document_sentences")
+    if not isinstance(text, str) or not _is_index(count):
+        raise fail(
+            "sentence 0 needs 'document_text' (a string) and 'document_sentences' (an integer)", by_sentence[0][0]
+        )
+    if sorted(by_sentence) != list(range(max(count, 1))):
+        raise fail(f"sentences {sorted(by_sentence)} given, the document has {count}", by_sentence[0][0])
+    tokens: List[str] = []
+    offsets: List[Span] = []
+    sentences: List[Span] = []
+    entities: List[Entity] = []
+    relations: List[Relation] = []
+    metadata: Dict[str, Any] = {}
+    sentence_extra: Dict[int, Dict[str, Any]] = {}
+    for number in range(count):
+        index, sentence = by_sentence[number]
+        sentence_offsets = sentence.metadata["spert_document"].get("offsets")
+        if not (
+            isinstance(sentence_offsets, list)
+            and len(sentence_offsets) == len(sentence.tokens)
+            and all(isinstance(o, list) and len(o) == 2 and all(map(_is_index, o)) for o in sentence_offsets)
+        ):
+            raise fail("'offsets' must hold one [start, end] per token", index)
+        previous_end = offsets[-1][1] if offsets else 0
+        for token, (start, end) in zip(sentence.tokens, sentence_offsets):
+            if start < previous_end or text[start:end] != token:
+                raise fail(f"token {token!r} is not at its offsets [{start}, {end}) of the document text", index)
+            previous_end = end
+        first_token, first_entity = len(tokens), len(entities)
+        for entity in sentence.entities:
+            if entity.char_span is not None and not 0 <= entity.char_span[0] < entity.char_span[1] <= len(text):
+                raise fail(f"entity 'char_span' {list(entity.char_span)} is outside the document text", index)
+            entities.append(Entity(entity.start + first_token, entity.end + first_token, entity.type,
+                                   entity.score, entity.source_id, entity.char_span))
+        relations.extend(
+            Relation(r.head + first_entity, r.tail + first_entity, r.type, r.score, r.source_id)
+            for r in sentence.relations
+        )
+        tokens.extend(sentence.tokens)
+        offsets.extend((start, end) for start, end in sentence_offsets)
+        sentences.append((first_token, len(tokens)))
+        if "spert_extra" in sentence.metadata:
+            sentence_extra[number] = sentence.metadata["spert_extra"]
+    stored = first_keys.get("document_metadata", {})
+    if not (
+        isinstance(stored, dict)
+        and not set(stored) - set(_METADATA_KEYS)
+        and _is_line_list(stored.get("brat_unsupported", []))
+        and isinstance(stored.get("brat_line_suffixes", {}), dict)
+        and _is_line_list(list(stored.get("brat_line_suffixes", {}).values()))
+    ):
+        raise fail(
+            "'document_metadata' may hold 'brat_unsupported' (a list of lines) and "
+            "'brat_line_suffixes' (an object of strings)",
+            by_sentence[0][0],
+        )
+    metadata.update(stored)
+    if sentence_extra:
+        metadata["spert_sentence_extra"] = sentence_extra
+    return Document(
+        id=str(document_id),
+        text=text,
+        tokens=tokens,
+        token_offsets=offsets,
+        sentences=sentences,
+        entities=entities,
+        relations=relations,
+        symmetric_relation_types=by_sentence[0][1].symmetric_relation_types,
+        metadata=metadata,
+    )
+
+
+def read_spert_json(path: PathLike, types_path: Optional[PathLike] = None) -> List[Document]:
     """
-    Reads a SpERT JSON file. Symmetric relation types come from `types_path`, or from the
+    Reads a SpERT JSON file: one document per item, or per `"document"` for items that carry the
+    document keys. Symmetric relation types come from `types_path`, or from the
     `<prefix>_types.json` beside the file when there is one.
     """
-    text = read_text_file(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"invalid JSON: {error.msg}", str(path), error.lineno) from None
+    data = load_json(read_text_file(path), path)
     if not isinstance(data, list):
         raise FormatError("expected a JSON list of sentences", str(path))
     types_path = types_path or find_types_file(path)
     symmetric = read_types(types_path).symmetric_relation_types if types_path else frozenset()
     stem = Path(path).stem
-    return [
-        document_from_spert_dict(item, f"{stem}:{index}", symmetric, path=str(path))
-        for index, item in enumerate(data)
-    ]
+    slots: List[Any] = []  # a document, or the key of a group of sentence items
+    groups: Dict[str, List[Tuple[int, Document]]] = {}
+    for index, item in enumerate(data):
+        document = document_from_spert_dict(item, f"{stem}:{index}", symmetric, path=str(path))
+        keys = document.metadata.get("spert_document")
+        if keys is None:
+            document.metadata["spert_index"] = index  # its position, e.g. to match unnamed items
+            slots.append(document)
+            continue
+        if not isinstance(keys.get("document"), str):
+            raise FormatError(f"item {index}: 'document' must be a string", str(path), document=document.id)
+        if keys["document"] not in groups:
+            groups[keys["document"]] = []
+            slots.append(keys["document"])
+        groups[keys["document"]].append((index, document))
+    return [_assemble(groups[slot], str(path)) if isinstance(slot, str) else slot for slot in slots]
+
+
+def _is_plain_sentence(document: Document) -> bool:
+    """True when one SpERT item without document keys holds the document exactly."""
+    return (
+        len(document.sentences) <= 1
+        and bool(document.tokens)
+        and document.text == " ".join(document.tokens)
+        and not any(document.metadata.get(k) for k in _METADATA_KEYS)
+        and not any(e.source_id or e.char_span for e in document.entities)
+        and not any(r.source_id for r in document.relations)
+    )
 
 
 def document_to_spert_dicts(document: Document) -> List[Dict[str, Any]]:
-    """One SpERT JSON object per sentence (SpERT is sentence-level)."""
-    sentences = document.split_sentences() if len(document.sentences) > 1 else [document]
-    result = []
-    for sentence in sentences:
+    """
+    One SpERT JSON object per sentence (SpERT is sentence-level); with the document keys unless
+    the document is a single sentence whose text is its tokens joined by spaces.
+    """
+    if _is_plain_sentence(document):
         item: Dict[str, Any] = {
-            "tokens": list(sentence.tokens),
-            "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in sentence.entities],
-            "relations": [{"type": r.type, "head": r.head, "tail": r.tail} for r in sentence.relations],
+            "tokens": list(document.tokens),
+            "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in document.entities],
+            "relations": [{"type": r.type, "head": r.head, "tail": r.tail} for r in document.relations],
         }
-        extra = document.metadata.get("spert_extra")
-        if extra and len(sentences) == 1:
-            item.update(extra)
-        elif len(sentences) > 1:
-            item["orig_id"] = sentence.id
+        item.update(document.metadata.get("spert_extra", {}))
+        return [item]
+    sentences = document.split_sentences() if document.tokens else []
+    sentence_extra = document.metadata.get("spert_sentence_extra", {})
+    result = []
+    for number in range(max(len(sentences), 1)):
+        first, end = document.sentences[number] if sentences else (0, 0)
+        char_start = document.token_offsets[first][0] if end > first else 0
+        sentence = sentences[number] if sentences else Document(document.id, "", [], [])
+        entities = []
+        for entity in sentence.entities:
+            entry: Dict[str, Any] = {"type": entity.type, "start": entity.start, "end": entity.end}
+            if entity.source_id:
+                entry["source_id"] = entity.source_id
+            if entity.char_span is not None:
+                entry["char_span"] = [entity.char_span[0] + char_start, entity.char_span[1] + char_start]
+            entities.append(entry)
+        relations = []
+        for relation in sentence.relations:
+            entry = {"type": relation.type, "head": relation.head, "tail": relation.tail}
+            if relation.source_id:
+                entry["source_id"] = relation.source_id
+            relations.append(entry)
+        item = {
+            "tokens": list(sentence.tokens),
+            "entities": entities,
+            "relations": relations,
+            "orig_id": f"{document.id}#{number}" if len(sentences) > 1 else document.id,
+            **sentence_extra.get(number, {}),
+            "document": document.id,
+            "sentence": number,
+            "offsets": [list(o) for o in document.token_offsets[first:end]],
+        }
+        if number == 0:
+            item["document_text"] = document.text
+            item["document_sentences"] = len(sentences)
+            stored = {k: document.metadata[k] for k in _METADATA_KEYS if document.metadata.get(k)}
+            if stored:
+                item["document_metadata"] = stored
         result.append(item)
     return result
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from jointie_allennlp.data.document import Entity
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import BratReport, ann_lines, read_brat, read_brat_directory, write_brat
 
@@ -105,7 +106,6 @@ def test_crlf_text_is_kept_byte_for_byte(tmp_path):
 
 
 def test_predicted_entity_across_lines_is_written_as_fragments(tmp_path):
-    from jointie_allennlp.data.document import Entity
 
     text = "one two\nthree four"
     document = read_brat(_write(tmp_path, "d", text, ""))
@@ -123,6 +123,13 @@ def test_predicted_entity_across_lines_is_written_as_fragments(tmp_path):
         ("T1\tMET 0 4\tКомп\nT1\tMET 0 4\tКомп\n", "duplicate annotation id", 2),
         ("X1\tfoo\n", "unknown annotation kind", 1),
         ("R1\tNNG Arg1:T1\n", "relation needs", 1),
+        ("T1\tMET 5 5\t\n", "offsets 5 5: a zero-length span", 1),
+        ("T1\tMET 6 5\tx\n", "offsets 6 5: the start is after the end", 1),
+        ("T1\tMET 0 4\tКомп\nA1\tNegation T9\n", "unknown annotation 'T9'", 2),
+        ("T1\tMET 0 4\tКомп\nN1\tReference T3 Wiki:1\tx\n", "unknown annotation 'T3'", 2),
+        ("T1\tMET 0 4\tКомп\n#1\tAnnotatorNotes T2\tnote\n", "unknown annotation 'T2'", 2),
+        ("T1\tMET 0 4\tКомп\n*\tEquiv T1 T5\n", "unknown annotation 'T5'", 2),
+        ("T1\tMET 0 4\tКомп\nE1\tAct:T1 Theme:T4\n", "unknown annotation 'T4'", 2),
     ],
 )
 def test_malformed_annotations_name_file_and_line(tmp_path, ann, message, line):
@@ -170,3 +177,18 @@ def test_rurebus_round_trip_loses_nothing(tmp_path):
             changed.append(document.id)
     assert (report.documents, report.entities, report.relations) == (188, 54388, 12644)
     assert changed == []
+
+
+def test_attribute_of_an_existing_annotation_is_kept(tmp_path):
+    ann = "T1\tMET 0 4\tКомп\nA1\tNegation T1\nR1\tNNG Arg1:T1 Arg2:T1\nA2\tConfidence R1 High\n"
+    report = BratReport()
+    document = read_brat(_write(tmp_path, "ok", TEXT, ann), report=report)
+    assert report.attributes == 2
+    assert document.metadata["brat_unsupported"] == ["A1\tNegation T1", "A2\tConfidence R1 High"]
+
+
+def test_writer_refuses_a_type_brat_cannot_hold(tmp_path):
+    document = read_brat(_write(tmp_path, "d", TEXT, ""))
+    with pytest.raises(FormatError, match="entity 0 type 'Work For': a brat type is one word") as error:
+        write_brat(document.with_annotations([Entity(0, 1, "Work For")], []), tmp_path / "out")
+    assert error.value.document == "d"
