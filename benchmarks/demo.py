@@ -54,6 +54,30 @@ def run(command: list, env: dict) -> None:
     subprocess.run([str(part) for part in command], env=env, cwd=PROJECT, check=True)
 
 
+def print_predictions(predictions: Path) -> None:
+    """Every prediction record's text, entities and strongest relations, for a person to read."""
+    print()
+    for line in predictions.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        text = record.get("text") or " ".join(record["tokens"])
+        print(f"{record['id']}: {text}")
+        if record.get("error"):
+            print(f"  error: {record['error']}")
+            continue
+        entities = record["entities"]
+        for entity in entities:
+            print(f"  entity   [{entity['type']}] {entity['text']!r} ({entity['score']:.2f})")
+        relations = sorted(record["relations"], key=lambda r: -r["score"])
+        for relation in relations[:SHOWN_RELATIONS]:
+            head, tail = entities[relation["head"]], entities[relation["tail"]]
+            print(f"  relation {head['text']!r} --{relation['type']}--> {tail['text']!r} ({relation['score']:.2f})")
+        if len(relations) > SHOWN_RELATIONS:
+            print(f"  ... and {len(relations) - SHOWN_RELATIONS} more relations (see the predictions file)")
+        if not entities:
+            print("  (nothing extracted)")
+    print()
+
+
 def main() -> int:
     epochs = int(os.environ.get("DEMO_EPOCHS", "3"))
     train_sentences = int(os.environ.get("DEMO_TRAIN_SENTENCES", "922"))
@@ -133,26 +157,7 @@ def main() -> int:
         ],
         env,
     )
-    print()
-    for line in predictions.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        text = record.get("text") or " ".join(record["tokens"])
-        print(f"{record['id']}: {text}")
-        if record.get("error"):
-            print(f"  error: {record['error']}")
-            continue
-        entities = record["entities"]
-        for entity in entities:
-            print(f"  entity   [{entity['type']}] {entity['text']!r} ({entity['score']:.2f})")
-        relations = sorted(record["relations"], key=lambda r: -r["score"])
-        for relation in relations[:SHOWN_RELATIONS]:
-            head, tail = entities[relation["head"]], entities[relation["tail"]]
-            print(f"  relation {head['text']!r} --{relation['type']}--> {tail['text']!r} ({relation['score']:.2f})")
-        if len(relations) > SHOWN_RELATIONS:
-            print(f"  ... and {len(relations) - SHOWN_RELATIONS} more relations (see the predictions file)")
-        if not entities:
-            print("  (nothing extracted)")
-    print()
+    print_predictions(predictions)
     say(f"done in {time.time() - start:.0f} s; predictions in {predictions}")
     return 0
 

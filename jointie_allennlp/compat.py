@@ -168,6 +168,9 @@ def fix_get_tokenizer_add_special_tokens() -> bool:
         cache = cached_transformers._tokenizer_cache
         tokenizer = cache.get(cache_key, None)
         if tokenizer is None:
+            from jointie_allennlp.encoders.build import require_built_encoder
+
+            require_built_encoder(model_name)
             load_kwargs = {k: v for k, v in kwargs.items() if k != "add_special_tokens"}
             tokenizer = transformers.AutoTokenizer.from_pretrained(model_name, **load_kwargs)
             cache[cache_key] = tokenizer

@@ -7,8 +7,22 @@
   extVarOr(name, default):: local value = std.extVar(name); if value == '' then default else value,
   intVarOr(name, default):: local value = std.extVar(name); if value == '' then default else std.parseInt(value),
 
-  // The encoder: any Hugging Face name or local path; default the offline all-MiniLM-L6-v2.
-  transformer_model:: self.extVarOr('TRANSFORMER_MODEL', std.extVar('JOINTIE_OFFLINE_ENCODER')),
+  // The encoder: any Hugging Face name or local path (TRANSFORMER_MODEL); by default the offline
+  // all-MiniLM-L6-v2 for English and, for Russian, JOINTIE_RU_ENCODER: the multilingual-e5-small
+  // directory `make encoder-ru` builds.
+  ru_encoder:: self.extVarOr('JOINTIE_RU_ENCODER', 'encoders/multilingual-e5-small'),
+  encoder(language='en'):: self.extVarOr('TRANSFORMER_MODEL',
+                                         if language == 'ru' then self.ru_encoder else std.extVar('JOINTIE_OFFLINE_ENCODER')),
+  transformer_model:: self.encoder('en'),
+  // FREEZE_WORD_EMBEDDINGS=1: the encoder's word-piece embedding matrix gets no gradient and no
+  // optimizer state (most of a multilingual encoder's parameters; the rest still trains).
+  freeze_word_embeddings:: self.extVarOr('FREEZE_WORD_EMBEDDINGS', '') == '1',
+  // Optimizer parameter groups for the encoder (regexes over parameter names): its own options,
+  // plus, with FREEZE_WORD_EMBEDDINGS=1, the frozen word-piece embeddings.
+  encoder_parameter_groups(options, prefix='^text_field_embedder')::
+    if self.freeze_word_embeddings
+    then [[[prefix + '.*word_embeddings'], { requires_grad: false }], [[prefix + '(?!.*word_embeddings)'], options]]
+    else [[[prefix], options]],
   // Where the development data lives (read in place, never copied).
   data_dir:: self.extVarOr('JOINTIE_DATA_DIR', '../shared/data'),
   data_path(var, relative):: self.extVarOr(var, self.data_dir + '/' + relative),

@@ -28,8 +28,9 @@ local common = import '../common.libsonnet';
     head_lr=1e-3,
     warmup_steps=60,
     model_overrides={},
+    language='en',  // 'ru': the Russian encoder by default (JOINTIE_RU_ENCODER)
   )::
-    local model_name = common.transformer_model;
+    local model_name = common.encoder(language);
     local epochs = common.intVarOr('NUM_EPOCHS', num_epochs);
     // Paths are relative to JOINTIE_DATA_DIR (default ../shared/data); the *_DATA_PATH variables
     // replace them. A null validation / test path means none unless the variable is set.

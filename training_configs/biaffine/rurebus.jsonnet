@@ -4,8 +4,8 @@
 // Text is segmented with razdel. A brat "sentence" can be long (sentences are joined where an
 // annotation crosses them), so sentences of up to 4096 word pieces are encoded in segments of
 // 512 (longer ones are cut, counted and logged). The reader also counts and logs gold entities
-// BIOES cannot express (none in the train set here). A multilingual or Russian encoder fits
-// better than the default all-MiniLM-L6-v2 (e.g. TRANSFORMER_MODEL=DeepPavlov/rubert-base-cased).
+// BIOES cannot express (none in the train set here). Encoder: the multilingual-e5-small built by
+// `make encoder-ru` (JOINTIE_RU_ENCODER), or any Hugging Face name or path in TRANSFORMER_MODEL.
 local biaffine = import 'biaffine.libsonnet';
 
 biaffine.config(
@@ -13,6 +13,7 @@ biaffine.config(
   validation_path='rurebus/dev',
   test_path=null,
   tokenizer='razdel',
+  language='ru',
   max_length=4096,
   segment_length=512,
   num_epochs=10,

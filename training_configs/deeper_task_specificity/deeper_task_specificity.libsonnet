@@ -53,13 +53,14 @@ local common = import '../common.libsonnet';
     // and ties would keep the barely trained first epoch.
     validation_metric=['+ner_f1', '+rel_strict_f1'],
     model_overrides={},
+    language='en',  // 'ru': the Russian encoder by default when `transformer` (JOINTIE_RU_ENCODER)
   )::
     local epochs = common.intVarOr('NUM_EPOCHS', num_epochs);
     local path(var, relative) = if relative == null then common.extVarOr(var, '') else common.data_path(var, relative);
     local validation = path('VALIDATION_DATA_PATH', validation_path);
     local test = path('TEST_DATA_PATH', test_path);
     local word_vectors = common.extVarOr('WORD_VECTORS', '');
-    local model_name = common.transformer_model;
+    local model_name = common.encoder(language);
     // A stack of `layers` layers; null (no layers) for 0.
     local stack(kind, layers) =
       if layers == 0 then null

@@ -10,5 +10,6 @@ dts.config(
   validation_path='rurebus/dev',
   test_path=null,
   tokenizer='razdel',
+  language='ru',
   batch_size=8,
 )

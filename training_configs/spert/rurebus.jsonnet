@@ -2,8 +2,8 @@
 // only: split it by document into two brat directories and point TRAIN_DATA_PATH and
 // VALIDATION_DATA_PATH at them (defaults: rurebus/train and rurebus/dev under JOINTIE_DATA_DIR).
 // Text is segmented with razdel. Brat "sentences" can be long, so sentences of up to 4096 word
-// pieces are encoded in segments of 512. A multilingual or Russian encoder fits better than the
-// default all-MiniLM-L6-v2 (e.g. TRANSFORMER_MODEL=DeepPavlov/rubert-base-cased).
+// pieces are encoded in segments of 512. Encoder: the multilingual-e5-small built by `make encoder-ru`
+// (JOINTIE_RU_ENCODER), or any Hugging Face name or path in TRANSFORMER_MODEL.
 local spert = import 'spert.libsonnet';
 
 spert.config(
@@ -11,6 +11,7 @@ spert.config(
   validation_path='rurebus/dev',
   test_path=null,
   tokenizer='razdel',
+  language='ru',
   max_length=4096,
   segment_length=512,
 )

@@ -33,8 +33,9 @@ local common = import '../common.libsonnet';
     lr=5e-5,
     warmup_fraction=0.1,
     model_overrides={},
+    language='en',  // 'ru': the Russian encoder by default (JOINTIE_RU_ENCODER)
   )::
-    local model_name = common.transformer_model;
+    local model_name = common.encoder(language);
     local epochs = common.intVarOr('NUM_EPOCHS', num_epochs);
     local batch = common.intVarOr('BATCH_SIZE', batch_size);
     local final = common.extVarOr('FINAL_RUN', '') != '' && final_train_path != null;

@@ -20,6 +20,7 @@ local spert = import '../spert/spert.libsonnet';
     max_length=512,
     segment_length=null,
     model_overrides={},
+    language='en',
   )::
     spert.config(
       train_path=train_path,
@@ -33,5 +34,6 @@ local spert = import '../spert/spert.libsonnet';
       max_length=max_length,
       segment_length=segment_length,
       model_overrides=model_overrides,
+      language=language,
     ),
 }

