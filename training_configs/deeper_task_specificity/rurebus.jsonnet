@@ -2,7 +2,8 @@
 // split it by document into two brat directories and point TRAIN_DATA_PATH and
 // VALIDATION_DATA_PATH at them (defaults rurebus/train and rurebus/dev under JOINTIE_DATA_DIR).
 // Text is segmented with razdel; brat "sentences" can be long (joined where an annotation crosses
-// them), which the BiRNNs handle as they are. Russian word vectors fit: WORD_VECTORS.
+// them), which the BiRNNs handle as they are. Word vectors: 300-d, for the Russian navec vectors
+// (`python -m jointie_allennlp encoder build navec navec.txt --prune-to <corpus>`, then WORD_VECTORS=navec.txt).
 local dts = import 'deeper_task_specificity.libsonnet';
 
 dts.config(
@@ -12,4 +13,5 @@ dts.config(
   tokenizer='razdel',
   language='ru',
   batch_size=8,
+  word_dim=300,
 )
