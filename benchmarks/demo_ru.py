@@ -18,7 +18,6 @@ JOINTIE_RU_ENCODER (default encoders/multilingual-e5-small).
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,7 +52,8 @@ def split_data(output: Path, env: dict) -> dict:
         for text in sorted((split / "dev").glob("*.txt"))[:DEV_DOCUMENTS]:
             for suffix in (".txt", ".ann"):
                 shutil.copy(text.with_suffix(suffix), dev)
-    return {"train": split / "train", "dev": dev, "name": f"RuREBus train (split 70/30; dev: {DEV_DOCUMENTS} documents)"}
+    name = f"RuREBus train (split 70/30; dev: {DEV_DOCUMENTS} documents)"
+    return {"train": split / "train", "dev": dev, "name": name}
 
 
 def train(config: Path, output: Path, env: dict, instances: int) -> dict:

