@@ -17,6 +17,7 @@ that rebuild the document exactly when read back:
   character offsets in the document text when they differ from the tokens').
 """
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,8 @@ def _non_finite(value: Any) -> Optional[str]:
     """The first `NaN` / `Infinity` in a parsed value, if any."""
     if isinstance(value, _NonFinite):
         return value.name
+    if isinstance(value, float) and not math.isfinite(value):  # from a parser that accepted it
+        return repr(value)
     children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     for child in children:
         found = _non_finite(child)
@@ -140,6 +143,22 @@ def _list_field(item: Dict[str, Any], key: str, fail) -> list:
     return value
 
 
+def _checked_annotation(
+    kind: str, number: int, value: Any, index_keys: Tuple[str, str], has_document: bool, fail
+) -> Optional[str]:
+    """Checks the integer indices and the type of an entity / relation; returns its `source_id`, if any."""
+    first, second = index_keys
+    if not isinstance(value, dict) or not all(_is_index(value.get(k)) for k in index_keys):
+        raise fail(f"{kind} {number} needs integer '{first}' and '{second}' (got {json.dumps(value)})")
+    if not _is_type_name(value.get("type")):
+        got = json.dumps(value.get("type"), ensure_ascii=False)
+        raise fail(f"{kind} {number} needs a 'type' that is a non-empty string (got {got})")
+    source_id = value.get("source_id") if has_document else None
+    if source_id is not None and not isinstance(source_id, str):
+        raise fail(f"{kind} {number}: 'source_id' must be a string")
+    return source_id
+
+
 def document_from_spert_dict(
     item: Any,
     default_id: str,
@@ -171,17 +190,11 @@ def document_from_spert_dict(
     has_document = "document" in item
     entities = []
     for number, entity in enumerate(_list_field(item, "entities", fail)):
-        if not isinstance(entity, dict) or not all(_is_index(entity.get(k)) for k in ("start", "end")):
-            raise fail(f"entity {number} needs integer 'start' and 'end' (got {json.dumps(entity)})")
-        if not _is_type_name(entity.get("type")):
-            got = json.dumps(entity.get("type"), ensure_ascii=False)
-            raise fail(f"entity {number} needs a 'type' that is a non-empty string (got {got})")
+        source_id = _checked_annotation("entity", number, entity, ("start", "end"), has_document, fail)
         start, end = entity["start"], entity["end"]
         if not 0 <= start < end <= len(tokens):
             raise fail(f"entity {number} span [{start}, {end}) is outside 0..{len(tokens)}")
-        source_id, char_span = (entity.get("source_id"), entity.get("char_span")) if has_document else (None, None)
-        if source_id is not None and not isinstance(source_id, str):
-            raise fail(f"entity {number}: 'source_id' must be a string")
+        char_span = entity.get("char_span") if has_document else None
         if char_span is not None:
             if not (isinstance(char_span, list) and len(char_span) == 2 and all(map(_is_index, char_span))):
                 raise fail(f"entity {number}: 'char_span' must be [start, end]")
@@ -189,19 +202,12 @@ def document_from_spert_dict(
         entities.append(Entity(start, end, entity["type"], source_id=source_id, char_span=char_span))
     relations = []
     for number, relation in enumerate(_list_field(item, "relations", fail)):
-        if not isinstance(relation, dict) or not all(_is_index(relation.get(k)) for k in ("head", "tail")):
-            raise fail(f"relation {number} needs integer 'head' and 'tail' (got {json.dumps(relation)})")
-        if not _is_type_name(relation.get("type")):
-            got = json.dumps(relation.get("type"), ensure_ascii=False)
-            raise fail(f"relation {number} needs a 'type' that is a non-empty string (got {got})")
+        source_id = _checked_annotation("relation", number, relation, ("head", "tail"), has_document, fail)
         for role in ("head", "tail"):
             if not 0 <= relation[role] < len(entities):
                 raise fail(
                     f"relation {number} {role} {relation[role]} refers to no entity (there are {len(entities)})"
                 )
-        source_id = relation.get("source_id") if has_document else None
-        if source_id is not None and not isinstance(source_id, str):
-            raise fail(f"relation {number}: 'source_id' must be a string")
         relations.append(Relation(relation["head"], relation["tail"], relation["type"], source_id=source_id))
     document = Document.from_tokens(
         document_id,

@@ -5,6 +5,7 @@ import pytest
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.spert_json import (
+    document_from_spert_dict,
     document_to_spert_dicts,
     find_types_file,
     read_spert_json,
@@ -215,3 +216,19 @@ def test_broken_document_keys_are_refused(tmp_path, change, message):
     with pytest.raises(FormatError, match=message) as error:
         read_spert_json(path)
     assert str(path) in str(error.value)
+
+
+def test_one_sentence_document_keeps_its_id_and_text(tmp_path):
+    text = "Anna left.\n"
+    document = Document("report 7", text, ["Anna", "left", "."], [(0, 4), (5, 9), (9, 10)])
+    (item,) = document_to_spert_dicts(document)
+    assert (item["orig_id"], item["document"], item["document_text"]) == ("report 7", "report 7", text)
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([item]), encoding="utf-8")
+    (back,) = read_spert_json(path)
+    assert (back.id, back.text, back.token_offsets) == ("report 7", text, document.token_offsets)
+
+
+def test_non_finite_numbers_from_a_lenient_parser_are_refused():
+    with pytest.raises(FormatError, match="nan is not a JSON value"):
+        document_from_spert_dict({"tokens": ["a"], "score": float("nan")}, "x")
