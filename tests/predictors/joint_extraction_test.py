@@ -123,3 +123,11 @@ def test_entity_on_white_space_is_written_to_brat_without_crashing(tmp_path):
     predictor._write_brat(document.with_annotations([Entity(1, 2, "Cap")], []))
     assert (tmp_path / "w.ann").read_text("utf-8") == "T1\tCap 2 3\t\u00a0\n"
     assert read_brat(tmp_path / "w.txt").metadata["brat_unsupported"] == ["T1\tCap 2 3\t\u00a0"]
+
+
+def test_brat_output_that_cannot_be_written_is_reported_and_the_prediction_kept(tmp_path):
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("", encoding="utf-8")
+    record = _predictor(brat_output_dir=str(blocked)).predict_json({"id": "a", "text": "Anna met Boris."})
+    assert "error" not in record and [e["text"] for e in record["entities"]] == ["Anna", "Boris"]
+    assert "brat_file" not in record and record["brat_error"].startswith("FileExistsError")
