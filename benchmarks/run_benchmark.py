@@ -15,12 +15,12 @@ import json
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Optional
-
-import torch
+from typing import Dict, List, Optional
 
 BENCHMARKS = Path(__file__).resolve().parent
 RESULTS = BENCHMARKS / "results.jsonl"
@@ -40,6 +40,8 @@ COLUMNS = [
     ("train_sentences_per_s", "train sent/s"),
     ("inference_sentences_per_s", "infer sent/s"),
     ("peak_rss_mb", "peak RSS MB"),
+    ("torch_threads", "threads"),
+    ("batch_sizes", "batch train / infer"),
     ("date", "date"),
 ]
 
@@ -48,7 +50,76 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = 8) -> dict:
+def thread_env(threads: Optional[int], env: Optional[dict] = None) -> dict:
+    """A copy of `env` (default: this process's) with OMP/MKL threads set to `threads` (when given)."""
+    env = dict(os.environ if env is None else env)
+    if threads:
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    return env
+
+
+# Runs argv[2:] and writes its own child's rusage to argv[1]. The measured command is forked from
+# this small launcher, not from the (possibly large) benchmark process: on Linux a child's peak RSS
+# includes the memory of the process it was forked from.
+_LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as handle:
+    json.dump({"cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+               "exit_code": os.waitstatus_to_exitcode(status)}, handle)
+"""
+
+
+def run_measured(
+    commands: Dict[str, List[str]], env: Optional[dict] = None, cwd=None, cwds: Optional[Dict[str, str]] = None
+) -> Dict[str, dict]:
+    """
+    Starts `commands` (name -> argv; working directory `cwds[name]`, else `cwd`) together and
+    waits for all of them. Per name: `command`, `wall_s` (from the common start to its exit),
+    `cpu_s` (user + system), `peak_rss_mb` (largest resident set of the command and the children
+    it waited for), `exit_code`. Output goes to /dev/null; a failing command is reported, not raised.
+    """
+    with tempfile.TemporaryDirectory() as workdir:
+        start = time.perf_counter()
+        running = {}
+        for number, (name, argv) in enumerate(commands.items()):
+            report = Path(workdir) / f"{number}.json"
+            pid = subprocess.Popen(
+                [sys.executable, "-S", "-c", _LAUNCHER, str(report), *argv], env=env,
+                cwd=(cwds or {}).get(name, cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ).pid
+            running[pid] = (name, report)
+        results: Dict[str, dict] = {}
+        while running:
+            pid, status, _ = os.wait4(-1, 0)
+            if pid not in running:
+                continue
+            name, report = running.pop(pid)
+            results[name] = {"command": " ".join(commands[name]), "wall_s": round(time.perf_counter() - start, 3)}
+            if report.exists():
+                results[name].update(json.loads(report.read_text()))
+            else:  # the launcher itself failed
+                code = os.waitstatus_to_exitcode(status)
+                results[name].update({"cpu_s": None, "peak_rss_mb": None, "exit_code": code})
+    return results
+
+
+INFERENCE_BATCH_SIZE = 8
+
+
+def _batch_size(data_loader) -> Optional[int]:
+    """The training batch size of a config's `data_loader` (plain or bucket sampler)."""
+    data_loader = data_loader.as_dict() if hasattr(data_loader, "as_dict") else dict(data_loader or {})
+    return data_loader.get("batch_size") or data_loader.get("batch_sampler", {}).get("batch_size")
+
+
+def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = INFERENCE_BATCH_SIZE) -> dict:
     """Scores the archived model on a test file; returns metrics and inference throughput."""
     from allennlp.data.data_loaders import SimpleDataLoader
     from allennlp.models.archival import load_archive
@@ -68,25 +139,69 @@ def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = 8) -> 
     return metrics
 
 
+def _cell(key: str, value) -> str:
+    if isinstance(value, float):
+        return f"{100 * value:.2f}" if key.endswith("f1") else f"{value:.1f}"
+    return "" if value is None else str(value)
+
+
 def render_table() -> None:
+    """RESULTS.md from results.jsonl: the training / test rows, then the start-up and side-by-side rows."""
     rows = [json.loads(line) for line in RESULTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     lines = [
         "# Benchmark results",
         "",
         "Rows appended by `benchmarks/run_benchmark.py` (scores in percent on the test file of each row;",
-        "throughput in sentences per second on this project's 2-core CPU machine).",
+        "throughput in sentences per second on this project's 2-core CPU machine, with the row's torch",
+        "threads and batch sizes: training batch / inference batch, `?` where the row did not record it;",
+        "peak RSS is the whole run's, training included).",
         "",
         "| " + " | ".join(title for _, title in COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
     ]
     for row in rows:
-        cells = []
-        for key, _ in COLUMNS:
-            value = row.get(key, "")
-            if isinstance(value, float):
-                value = f"{100 * value:.2f}" if key.endswith("f1") else f"{value:.1f}"
-            cells.append(str(value))
-        lines.append("| " + " | ".join(cells) + " |")
+        if row.get("kind"):
+            continue
+        row = {
+            **row,
+            "batch_sizes": f"{row.get('train_batch_size', '?')} / {row.get('inference_batch_size', '?')}",
+        }
+        lines.append("| " + " | ".join(_cell(key, row.get(key, "")) for key, _ in COLUMNS) + " |")
+    startup = [row for row in rows if row.get("kind") == "startup"]
+    if startup:
+        lines += [
+            "",
+            "## Start-up (`benchmarks/startup.py`)",
+            "",
+            "Median of the runs; CPU = user + system seconds (less sensitive to a busy machine than wall",
+            "time); load = the 1-minute load average when the runs started.",
+            "",
+            "| command | runs | wall s | CPU s | peak RSS MB | threads | load | note | date |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in startup:
+            cells = [f"`{row['command']}`", row["runs"], row["wall_s"], row["cpu_s"], row["peak_rss_mb"],
+                     row["torch_threads"], row.get("load_average"), row.get("note", ""), row["date"]]
+            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
+    side = [row for row in rows if row.get("kind") == "side_by_side"]
+    if side:
+        lines += [
+            "",
+            "## Side by side (`benchmarks/side_by_side.py`)",
+            "",
+            "Both commands started together, each with the given threads; wall time and peak RSS per command.",
+            "",
+            "| label | threads | ours: wall s / CPU s / peak RSS MB | theirs: wall s / CPU s / peak RSS MB "
+            "| wall ratio (theirs / ours) | date |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in side:
+            ours, theirs = row["ours"], row["theirs"]
+            cells = [row["label"], row["torch_threads"],
+                     f"{ours['wall_s']:.1f} / {ours['cpu_s']:.1f} / {ours['peak_rss_mb']:.0f}",
+                     f"{theirs['wall_s']:.1f} / {theirs['cpu_s']:.1f} / {theirs['peak_rss_mb']:.0f}",
+                     f"{row['wall_ratio']:.2f}", row["date"]]
+            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -154,6 +269,7 @@ def main() -> int:
     args = parser.parse_args()
     if (args.recover or args.evaluate_only) and not args.serialization_dir:
         parser.error("--recover and --evaluate-only need --serialization-dir")
+    import torch
 
     if args.epochs is not None:
         os.environ["NUM_EPOCHS"] = str(args.epochs)
@@ -183,7 +299,7 @@ def main() -> int:
         train_instances = sum(1 for _ in reader.read(params["train_data_path"]))
     epochs_run = training_metrics.get("epoch", epochs - 1) + 1
 
-    metrics = evaluate_archive(serialization_dir, args.test)
+    metrics = evaluate_archive(serialization_dir, args.test, INFERENCE_BATCH_SIZE)
     row = {
         "dataset": args.dataset,
         "approach": args.approach,
@@ -196,6 +312,8 @@ def main() -> int:
         "train_sentences_per_s": train_instances * epochs_run / train_seconds,
         "inference_sentences_per_s": metrics["inference_sentences_per_s"],
         "peak_rss_mb": peak_rss_mb(),
+        "train_batch_size": _batch_size(params.get("data_loader")),
+        "inference_batch_size": INFERENCE_BATCH_SIZE,
         "train_data": params["train_data_path"],
         "test": args.test,
         "config": args.config,

@@ -129,6 +129,7 @@ def main() -> int:
         "test_documents": scores["documents"],
         "test_sentences": sentences,
         "peak_rss_mb": predict_rss_mb,
+        "inference_batch_size": args.batch_size,
         "ner_archive": str(args.ner_archive),
         "re_archive": str(args.re_archive),
         "test": str(test),

@@ -18,6 +18,8 @@ Fixes:
   the validation metrics), and ``TensorCache`` can never read back its tensors.
 * ``fix_reduce_on_plateau_verbose`` -- torch>=2.7: the ``reduce_on_plateau``
   learning-rate scheduler cannot be built.
+* ``silence_known_future_warnings`` -- the two FutureWarnings every training
+  run prints about allennlp's own calls (AdamW wrapper, ``torch.cuda.amp``).
 
 How the stack was checked: with a throwaway tiny BERT (hidden 32, 1 layer),
 ``allennlp train`` of a ``basic_classifier`` (``pretrained_transformer``
@@ -35,14 +37,16 @@ whose ``get_metrics()`` returns numpy scalars.
 Seen and deliberately left alone (harmless on the pinned stack):
 
 * ``FutureWarning: This implementation of AdamW is deprecated`` -- from
-  ``huggingface_adamw`` (allennlp wraps ``transformers.AdamW``).  Harmless on
+  ``huggingface_adamw`` (allennlp wraps ``transformers.AdamW``); silenced by
+  ``silence_known_future_warnings``.  Harmless on
   transformers<4.50, but transformers 4.50 *removed* ``transformers.AdamW`` and
   ``allennlp.training.optimizers`` imports it at module level, i.e. on every
   ``allennlp`` command before any plugin (and so this module) is imported.
   That is why requirements pin transformers<4.50; it cannot be fixed here.
 * ``FutureWarning: torch.cuda.amp.autocast(args...) is deprecated`` -- emitted
   by ``GradientDescentTrainer`` (gradient_descent_trainer.py lines 509/689)
-  once per train/validation loop even on CPU with ``use_amp=False``.
+  once per train/validation loop even on CPU with ``use_amp=False``; silenced
+  by ``silence_known_future_warnings``.
 * ``UserWarning: TypedStorage is deprecated`` -- ``TensorCache.__setitem__``
   calls ``tensor.storage()``.
 * Loading a ``model.tar.gz`` (``weights.th``), ``best.th`` at the end of
@@ -58,7 +62,10 @@ Seen and deliberately left alone (harmless on the pinned stack):
 
 Measurements (this venv, CPU, ``.pyc`` compiled, no network):
 
-* ``nltk.download``: ``allennlp_models/rc/tools/narrativeqa.py`` calls
+* ``nltk.download`` (why ``allennlp-models`` is no longer a dependency: this
+  project uses nothing from it, and a plugin cannot stop what follows, because
+  allennlp imports its default plugins before any other):
+  ``allennlp_models/rc/tools/narrativeqa.py`` calls
   ``nltk.download("punkt")`` and ``nltk.download("wordnet")`` at import when
   punkt is not installed.  ``import allennlp_models`` alone and ``import
   jointie_allennlp`` do *not* import it, but the ``allennlp`` CLI does: for
@@ -369,6 +376,44 @@ def fix_reduce_on_plateau_verbose() -> bool:
 
 
 # ---------------------------------------------------------------------------
+# 4. Known FutureWarnings of allennlp 2.10.1 on today's torch / transformers
+# ---------------------------------------------------------------------------
+
+#: (message regex, module regex) of the FutureWarnings silenced by ``silence_known_future_warnings``.
+KNOWN_FUTURE_WARNINGS = (
+    # huggingface_adamw wraps transformers.AdamW (transformers/optimization.py), deprecated in
+    # favour of torch.optim.AdamW; the wrapper is allennlp's and behaves the same until removal
+    # (transformers 4.50, excluded by the requirements).
+    (r"This implementation of AdamW is deprecated", r"transformers\.optimization"),
+    # GradientDescentTrainer enters torch.cuda.amp.autocast(enabled=use_amp) around every
+    # forward pass, also on CPU with use_amp=False, where it does nothing.
+    (r"`torch\.cuda\.amp\.autocast\(args\.\.\.\)` is deprecated", r"allennlp\.training"),
+)
+
+
+def silence_known_future_warnings() -> bool:
+    """Ignore the FutureWarnings that allennlp 2.10.1 triggers on every training run.
+
+    What it fixes: every ``allennlp train`` prints ``This implementation of AdamW is deprecated``
+    (once, when the optimizer is built) and ``torch.cuda.amp.autocast(args...) is deprecated``
+    (once per training and per validation loop, from gradient_descent_trainer.py lines 509 and
+    689), none of which the user can act on: they concern allennlp's own calls.  Reproduced with
+    ``allennlp train training_configs/spert/conll04.jsonnet`` on the fixtures (torch 2.13,
+    transformers 4.49).
+
+    Only these two messages, and only when raised from the named modules, are filtered (see
+    ``KNOWN_FUTURE_WARNINGS``); every other warning is shown as before.
+
+    Returns True (the filters are installed once).
+    """
+    import warnings
+
+    for message, module in KNOWN_FUTURE_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=FutureWarning, module=module)
+    return True
+
+
+# ---------------------------------------------------------------------------
 
 
 def apply() -> None:
@@ -379,4 +424,5 @@ def apply() -> None:
     fix_get_tokenizer_add_special_tokens()
     fix_torch_load_weights_only()
     fix_reduce_on_plateau_verbose()
+    silence_known_future_warnings()
     _APPLIED = True

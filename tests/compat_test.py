@@ -10,6 +10,7 @@ import io
 import os
 import pickle
 import re
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -98,11 +99,17 @@ def test_get_tokenizer_keeps_cache_semantics(tiny_bert):
 def test_no_allennlp_caller_bypasses_the_patched_get_tokenizer():
     """All callers must look get_tokenizer up on the module at call time."""
     import allennlp
-    import allennlp_models
 
+    packages = [allennlp]
+    try:  # allennlp-models is optional (not a dependency), but a user may install it
+        import allennlp_models
+
+        packages.append(allennlp_models)
+    except ModuleNotFoundError:
+        pass
     pattern = re.compile(r"from\s+allennlp\.common\.cached_transformers\s+import\s+[^\n]*get_tokenizer")
     offenders = []
-    for package in (allennlp, allennlp_models):
+    for package in packages:
         for path in Path(package.__file__).parent.rglob("*.py"):
             if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
                 offenders.append(str(path))
@@ -243,3 +250,26 @@ def test_reduce_on_plateau_from_params_steps(verbose):
     )
     restored.load_state_dict(scheduler.state_dict())
     assert restored.lr_scheduler.best == 1.0
+
+
+# --- 4. known FutureWarnings -------------------------------------------------
+
+
+@pytest.mark.filterwarnings("default::FutureWarning")
+def test_known_future_warnings_are_silenced_and_no_others():
+    compat.silence_known_future_warnings()  # pytest's per-test filters came after the import-time ones
+    parameter = torch.nn.Parameter(torch.zeros(2))
+    with warnings.catch_warnings(record=True) as caught:
+        transformers.AdamW([parameter], lr=0.1)
+        warnings.warn_explicit(
+            "`torch.cuda.amp.autocast(args...)` is deprecated. Please use `torch.amp.autocast('cuda', args...)`",
+            FutureWarning, "gradient_descent_trainer.py", 509, module="allennlp.training.gradient_descent_trainer",
+        )
+        warnings.warn_explicit(
+            "`torch.cuda.amp.autocast(args...)` is deprecated.", FutureWarning, "mine.py", 1, module="mine"
+        )
+        warnings.warn_explicit("something else is deprecated", FutureWarning, "x.py", 1, module="transformers.x")
+    assert [str(w.message) for w in caught] == [
+        "`torch.cuda.amp.autocast(args...)` is deprecated.",
+        "something else is deprecated",
+    ]

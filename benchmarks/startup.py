@@ -1,0 +1,84 @@
+"""
+Start-up time of the commands a user runs first: `import torch, transformers`, `allennlp --help`
+and a one-line `allennlp predict` (time to the first prediction). Each command runs `--runs`
+times, one after the other; one row per command (median wall and CPU seconds, largest peak RSS)
+goes to benchmarks/results.jsonl (kind "startup") and RESULTS.md.
+
+    .venv/bin/python benchmarks/startup.py --archive runs/spert/model.tar.gz --runs 5 --threads 2
+
+Without `--archive` the predict command is left out. CPU seconds (user + system) move less than
+wall time when the machine is busy; the row keeps the load average seen at its start.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_benchmark import record_row, run_facts, run_measured, thread_env  # noqa: E402
+
+PROJECT = Path(__file__).resolve().parents[1]
+LINE = {"id": "startup", "text": "John Smith works for Acme Corp in Boston."}
+
+
+def commands(archive: str, workdir: Path) -> dict:
+    """name -> argv of the measured commands."""
+    python = sys.executable
+    allennlp = str(Path(python).with_name("allennlp"))
+    result = {
+        "import torch, transformers": [python, "-c", "import torch, transformers"],
+        "allennlp --help": [allennlp, "--help"],
+    }
+    if archive:
+        line = workdir / "one_line.jsonl"
+        line.write_text(json.dumps(LINE) + "\n", encoding="utf-8")
+        result["allennlp predict (one line)"] = [
+            allennlp, "predict", archive, str(line), "--include-package", "jointie_allennlp",
+            "--silent", "--output-file", str(workdir / "prediction.jsonl"),
+        ]
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--archive", default="", help="model.tar.gz for the one-line predict")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None, help="OMP/MKL threads of the commands")
+    parser.add_argument("--note", default="", help="free text kept in the row (e.g. what changed)")
+    parser.add_argument("--no-record", action="store_true", help="print only, do not append rows")
+    args = parser.parse_args()
+
+    env = thread_env(args.threads)
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    load_average = round(os.getloadavg()[0], 2)
+    with tempfile.TemporaryDirectory() as workdir:
+        for name, argv in commands(args.archive, Path(workdir)).items():
+            runs = [run_measured({name: argv}, env=env, cwd=PROJECT)[name] for _ in range(args.runs)]
+            failed = [run for run in runs if run["exit_code"] != 0]
+            if failed:
+                print(f"{name}: exit code {failed[0]['exit_code']}: {failed[0]['command']}", file=sys.stderr)
+                return 1
+            row = {
+                "kind": "startup",
+                "command": name,
+                "argv": runs[0]["command"],
+                "runs": args.runs,
+                "wall_s": round(statistics.median(r["wall_s"] for r in runs), 2),
+                "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 2),
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                "wall_s_all": [r["wall_s"] for r in runs],
+                "archive": args.archive,
+                "load_average": load_average,
+                "note": args.note,
+                **run_facts(args.threads),
+            }
+            record_row(row, args.no_record)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
