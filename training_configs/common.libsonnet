@@ -28,4 +28,7 @@
   data_path(var, relative):: self.extVarOr(var, self.data_dir + '/' + relative),
   cuda_device:: self.intVarOr('CUDA_DEVICE', -1),
   seed:: self.intVarOr('SEED', 13370),
+  // ADE's 10-fold cross-validation: the fold (0-9) the ADE configs train and test on.
+  ade_fold:: self.intVarOr('ADE_FOLD', 0),
+  ade_split(part):: 'ade/ade_split_%d_%s.json' % [self.ade_fold, part],
 }

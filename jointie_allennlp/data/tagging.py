@@ -92,3 +92,19 @@ def tags_to_entities(tags: Sequence[str], scheme: str = "BIOUL") -> List[Entity]
     else:
         spans = bio_tags_to_spans(list(tags))
     return sorted((Entity(start, end + 1, label) for label, (start, end) in spans), key=lambda e: (e.start, e.end))
+
+
+def is_well_formed(tags: Sequence[str], entity: Entity) -> bool:
+    """
+    Whether BIOUL `tags` spell `entity` exactly: `U-X` for one word, else `B-X (I-X)* L-X`. An
+    entity read leniently from an ill-formed sequence (e.g. `B-X I-X` with no `L-X`) is not.
+    """
+    kind = entity.type
+    if entity.end - entity.start == 1:
+        return tags[entity.start] == f"U-{kind}"
+    inside = tags[entity.start + 1 : entity.end - 1]
+    return (
+        tags[entity.start] == f"B-{kind}"
+        and tags[entity.end - 1] == f"L-{kind}"
+        and all(tag == f"I-{kind}" for tag in inside)
+    )

@@ -66,21 +66,51 @@ class DocumentReader(DatasetReader):
         Segmenter for brat and raw text input: `razdel`, `whitespace`, `spacy[:<lang>]`.
     types_path : `str`, optional
         A SpERT `*_types.json` (symmetric relation types); found beside a `.json` file when omitted.
+    drop_overlapping_relations : `bool`, optional (default = `False`)
+        Remove every relation whose two entities overlap (share a token), as Giorgi et al. (2019)
+        do on ADE; the number removed is logged after every read (`overlapping_relations_dropped`).
+        It applies to every file the reader reads, so evaluation sees the same data.
     """
 
-    def __init__(self, tokenizer: str = "razdel", types_path: Optional[str] = None, **kwargs) -> None:
+    def __init__(
+        self,
+        tokenizer: str = "razdel",
+        types_path: Optional[str] = None,
+        drop_overlapping_relations: bool = False,
+        **kwargs,
+    ) -> None:
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
         get_segmenter(tokenizer)  # fail on an unknown name at construction
         self.tokenizer_name = tokenizer
         self.types_path = types_path
+        self.drop_overlapping_relations = drop_overlapping_relations
+        self.overlapping_relations_dropped = 0
 
     def read_documents(self, file_path: str) -> Iterator[Document]:
         report = BratReport()
-        yield from read_documents(file_path, self.tokenizer_name, self.types_path, report)
+        self.overlapping_relations_dropped = 0
+        for document in read_documents(file_path, self.tokenizer_name, self.types_path, report):
+            yield self._without_overlapping_relations(document) if self.drop_overlapping_relations else document
         if report.documents:
             logger.info("brat input %s: %s", file_path, report.as_dict())
+        if self.drop_overlapping_relations:
+            logger.info(
+                "%s: %d relations between overlapping entities removed (drop_overlapping_relations)",
+                file_path, self.overlapping_relations_dropped,
+            )
+
+    def _without_overlapping_relations(self, document: Document) -> Document:
+        def overlapping(relation) -> bool:
+            head, tail = document.entities[relation.head], document.entities[relation.tail]
+            return head.start < tail.end and tail.start < head.end
+
+        kept = [r for r in document.relations if not overlapping(r)]
+        if len(kept) == len(document.relations):
+            return document
+        self.overlapping_relations_dropped += len(document.relations) - len(kept)
+        return document.with_annotations(document.entities, kept)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         for document in self.shard_iterable(self.read_documents(file_path)):

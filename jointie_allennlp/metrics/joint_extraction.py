@@ -16,28 +16,32 @@ def _entity_span(document: Document, entity: Entity) -> Tuple[int, int]:
     return (document.token_offsets[entity.start][0], document.token_offsets[entity.end - 1][1])
 
 
-def extraction_keys(document: Document) -> Dict[str, Set[Tuple[str, Hashable]]]:
+def item_keys(document: Document) -> Tuple[List[Tuple[str, Hashable]], List[Tuple[str, Hashable]], List[Tuple[str, Hashable]]]:
     """
-    The comparable items of a document per task, each `(type, key)`:
-    `ner` (span, type); `rel_strict` (both spans with their entity types, relation type);
-    `rel_boundaries` (both spans, relation type). Arguments of a symmetric relation type are
-    put in a canonical order, so either direction matches.
+    The comparison key of every entity and relation of a document, in their order: `ner`
+    `(type, span)`; `rel_strict` `(relation type, (head span and type, tail span and type))`;
+    `rel_boundaries` `(relation type, (head span, tail span))`. Arguments of a symmetric relation
+    type are put in a canonical order, so either direction gives the same key.
     """
     spans = [_entity_span(document, e) for e in document.entities]
-    keys: Dict[str, Set[Tuple[str, Hashable]]] = {task: set() for task in _TASKS}
-    for entity, span in zip(document.entities, spans):
-        keys["ner"].add((entity.type, span))
+    entity_keys = [(entity.type, span) for entity, span in zip(document.entities, spans)]
+    strict, boundaries = [], []
     for relation in document.relations:
         head = (spans[relation.head], document.entities[relation.head].type)
         tail = (spans[relation.tail], document.entities[relation.tail].type)
         if relation.type in document.symmetric_relation_types:
             head, tail = sorted((head, tail))
-        keys["rel_strict"].add((relation.type, (head, tail)))
+        strict.append((relation.type, (head, tail)))
         boundary_head, boundary_tail = head[0], tail[0]
         if relation.type in document.symmetric_relation_types:
             boundary_head, boundary_tail = sorted((boundary_head, boundary_tail))
-        keys["rel_boundaries"].add((relation.type, (boundary_head, boundary_tail)))
-    return keys
+        boundaries.append((relation.type, (boundary_head, boundary_tail)))
+    return entity_keys, strict, boundaries
+
+
+def extraction_keys(document: Document) -> Dict[str, Set[Tuple[str, Hashable]]]:
+    """The comparable items of a document per task (`item_keys` as sets)."""
+    return dict(zip(_TASKS, (set(keys) for keys in item_keys(document))))
 
 
 def _prf(true_positives: int, false_positives: int, false_negatives: int) -> Tuple[float, float, float]:

@@ -3,7 +3,7 @@ BERT + BIOES tagging + deep biaffine relation classifier (Giorgi et al. 2019, "E
 entity recognition and relation extraction using pre-trained language models").
 """
 import logging
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -14,7 +14,7 @@ from allennlp.nn import Activation, InitializerApplicator, util
 from torch import nn
 
 from jointie_allennlp.data.document import Entity, Relation
-from jointie_allennlp.data.tagging import tags_to_entities
+from jointie_allennlp.data.tagging import is_well_formed, tags_to_entities
 from jointie_allennlp.dataset_readers.biaffine import (
     NEGATIVE_RELATION,
     RELATION_NAMESPACE,
@@ -77,6 +77,10 @@ class BiaffineJointModel(JointExtractionModel):
     train_with_gold_entities : `bool`, optional (default = `False`) while training, add the gold
         entities the tagger missed to the relation candidates. The paper does not (early in
         training, when the tagger predicts no entities, there are no pairs and L_RE is 0).
+    strict_relation_candidates : `bool`, optional (default = `True`) only entities whose tags are
+        well-formed BIOES (`S-X`, or `B-X I-X* E-X`) are relation candidates, each at its `E-`/`S-`
+        word, as the authors' code; `False`: every entity of the lenient decode (where `B-X I-X`
+        without `E-X` is an entity too). The NER output is the lenient decode either way.
     metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
@@ -95,6 +99,7 @@ class BiaffineJointModel(JointExtractionModel):
         entity_pretraining_batches: Optional[int] = None,
         gold_entities: bool = False,
         train_with_gold_entities: bool = False,
+        strict_relation_candidates: bool = True,
         metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
@@ -135,6 +140,7 @@ class BiaffineJointModel(JointExtractionModel):
         self.loss_weight_ramp = LossWeightRamp(entity_pretraining, entity_pretraining_batches)
         self.gold_entities = gold_entities
         self.train_with_gold_entities = train_with_gold_entities
+        self.strict_relation_candidates = strict_relation_candidates
         self._last_loss_weight = 0.0 if entity_pretraining else 1.0
         if initializer is not None:
             initializer(self)
@@ -171,7 +177,7 @@ class BiaffineJointModel(JointExtractionModel):
 
         gold_entity_lists = [m["gold_entities"] for m in metadata]
         probabilities = tag_logits.detach().softmax(-1)
-        predicted_entities = [
+        decoded = [
             self._decode_entities(t, p, len(m["document"].tokens))
             for t, p, m in zip(predicted_tags, probabilities, metadata)
         ]
@@ -179,9 +185,14 @@ class BiaffineJointModel(JointExtractionModel):
             if tags is None:
                 raise ConfigurationError("gold_entities mode needs gold tags (annotated input)")
             candidates = [list(g) for g in gold_entity_lists]
+            shown = candidates
             label_ids = tags.masked_fill(~word_mask, self.outside_index)
         else:
-            candidates = [list(p) for p in predicted_entities]
+            shown = [entities for entities, _ in decoded]
+            candidates = [
+                [e for e, ok in zip(entities, well_formed) if ok or not self.strict_relation_candidates]
+                for entities, well_formed in decoded
+            ]
             label_ids = predicted_tags
             if self.training and self.train_with_gold_entities:
                 candidates = [_union(p, g) for p, g in zip(candidates, gold_entity_lists)]
@@ -197,18 +208,22 @@ class BiaffineJointModel(JointExtractionModel):
             output["ner_loss"], output["relation_loss"] = ner_loss.detach(), relation_loss.detach()
 
         if not self.training:
-            documents = self._decode_documents(metadata, candidates, pairs, relation_scores)
+            documents = self._decode_documents(metadata, shown, candidates, pairs, relation_scores)
             output["document"] = documents
             self.score_documents(documents, self.documents_of(metadata) if tags is not None else None)
         return output
 
-    def _decode_entities(self, tag_ids: torch.Tensor, probabilities: torch.Tensor, length: int) -> List[Entity]:
+    def _decode_entities(
+        self, tag_ids: torch.Tensor, probabilities: torch.Tensor, length: int
+    ) -> Tuple[List[Entity], List[bool]]:
+        """The lenient decode's entities and, for each, whether its tags are well-formed BIOES."""
         tag_strings = [self.vocab.get_token_from_index(int(i), TAG_NAMESPACE) for i in tag_ids[:length]]
         best = probabilities.max(-1).values
-        return [
+        entities = [
             Entity(e.start, e.end, e.type, score=float(best[e.start : e.end].mean()))
             for e in tags_to_entities(tag_strings, scheme="BIOUL")
         ]
+        return entities, [is_well_formed(tag_strings, e) for e in entities]
 
     def _score_pairs(self, words, label_ids, word_mask, candidates):
         relation_input = words
@@ -235,17 +250,22 @@ class BiaffineJointModel(JointExtractionModel):
         target = torch.tensor(labels, dtype=torch.long, device=scores.device)
         return nn.functional.cross_entropy(scores, target)
 
-    def _decode_documents(self, metadata, candidates, pairs, scores):
+    def _decode_documents(self, metadata, shown, candidates, pairs, scores):
+        """Documents with the `shown` entities and the relations between `candidates` (a subset)."""
         probabilities = scores.detach().softmax(-1)
         row = 0
         documents = []
-        for meta, entities, instance_pairs in zip(metadata, candidates, pairs):
+        for meta, entities, instance_candidates, instance_pairs in zip(metadata, shown, candidates, pairs):
+            position = {id(entity): index for index, entity in enumerate(entities)}
             relations = []
             for head, tail in instance_pairs:
                 label = int(probabilities[row].argmax())
                 if label != self.negative_index:
                     relations.append(
-                        Relation(head, tail, self.relation_labels[label], score=float(probabilities[row, label]))
+                        Relation(
+                            position[id(instance_candidates[head])], position[id(instance_candidates[tail])],
+                            self.relation_labels[label], score=float(probabilities[row, label]),
+                        )
                     )
                 row += 1
             documents.append(meta["document"].with_annotations(entities, relations))

@@ -71,6 +71,8 @@ class SpertModel(JointExtractionModel):
     batch's samples); the gold relations plus up to `neg_relation_count` random unrelated ordered
     pairs of gold entities (binary cross-entropy averaged over types, then over samples).
     Loss = entity loss + relation loss. Samples are drawn afresh for every batch, in tensors.
+    `loss_reduction="sum"` sums each stage's per-sample losses instead of averaging them (the
+    reference averages; SpERT.MT's paper writes each stage's loss as a sum).
 
     Range max-pooling uses a sparse table (`RangeMaxTable`): exact, two gathers per span or
     context instead of masking the whole sentence per candidate.
@@ -98,6 +100,12 @@ class SpertModel(JointExtractionModel):
         related: relation candidates are all ordered pairs of entities. A sentence where a cap
         drops something gets a `warnings` entry in its prediction and is counted in the metric
         `capped_sentences` (logged once per metric period).
+    loss_reduction : `str`, optional (default = `"mean"`) `"mean"` or `"sum"` of the per-sample
+        losses of each stage (entity samples; relation samples).
+    symmetric_negatives : `bool`, optional (default = `False`) `True`: the reversed direction of a
+        symmetric gold relation may be sampled as a negative pair, as the reference implementation
+        does; by default it is not, because decoding and the metric treat both directions of a
+        symmetric relation as one relation.
     metric_per_type : `bool`, optional (default = `True`)
     """
 
@@ -115,6 +123,8 @@ class SpertModel(JointExtractionModel):
         max_pairs: int = 1000,
         max_entities_per_sentence: int = 50,
         max_relations_per_sentence: int = 100,
+        loss_reduction: str = "mean",
+        symmetric_negatives: bool = False,
         metric_per_type: bool = True,
         **kwargs,
     ) -> None:
@@ -123,6 +133,10 @@ class SpertModel(JointExtractionModel):
             raise ConfigurationError(
                 "max_span_size, max_pairs, max_entities_per_sentence and max_relations_per_sentence must be positive"
             )
+        if loss_reduction not in ("mean", "sum"):
+            raise ConfigurationError(f"loss_reduction must be 'mean' or 'sum', not {loss_reduction!r}")
+        self.loss_reduction = loss_reduction
+        self.symmetric_negatives = symmetric_negatives
         self.text_field_embedder = text_field_embedder
         self.hidden_dim = text_field_embedder.get_output_dim()
         self.entity_types = [
@@ -177,12 +191,18 @@ class SpertModel(JointExtractionModel):
     def _relation_scores(self, representation: torch.Tensor) -> Dict[str, torch.Tensor]:
         return {"logits": self.relation_classifier(representation)}
 
+    def _reduce(self, losses: torch.Tensor) -> torch.Tensor:
+        """One stage's loss from its per-sample losses (`loss_reduction`); 0 without samples."""
+        if not losses.numel():
+            return losses.sum()
+        return losses.sum() if self.loss_reduction == "sum" else losses.mean()
+
     def _entity_loss(self, scores, labels, mask, spans, gold: GoldSpans) -> torch.Tensor:
-        losses = functional.cross_entropy(scores["logits"][mask], labels[mask], reduction="none")
-        return losses.mean() if losses.numel() else scores["logits"].sum() * 0.0
+        return self._reduce(functional.cross_entropy(scores["logits"][mask], labels[mask], reduction="none"))
 
     def _relation_loss(self, scores, targets) -> torch.Tensor:
-        return functional.binary_cross_entropy_with_logits(scores["logits"], targets, reduction="none").mean(-1).mean()
+        losses = functional.binary_cross_entropy_with_logits(scores["logits"], targets, reduction="none")
+        return self._reduce(losses.mean(-1))
 
     def _decode_entity_scores(self, scores) -> Tuple[torch.LongTensor, torch.Tensor, torch.BoolTensor]:
         """Per candidate: entity type index (into `entity_types`), score, whether it is an entity."""
@@ -356,7 +376,8 @@ class SpertModel(JointExtractionModel):
         # relations: gold pairs + sampled unrelated pairs of gold entities (gold entities come first
         # among the span samples, so their indices carry over)
         e = gold.entity_mask.size(1)
-        pair_candidates = negative_pair_mask(gold.entity_mask, gold.related, gold.symmetric_related)
+        symmetric = torch.zeros_like(gold.related) if self.symmetric_negatives else gold.symmetric_related
+        pair_candidates = negative_pair_mask(gold.entity_mask, gold.related, symmetric)
         chosen_pairs, chosen_pairs_valid = sample_from_mask(pair_candidates.view(batch, e * e), self.neg_relation_count)
         negative_pairs = torch.stack([chosen_pairs // e, chosen_pairs % e], dim=-1)
         pairs = torch.cat([gold.relation_pairs, negative_pairs], dim=1)
@@ -405,6 +426,10 @@ class SpertModel(JointExtractionModel):
         # relations: symmetric ones turned to their earlier head and deduplicated, then the best
         # max_relations_per_sentence kept, in tensors
         starts = candidates[..., 0]
+        # highest score first, so that of a symmetric relation found in both directions the
+        # higher-scoring one is kept (then back to pair order)
+        order = torch.argsort(relation_confidence, descending=True, stable=True)
+        rows, relation_types, relation_confidence = rows[order], relation_types[order], relation_confidence[order]
         accepted = pairs[rows]
         symmetric = self._symmetric_mask(documents, num_words.device)
         accepted, index = canonical_relations(
@@ -414,6 +439,8 @@ class SpertModel(JointExtractionModel):
             starts[accepted[:, 0], positions[accepted[:, 0], accepted[:, 2]]],
             symmetric,
         )
+        restore = torch.argsort(order[index])
+        accepted, index = accepted[restore], index[restore]
         relation_types, relation_confidence = relation_types[index], relation_confidence[index]
         keep = top_per_group(accepted[:, 0], relation_confidence, self.max_relations_per_sentence)
         dropped_relations = torch.bincount(accepted[~keep, 0], minlength=len(documents))
@@ -478,6 +505,48 @@ class SpertModel(JointExtractionModel):
             self._capped_sentences = 0
         return metrics
 
+    def predict_with_thresholds(
+        self, tokens: TextFieldTensors, word_spans: torch.LongTensor, metadata: List[Dict[str, Any]],
+        entity_thresholds: List[float], relation_thresholds: List[float],
+    ) -> Dict[Tuple[float, float], List[Document]]:
+        """
+        Predictions of one batch at every (entity θ, relation θ) of a grid, with one encoder pass.
+        For each entity θ the relations are decoded at the lowest relation θ and then filtered by
+        score, which equals decoding at each relation θ. Entity thresholds apply only to models
+        that have one (`spert_mt`; `spert`'s entities are a softmax argmax and take `[None]`).
+        """
+        saved = self.thresholds()
+        if not saved:
+            raise ConfigurationError(f"{type(self).__name__} with these options decodes without thresholds")
+        pieces = self.text_field_embedder(tokens)
+        table = RangeMaxTable(pieces)
+        num_words = (word_spans[..., 0] >= 0).sum(1)
+        documents = self.documents_of(metadata)
+        results: Dict[Tuple[float, float], List[Document]] = {}
+        relation_option = [name for name in saved if name != "entity_threshold"][0]
+        try:
+            for entity_threshold in entity_thresholds:
+                if "entity_threshold" in saved:
+                    self.entity_threshold = entity_threshold
+                setattr(self, relation_option, min(relation_thresholds))
+                decoded = self._predict(table, pieces[:, 0], word_spans, num_words, documents)
+                for relation_threshold in relation_thresholds:
+                    results[entity_threshold, relation_threshold] = [
+                        d.with_annotations(
+                            d.entities, [r for r in d.relations if r.score is None or r.score >= relation_threshold]
+                        )
+                        for d in decoded
+                    ]
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+        return results
+
+    def thresholds(self) -> Dict[str, float]:
+        """The decision thresholds in use, by model option name (empty: decoding has none)."""
+        return {"rel_filter_threshold": self.rel_filter_threshold}
+
+
     default_predictor = "joint_extraction"
 
 
@@ -498,18 +567,29 @@ class SpertMTModel(SpertModel):
     threshold (θ), else none; spans classified as none do not form relation candidates; a pair gets
     at most one relation type.
 
+    Without multi-task learning (`multi_task=False`, the paper's "-MTL" ablation) each stage is
+    the original single-step multi-class classifier: one softmax over the types plus "none"
+    (cross-entropy; a pair with several gold types spreads its target over them), predicted when
+    "none" is not the argmax, scored by its probability; θ, the ranking loss and the IoU-scaled loss
+    are then not used, and `p(s)` in the relation input is the entity logits including "none".
+
     # Parameters
 
     All of `spert`'s (defaults `neg_entity_count` = `neg_relation_count` = 120; `rel_filter_threshold`
-    is not used), and:
+    is not used; `loss_reduction` applies to each stage's identification and classification losses),
+    and:
 
-    multi_task : `bool`, optional (default = `True`) `False`: no identification heads (ablation
-        "without MTL"; each stage is trained by the ranking loss alone).
+    multi_task : `bool`, optional (default = `True`) `False`: the "-MTL" ablation (see above).
     iou_scaled_loss : `bool`, optional (default = `True`) `False`: ENIoU = 0 in the entity
         identification loss (ablation "without IoU-scaled loss"; the δ weighting stays).
     entity_logits_in_relations : `bool`, optional (default = `True`) `False`: the relation input
         lacks `p(s1)`, `p(s2)` (ablation "without entity logits").
-    entity_threshold, relation_threshold : `float`, optional (default = `0.85`) θ, on raw class scores.
+    detach_entity_logits : `bool`, optional (default = `False`) `True`: `p(s1)`, `p(s2)` enter the
+        relation input without gradient, so the relation loss does not move the entity scores that
+        θ reads (the paper does not say; the default lets gradients flow).
+    entity_threshold, relation_threshold : `float`, optional (default = `0.85`) θ on raw class
+        scores, separately for entities and relations (choose them on dev with
+        `python -m jointie_allennlp tune-threshold`).
     alpha, beta : `float`, optional (default = `1.0`) weights of the identification and
         classification losses in each stage.
     gamma, margin_positive, margin_negative : `float`, optional (default = `2.0`, `2.5`, `0.5`)
@@ -525,6 +605,7 @@ class SpertMTModel(SpertModel):
         multi_task: bool = True,
         iou_scaled_loss: bool = True,
         entity_logits_in_relations: bool = True,
+        detach_entity_logits: bool = False,
         entity_threshold: float = 0.85,
         relation_threshold: float = 0.85,
         alpha: float = 1.0,
@@ -545,6 +626,7 @@ class SpertMTModel(SpertModel):
             **kwargs,
         )
         self.iou_scaled_loss = iou_scaled_loss
+        self.detach_entity_logits = detach_entity_logits
         self.entity_threshold = entity_threshold
         self.relation_threshold = relation_threshold
         self.alpha, self.beta = alpha, beta
@@ -555,14 +637,18 @@ class SpertMTModel(SpertModel):
         entity_dim = self.hidden_dim + self.span_dim
         relation_dim = self._relation_input_dim()
         types, relation_types = len(self.entity_types), len(self.relation_types)
-        self.entity_classifier = nn.Linear(entity_dim, types, bias=False)
-        self.relation_classifier = nn.Linear(relation_dim, relation_types, bias=False)
         if self.multi_task:
+            self.entity_classifier = nn.Linear(entity_dim, types, bias=False)
+            self.relation_classifier = nn.Linear(relation_dim, relation_types, bias=False)
             self.entity_identifier = nn.Linear(entity_dim, 1)
             self.relation_identifier = nn.Linear(relation_dim, 1)
+        else:  # single-step: softmax over the types and "none" (index 0)
+            self.entity_classifier = nn.Linear(entity_dim, types + 1)
+            self.relation_classifier = nn.Linear(relation_dim, relation_types + 1)
 
     def _relation_input_dim(self) -> int:
-        extra = 2 * len(self.entity_types) if self.entity_logits_in_relations else 0
+        logits = len(self.entity_types) + (0 if self.multi_task else 1)
+        extra = 2 * logits if self.entity_logits_in_relations else 0
         return self.hidden_dim + 2 * self.span_dim + extra
 
     def _entity_scores(self, representation):
@@ -575,6 +661,8 @@ class SpertMTModel(SpertModel):
         if not self.entity_logits_in_relations:
             return []
         logits = entity_scores["logits"]
+        if self.detach_entity_logits:
+            logits = logits.detach()
         return [logits[batch, head], logits[batch, tail]]
 
     def _relation_scores(self, representation):
@@ -587,33 +675,46 @@ class SpertMTModel(SpertModel):
         return pairwise_ranking_loss(scores, targets, self.gamma, self.margin_positive, self.margin_negative)
 
     def _entity_loss(self, scores, labels, mask, spans, gold: GoldSpans) -> torch.Tensor:
+        if not self.multi_task:
+            return super()._entity_loss(scores, labels, mask, spans, gold)
         logits = scores["logits"][mask]
-        if not logits.numel():
-            return scores["logits"].sum() * 0.0
         label = labels[mask]
         targets = functional.one_hot(label, len(self.entity_types) + 1)[:, 1:].to(logits.dtype)
-        loss = self.beta * self._ranking(logits, targets).mean()
-        if self.multi_task:
-            if self.iou_scaled_loss:
-                iou = span_iou(spans, gold.entity_spans, gold.entity_mask)[mask]
-            else:
-                iou = torch.zeros_like(label, dtype=logits.dtype)
-            identification = iou_scaled_bce(scores["identification"][mask], (label > 0).float(), iou, self.delta)
-            loss = loss + self.alpha * identification.mean()
-        return loss
+        loss = self.beta * self._reduce(self._ranking(logits, targets))
+        if self.iou_scaled_loss:
+            iou = span_iou(spans, gold.entity_spans, gold.entity_mask)[mask]
+        else:
+            iou = torch.zeros_like(label, dtype=logits.dtype)
+        identification = iou_scaled_bce(scores["identification"][mask], (label > 0).float(), iou, self.delta)
+        return loss + self.alpha * self._reduce(identification)
 
     def _relation_loss(self, scores, targets) -> torch.Tensor:
-        loss = self.beta * self._ranking(scores["logits"], targets).mean()
-        if self.multi_task:
-            related = (targets.sum(-1) > 0).float()
-            identification = functional.binary_cross_entropy_with_logits(scores["identification"], related)
-            loss = loss + self.alpha * identification
-        return loss
+        related = targets.sum(-1, keepdim=True) > 0
+        if not self.multi_task:
+            distribution = torch.cat([(~related).to(targets.dtype), targets], dim=-1)
+            distribution = distribution / distribution.sum(-1, keepdim=True)
+            return self._reduce(functional.cross_entropy(scores["logits"], distribution, reduction="none"))
+        loss = self.beta * self._reduce(self._ranking(scores["logits"], targets))
+        identification = functional.binary_cross_entropy_with_logits(
+            scores["identification"], related.squeeze(-1).to(targets.dtype), reduction="none"
+        )
+        return loss + self.alpha * self._reduce(identification)
 
     def _decode_entity_scores(self, scores):
+        if not self.multi_task:
+            return super()._decode_entity_scores(scores)
         return argmax_above(scores["logits"], self.entity_threshold)
 
     def _decode_relation_scores(self, scores):
-        classes, best, accepted = argmax_above(scores["logits"], self.relation_threshold)
+        if self.multi_task:
+            classes, best, accepted = argmax_above(scores["logits"], self.relation_threshold)
+        else:
+            best, classes = scores["logits"].softmax(-1).max(-1)
+            accepted, classes = classes > 0, classes - 1
         rows = accepted.nonzero(as_tuple=True)[0]
         return rows, classes[rows], best[rows]
+
+    def thresholds(self) -> Dict[str, float]:
+        if not self.multi_task:  # "-MTL" decodes by softmax argmax
+            return {}
+        return {"entity_threshold": self.entity_threshold, "relation_threshold": self.relation_threshold}

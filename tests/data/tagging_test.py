@@ -1,7 +1,7 @@
 import pytest
 
 from jointie_allennlp.data.document import Entity
-from jointie_allennlp.data.tagging import entities_to_tags, tags_to_entities
+from jointie_allennlp.data.tagging import entities_to_tags, is_well_formed, tags_to_entities
 
 
 @pytest.mark.parametrize("scheme", ["BIO", "BIOUL"])
@@ -34,3 +34,16 @@ def test_ill_formed_predicted_tags_are_read_leniently():
 def test_unknown_scheme():
     with pytest.raises(ValueError, match="unknown tagging scheme"):
         entities_to_tags([], 0, "IOB3")
+
+
+def test_well_formed_bioes_entities_only():
+    tags = ["B-ORG", "I-ORG", "O", "U-PER", "B-LOC", "I-LOC", "L-LOC", "I-X", "L-X", "B-Y", "L-Z"]
+    entities = tags_to_entities(tags)
+    assert [(e.start, e.end, e.type, is_well_formed(tags, e)) for e in entities] == [
+        (0, 2, "ORG", False),  # B-X I-X without L-X: an entity of the lenient decode, not well-formed
+        (3, 4, "PER", True),
+        (4, 7, "LOC", True),
+        (7, 9, "X", False),  # no B-
+        (9, 10, "Y", False),
+        (10, 11, "Z", False),
+    ]

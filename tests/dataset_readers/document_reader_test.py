@@ -31,3 +31,33 @@ def test_errors_name_the_input(tmp_path):
     lines.write_text(json.dumps({"text": "ok"}) + "\n{oops\n", encoding="utf-8")
     with pytest.raises(FormatError, match=":2: invalid JSON"):
         list(read_documents(str(lines)))
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_drop_overlapping_relations_counts_what_it_removes(tmp_path, drop):
+    from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
+
+    items = [
+        {"tokens": ["lithium", "toxicity", "after", "aspirin", "use"], "orig_id": "a",
+         "entities": [{"type": "Drug", "start": 0, "end": 1}, {"type": "Effect", "start": 0, "end": 2},
+                      {"type": "Drug", "start": 3, "end": 4}],
+         "relations": [{"type": "Adverse", "head": 1, "tail": 0}, {"type": "Adverse", "head": 1, "tail": 2}]},
+        {"tokens": ["rash", "from", "drug"], "orig_id": "b",
+         "entities": [{"type": "Effect", "start": 0, "end": 1}, {"type": "Drug", "start": 2, "end": 3}],
+         "relations": [{"type": "Adverse", "head": 0, "tail": 1}]},
+    ]
+    path = tmp_path / "ade_like.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    reader = BiaffineJointReader(_tiny_bert(), drop_overlapping_relations=drop)
+    instances = list(reader.read(str(path)))
+    relations = [[(r.head, r.tail) for r in i["metadata"]["document"].relations] for i in instances]
+    if drop:
+        assert relations == [[(1, 2)], [(0, 1)]] and reader.overlapping_relations_dropped == 1
+    else:
+        assert relations == [[(1, 0), (1, 2)], [(0, 1)]] and reader.overlapping_relations_dropped == 0
+
+
+def _tiny_bert() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parents[2] / "fixtures" / "tiny_bert")

@@ -181,6 +181,33 @@ class TestBiaffineJointModel(ModelTestCase):
         model.eval()
         assert len(model(**self._tensors())["document"]) == len(self.instances)
 
+    @pytest.mark.parametrize("strict", [True, False])
+    def test_relation_candidates_are_well_formed_bioes_entities(self, strict):
+        # tags forced per word: B-Peop I-Peop (no E-) | S-Loc | S-Org, the rest O
+        model = self._model(gold_entities=False, strict_relation_candidates=strict)
+        self._force_relation(model, "Live_In")
+        (instance,) = [i for i in self.instances if len(i["metadata"]["document"].tokens) >= 5][:1]
+        length = len(instance["metadata"]["document"].tokens)
+        wanted = ["B-Peop", "I-Peop", "U-Loc", "U-Org"] + ["O"] * (length - 4)
+        index = [self.vocab.get_token_index(tag, "entity_tags") for tag in wanted]
+        with torch.no_grad():
+            model.tag_projection.weight.zero_()
+            model.tag_projection.bias.zero_()
+        model.eval()
+        original = model._decode_entities
+
+        def forced(tag_ids, probabilities, n):
+            return original(torch.tensor(index[:n]), probabilities, n)
+
+        model._decode_entities = forced
+        (document,) = model(**Batch([instance]).as_tensor_dict())["document"]
+        assert [(e.start, e.end, e.type) for e in document.entities] == [(0, 2, "Peop"), (2, 3, "Loc"), (3, 4, "Org")]
+        pairs = sorted((r.head, r.tail) for r in document.relations)
+        if strict:  # the ill-formed Peop (no E-) is no candidate; the NER output keeps it
+            assert pairs == [(1, 2), (2, 1)]
+        else:
+            assert pairs == [(h, t) for h in range(3) for t in range(3) if h != t]
+
     def test_unknown_projection_is_rejected(self):
         with pytest.raises(Exception, match="projection"):
             self._model(projection="twin")

@@ -81,8 +81,8 @@ class TestDeeperTaskSpecificityModel(_Base):
         assert model.relation_threshold == 0.9 and model.relation_loss_weight == 5.0
         characters = model.text_field_embedder._token_embedders["token_characters"]
         assert characters.get_output_dim() == 64  # 32 per direction
-        # word 100 + characters 64 + casing 7
-        assert model.text_field_embedder.get_output_dim() == 171
+        # word 300 (the reimplementation report) + characters 64 + casing 7
+        assert model.text_field_embedder.get_output_dim() == 371
         num_relations = self.vocab.get_vocab_size(RELATION_NAMESPACE)
         assert model.distmult.relation_diagonals.shape == (num_relations, 512 + 25)
         assert model.relation_projection.in_features == num_relations + 2 * 128 + 1
@@ -184,7 +184,7 @@ class TestDeeperTaskSpecificityResBN(_Base):
         model = self.model
         for encoder, blocks in ((model.shared_encoder, 1), (model.ner_encoder, 1), (model.relation_encoder, 2)):
             assert isinstance(encoder, ResBNTransformerEncoder) and len(encoder.blocks) == blocks
-        assert model.shared_encoder.projection.in_features == 171 and model.shared_encoder.get_output_dim() == 256
+        assert model.shared_encoder.projection.in_features == 371 and model.shared_encoder.get_output_dim() == 256
 
     def test_model_can_train_save_and_load(self):
         self.ensure_model_can_train_save_and_load(self.param_file, overrides=OVERRIDES, seed=1)
@@ -196,7 +196,7 @@ class TestDeeperTaskSpecificityWithoutStacks(_Base):
         params.update(shared_encoder=None, ner_encoder=None, relation_encoder=None, label_embedding_dim=0)
         model = Model.from_params(vocab=self.vocab, params=Params(params))
         assert model.tag_projection.in_features == 128
-        assert model.distmult.relation_diagonals.shape[1] == 171
+        assert model.distmult.relation_diagonals.shape[1] == 371
         model.eval()
         assert len(model(**self._tensors())["document"]) == len(self.instances)
 

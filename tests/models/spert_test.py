@@ -12,7 +12,7 @@ from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import SpanJointReader
 from jointie_allennlp.models.spert import SpertModel, SpertMTModel
 from jointie_allennlp.modules.span_pooling import RangeMaxTable
-from jointie_allennlp.modules.span_sampling import enumerate_spans
+from jointie_allennlp.modules.span_sampling import enumerate_spans, negative_pair_mask
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -266,6 +266,26 @@ class TestSpertModel(_SpanModelTest):
         assert {model.relation_types[i] for i in targets.nonzero().view(-1).tolist()} == expected
         assert gold.symmetric_related[0, 0, 1] and gold.related[0, 0, 1] and not gold.related[0, 1, 0]
 
+    @pytest.mark.parametrize("symmetric_negatives", [False, True])
+    def test_reversed_symmetric_relation_as_a_negative_only_when_asked(self, symmetric_negatives):
+        document = Document.from_tokens(
+            "s", ["Ann", "and", "Bob", "met", "."],
+            entities=[Entity(0, 1, "Peop"), Entity(2, 3, "Peop")],
+            relations=[Relation(0, 1, "Conjunction")],
+            symmetric_relation_types={"Conjunction"},
+        )
+        reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
+        instances = reader.document_to_instances(document, labelled=True)
+        losses = {}
+        for reduction in ("mean", "sum"):
+            model = self._model(full_vocabulary=True, loss_reduction=reduction, dropout=0.0,
+                                symmetric_negatives=symmetric_negatives)
+            model.train()
+            torch.manual_seed(2)
+            losses[reduction] = model(**self._tensors(instances))["relation_loss"].item()
+        # relation samples: the gold pair, plus its reversed direction only as the reference samples it
+        assert losses["sum"] == pytest.approx((2 if symmetric_negatives else 1) * losses["mean"], rel=1e-5)
+
     def test_unknown_gold_type_names_the_document(self):
         document = Document.from_tokens("odd-doc", ["A"], entities=[Entity(0, 1, "Alien")])
         with pytest.raises(ValueError, match="odd-doc"):
@@ -294,8 +314,8 @@ class TestSpertMTModel(_SpanModelTest):
     def test_ablation_switches(self, options):
         model = self._model(**options)
         hidden = model.hidden_dim
-        types = len(model.entity_types)
-        expected = hidden + 2 * (hidden + 25) + (0 if options.get("entity_logits_in_relations") is False else 2 * types)
+        logits = len(model.entity_types) + (0 if options.get("multi_task", True) else 1)  # -MTL: + none
+        expected = hidden + 2 * (hidden + 25) + (0 if options.get("entity_logits_in_relations") is False else 2 * logits)
         assert model.relation_classifier.in_features == expected
         assert hasattr(model, "entity_identifier") == (options.get("multi_task", True))
         model.train()
@@ -344,6 +364,115 @@ class TestSpertMTModel(_SpanModelTest):
             assert len(document.relations) == k * (k - 1) and {r.type for r in document.relations} == {"Live_In"}
         model.relation_threshold = 0.87
         assert all(not d.relations for d in model(**self._tensors())["document"])
+
+    def test_without_mtl_is_single_step_softmax_with_none(self):
+        model = self._model(multi_task=False)
+        types, relation_types = len(model.entity_types), len(model.relation_types)
+        assert model.entity_classifier.out_features == types + 1 and model.entity_classifier.bias is not None
+        assert model.relation_classifier.out_features == relation_types + 1
+        assert not hasattr(model, "entity_identifier") and model.thresholds() == {}
+        # relation loss: cross-entropy over [none, types]; a related pair's target is its type,
+        # an unrelated one's "none"; two gold types share the target mass
+        logits = torch.tensor([[0.0, 1.0, 2.0] + [0.0] * (relation_types - 2)] * 3)
+        targets = torch.zeros((3, relation_types))
+        targets[0, 1] = 1.0
+        targets[2, 0] = targets[2, 1] = 1.0
+        log_p = logits.log_softmax(-1)
+        expected = -(log_p[0, 2] + log_p[1, 0] + 0.5 * (log_p[2, 1] + log_p[2, 2])) / 3
+        assert model._relation_loss({"logits": logits}, targets) == pytest.approx(expected.item(), abs=1e-6)
+        # decoding: softmax argmax, "none" wins -> nothing; a type wins -> its probability as score
+        peop = model.entity_types.index("Peop") + 1
+        with torch.no_grad():
+            model.entity_classifier.weight.zero_()
+            model.entity_classifier.bias.fill_(0.0)
+            model.entity_classifier.bias[0] = 5.0
+        model.eval()
+        assert all(not d.entities for d in model(**self._tensors())["document"])
+        with torch.no_grad():
+            model.entity_classifier.bias[peop] = 6.0
+            model.relation_classifier.weight.zero_()
+            model.relation_classifier.bias.fill_(0.0)
+            model.relation_classifier.bias[model.relation_types.index("Live_In") + 1] = 3.0
+        documents = model(**self._tensors())["document"]
+        probability = torch.tensor([5.0, 6.0] + [0.0] * (types - 1)).softmax(-1).max().item()
+        relation_probability = torch.tensor([0.0, 3.0] + [0.0] * (relation_types - 1)).softmax(-1).max().item()
+        for document in documents:
+            assert document.entities and {e.type for e in document.entities} == {"Peop"}
+            assert all(e.score == pytest.approx(probability, abs=1e-5) for e in document.entities)
+            k = len(document.entities)
+            assert len(document.relations) == k * (k - 1) and {r.type for r in document.relations} == {"Live_In"}
+            assert all(r.score == pytest.approx(relation_probability, abs=1e-5) for r in document.relations)
+
+    @pytest.mark.parametrize("multi_task", [True, False])
+    def test_loss_reduction_sum_is_the_mean_times_the_samples(self, multi_task):
+        tensors = self._tensors()
+        outputs = {}
+        for reduction in ("mean", "sum"):
+            model = self._model(loss_reduction=reduction, multi_task=multi_task, dropout=0.0,
+                                neg_entity_count=2, neg_relation_count=1)
+            model.train()
+            torch.manual_seed(5)
+            outputs[reduction] = model(**tensors)
+        # samples per stage: gold entities + 2 negative spans per sentence (all sentences have
+        # > 2 non-entity spans); gold relation pairs + 1 unrelated pair where a sentence has one
+        gold = model.gold_spans(model.documents_of(tensors["metadata"]), (tensors["word_spans"][..., 0] >= 0).sum(1))
+        entity_samples = gold.entity_mask.sum().item() + 2 * len(self.instances)
+        pairs = negative_pair_mask(gold.entity_mask, gold.related, gold.symmetric_related).flatten(1).any(1)
+        relation_samples = gold.relation_mask.sum().item() + pairs.sum().item()
+        assert relation_samples > len(self.instances)
+        mean, total = outputs["mean"], outputs["sum"]
+        assert total["entity_loss"].item() == pytest.approx(entity_samples * mean["entity_loss"].item(), rel=1e-4)
+        assert total["relation_loss"].item() == pytest.approx(relation_samples * mean["relation_loss"].item(), rel=1e-4)
+
+    @pytest.mark.parametrize("detach", [False, True])
+    def test_detach_entity_logits_stops_relation_gradients_into_the_entity_scores(self, detach):
+        model = self._model(detach_entity_logits=detach, dropout=0.0)
+        model.train()
+        tensors = self._tensors()
+        pieces = model.text_field_embedder(tensors["tokens"])
+        table = RangeMaxTable(pieces)
+        num_words = (tensors["word_spans"][..., 0] >= 0).sum(1)
+        spans, mask = enumerate_spans(num_words, 2)
+        representation, span, ranges = model._span_representation(
+            table, pieces[:, 0], tensors["word_spans"], spans, mask
+        )
+        entity_scores = model._entity_scores(representation)
+        batch = torch.tensor([0, 0, 1])
+        head, tail = torch.tensor([0, 1, 0]), torch.tensor([1, 0, 2])
+        scores = model._pair_scores(table, span, ranges, entity_scores, batch, head, tail)
+        (scores["logits"].sum() + scores["identification"].sum()).backward()
+        entity_gradient = model.entity_classifier.weight.grad
+        assert model.relation_classifier.weight.grad.abs().sum() > 0
+        if detach:
+            assert entity_gradient is None or entity_gradient.abs().sum() == 0
+        else:
+            assert entity_gradient.abs().sum() > 0
+
+    def test_threshold_grid_equals_decoding_at_each_threshold(self):
+        model = self._model(max_span_size=3, entity_threshold=-100.0, relation_threshold=-100.0)
+        model.eval()
+        tensors = self._tensors()
+        with torch.no_grad():
+            # grid points at quantiles of the untrained model's scores, so that they decode differently
+            everything = model(**tensors)["document"]
+            quantiles = torch.tensor([0.3, 0.6, 0.9])
+            entity_grid = torch.tensor([e.score for d in everything for e in d.entities]).quantile(quantiles).tolist()
+            relation_grid = torch.tensor([r.score for d in everything for r in d.relations]).quantile(quantiles).tolist()
+            grid = model.predict_with_thresholds(
+                tensors["tokens"], tensors["word_spans"], tensors["metadata"], entity_grid, relation_grid
+            )
+            assert set(grid) == {(e, r) for e in entity_grid for r in relation_grid}
+            counts = set()
+            for (entity_threshold, relation_threshold), documents in grid.items():
+                model.entity_threshold, model.relation_threshold = entity_threshold, relation_threshold
+                direct = model(**tensors)["document"]
+                for a, b in zip(documents, direct):
+                    assert [(e.start, e.end, e.type) for e in a.entities] == [(e.start, e.end, e.type) for e in b.entities]
+                    assert sorted((r.head, r.tail, r.type) for r in a.relations) == sorted(
+                        (r.head, r.tail, r.type) for r in b.relations
+                    )
+                counts.add((sum(len(d.entities) for d in direct), sum(len(d.relations) for d in direct)))
+        assert len(counts) > 3  # the grid points decode differently
 
 
 def _hand_built_scores(model: SpertModel, generator: torch.Generator) -> None:

@@ -2,7 +2,14 @@
 //
 // config(...) builds a full training config; every dataset file calls it. External variables
 // (see ../common.libsonnet): TRANSFORMER_MODEL, TRAIN_DATA_PATH, VALIDATION_DATA_PATH,
-// TEST_DATA_PATH, NUM_EPOCHS, BATCH_SIZE, CUDA_DEVICE, SEED.
+// TEST_DATA_PATH, NUM_EPOCHS, BATCH_SIZE, CUDA_DEVICE, SEED, and FINAL_RUN: when set (e.g. 1),
+// train on train+dev (`final_train_path`) without validation and keep the last epoch ("once
+// hyperparameters are chosen, we train on the combined data ... and evaluate on the test set").
+//
+// Optimizer as the authors' code: AdamW with one learning rate `lr` for every parameter, weight
+// decay 0.01 except on biases and LayerNorm weights. `head_lr` (default null) gives the heads a
+// learning rate of their own instead (the earlier two-rate setup: 5e-5 encoder, 1e-3 heads).
+// Relation candidates: entities decoded as well-formed BIOES (model.strict_relation_candidates).
 //
 // Ablations (Giorgi et al. 2019, table 4) are model options, e.g. with
 // `--overrides '{"model.entity_pretraining": false}'`:
@@ -19,14 +26,16 @@ local common = import '../common.libsonnet';
     train_path,
     validation_path,
     test_path=null,
+    final_train_path=null,
     num_epochs=10,
     batch_size=16,
     tokenizer='razdel',
     max_length=512,
     segment_length=null,
-    transformer_lr=5e-5,
-    head_lr=1e-3,
+    lr=5e-5,
+    head_lr=null,
     warmup_steps=60,
+    drop_overlapping_relations=false,
     model_overrides={},
     language='en',  // 'ru': the Russian encoder by default (JOINTIE_RU_ENCODER)
   )::
@@ -35,7 +44,8 @@ local common = import '../common.libsonnet';
     // Paths are relative to JOINTIE_DATA_DIR (default ../shared/data); the *_DATA_PATH variables
     // replace them. A null validation / test path means none unless the variable is set.
     local path(var, relative) = if relative == null then common.extVarOr(var, '') else common.data_path(var, relative);
-    local validation = path('VALIDATION_DATA_PATH', validation_path);
+    local final = common.extVarOr('FINAL_RUN', '') != '' && final_train_path != null;
+    local validation = if final then '' else path('VALIDATION_DATA_PATH', validation_path);
     local test = path('TEST_DATA_PATH', test_path);
     local reader = {
       type: 'biaffine_joint',
@@ -43,10 +53,11 @@ local common = import '../common.libsonnet';
       max_length: max_length,
       segment_length: segment_length,
       tokenizer: tokenizer,
+      drop_overlapping_relations: drop_overlapping_relations,
     };
     {
       dataset_reader: reader,
-      train_data_path: path('TRAIN_DATA_PATH', train_path),
+      train_data_path: path('TRAIN_DATA_PATH', if final then final_train_path else train_path),
       [if validation != '' then 'validation_data_path']: validation,
       [if test != '' then 'test_data_path']: test,
       [if test != '' then 'evaluate_on_test']: true,
@@ -65,6 +76,7 @@ local common = import '../common.libsonnet';
         entity_pretraining: true,
         gold_entities: false,
         train_with_gold_entities: false,
+        strict_relation_candidates: true,
       } + model_overrides,
       data_loader: {
         batch_sampler: { type: 'bucket', batch_size: common.intVarOr('BATCH_SIZE', batch_size), sorting_keys: ['tokens'] },
@@ -82,10 +94,14 @@ local common = import '../common.libsonnet';
         [if validation != '' then 'validation_metric']: '+rel_strict_f1',
         optimizer: {
           type: 'huggingface_adamw',
-          lr: head_lr,
+          lr: lr,
           weight_decay: 0.01,
-          parameter_groups: [
-            [['^text_field_embedder'], { lr: transformer_lr }],
+          parameter_groups: if head_lr == null then [
+            [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
+          ] else [
+            [['^text_field_embedder.*(bias|LayerNorm\\.weight)$'], { weight_decay: 0.0 }],
+            [['^(?!text_field_embedder).*(bias|LayerNorm\\.weight)$'], { weight_decay: 0.0, lr: head_lr }],
+            [['^(?!text_field_embedder)(?!.*(bias|LayerNorm\\.weight)$)'], { lr: head_lr }],
           ],
         },
         learning_rate_scheduler: { type: 'linear_with_warmup', warmup_steps: warmup_steps },

@@ -16,6 +16,12 @@
 // Model options are overridable, e.g. `--overrides '{"model.multi_task": false}'`; the
 // SpERT.MT ablations: model.multi_task: false (without MTL), model.iou_scaled_loss: false
 // (without IoU-scaled loss), model.entity_logits_in_relations: false (without entity logits).
+// Other switches: model.loss_reduction ('mean' | 'sum' per stage), model.symmetric_negatives
+// (the reference's reversed symmetric negatives), SpERT.MT model.detach_entity_logits,
+// model.entity_threshold / model.relation_threshold (choose them on dev with tune-threshold);
+// trainer.optimizer.correct_bias (false as the reference; true is allennlp's default).
+// BATCHING: 'bucket' (default: batches of similar length, shuffled batch order, last batch
+// kept) or 'shuffle' (the reference: random order, incomplete last batch dropped).
 local common = import '../common.libsonnet';
 
 {
@@ -32,6 +38,8 @@ local common = import '../common.libsonnet';
     segment_length=null,
     lr=5e-5,
     warmup_fraction=0.1,
+    correct_bias=false,
+    batching=null,
     model_overrides={},
     language='en',  // 'ru': the Russian encoder by default (JOINTIE_RU_ENCODER)
   )::
@@ -45,6 +53,8 @@ local common = import '../common.libsonnet';
     local train = path('TRAIN_DATA_PATH', if final then final_train_path else train_path);
     local validation = if final then '' else path('VALIDATION_DATA_PATH', validation_path);
     local test = path('TEST_DATA_PATH', test_path);
+    local batching_mode = if batching != null then batching else common.extVarOr('BATCHING', 'bucket');
+    assert batching_mode == 'bucket' || batching_mode == 'shuffle' : 'BATCHING must be bucket or shuffle';
     local reader = {
       type: 'spert',
       transformer_model_name: model_name,
@@ -69,6 +79,8 @@ local common = import '../common.libsonnet';
         width_embedding_dim: 25,
         dropout: 0.1,
         max_pairs: 1000,
+        loss_reduction: 'mean',
+        symmetric_negatives: false,
       } + (if model_type == 'spert' then {
              neg_entity_count: 100,
              neg_relation_count: 100,
@@ -79,6 +91,7 @@ local common = import '../common.libsonnet';
              multi_task: true,
              iou_scaled_loss: true,
              entity_logits_in_relations: true,
+             detach_entity_logits: false,
              entity_threshold: 0.85,
              relation_threshold: 0.85,
              alpha: 1.0,
@@ -88,7 +101,11 @@ local common = import '../common.libsonnet';
              margin_negative: 0.5,
              delta: 0.25,
            }) + model_overrides,
-      data_loader: {
+      data_loader: if batching_mode == 'shuffle' then {
+        batch_size: batch,
+        shuffle: true,
+        drop_last: true,
+      } else {
         batch_sampler: { type: 'bucket', batch_size: batch, sorting_keys: ['tokens'] },
       },
       validation_data_loader: {
@@ -106,6 +123,7 @@ local common = import '../common.libsonnet';
           type: 'huggingface_adamw',
           lr: lr,
           weight_decay: 0.01,
+          correct_bias: correct_bias,
           parameter_groups: [
             [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
           ],

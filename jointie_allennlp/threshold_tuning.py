@@ -1,0 +1,151 @@
+"""
+Choosing decision thresholds on dev without retraining:
+
+    python -m jointie_allennlp tune-threshold ARCHIVE DEV [--entity-grid ...] [--relation-grid ...]
+
+The archived model encodes every dev batch once; its span and pair scores are then decoded at
+every grid point (`SpertModel.predict_with_thresholds`) and scored with the shared metric. The
+entity threshold is chosen by NER F1 (it alone decides the entities), the relation threshold by
+relation F1 at that entity threshold. Models: `spert` (relation threshold `rel_filter_threshold`)
+and `spert_mt` (`entity_threshold`, `relation_threshold`).
+"""
+import argparse
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
+
+DEFAULT_SPERT_MT_GRID = [round(0.25 * i, 2) for i in range(-2, 13)]  # -0.5 .. 3.0 on raw class scores
+DEFAULT_SPERT_GRID = [round(0.1 * i, 1) for i in range(1, 10)]  # sigmoid probabilities
+
+
+def tune_thresholds(
+    archive_file: str,
+    dev_path: str,
+    entity_grid: Optional[Sequence[float]] = None,
+    relation_grid: Optional[Sequence[float]] = None,
+    batch_size: int = 8,
+    metric: str = "rel_strict_f1",
+    overrides: str = "",
+) -> Dict[str, object]:
+    """
+    Scores a threshold grid on `dev_path` and returns the best setting per task.
+
+    # Returns
+
+    `{"model", "options": {option: best value}, "best": {task: {...}}, "grid": [...], "overrides"}`
+    where every grid row has the thresholds and the metric's `ner_f1`, `rel_strict_f1` and
+    `rel_boundaries_f1`; `overrides` applies the choice to `allennlp evaluate` / `predict`.
+    """
+    from allennlp.data.data_loaders import SimpleDataLoader
+    from allennlp.models.archival import load_archive
+    from allennlp.nn import util
+
+    archive = load_archive(archive_file, overrides=overrides)
+    model = archive.model
+    if not hasattr(model, "predict_with_thresholds"):
+        raise ValueError(f"{archive_file}: model {type(model).__name__} has no thresholds to tune")
+    options = model.thresholds()
+    if not options:
+        raise ValueError(f"{archive_file}: this {type(model).__name__} decodes without thresholds")
+    has_entity = "entity_threshold" in options
+    if entity_grid is None:
+        entity_grid = DEFAULT_SPERT_MT_GRID if has_entity else []
+    if relation_grid is None:
+        relation_grid = DEFAULT_SPERT_MT_GRID if has_entity else DEFAULT_SPERT_GRID
+    entity_grid = sorted(set(entity_grid)) if has_entity else [None]
+    relation_grid = sorted(set(relation_grid))
+    if not entity_grid or not relation_grid:
+        raise ValueError("empty threshold grid")
+
+    instances = list(archive.validation_dataset_reader.read(dev_path))
+    if not instances:
+        raise ValueError(f"{dev_path}: no instances")
+    loader = SimpleDataLoader(instances, batch_size=batch_size)
+    loader.index_with(model.vocab)
+    metrics: Dict[Tuple, JointExtractionMetric] = {}
+    model.eval()
+    with torch.no_grad():
+        for batch in loader:
+            batch = util.move_to_device(batch, model._get_prediction_device())
+            gold = model.documents_of(batch["metadata"])
+            decoded = model.predict_with_thresholds(
+                batch["tokens"], batch["word_spans"], batch["metadata"], list(entity_grid), list(relation_grid)
+            )
+            for key, predicted in decoded.items():
+                metrics.setdefault(key, JointExtractionMetric(per_type=False))(predicted, gold)
+
+    grid: List[Dict[str, object]] = []
+    for (entity_threshold, relation_threshold), scores in sorted(metrics.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+        values = scores.get_metric(reset=True)
+        row: Dict[str, object] = {"entity_threshold": entity_threshold, "relation_threshold": relation_threshold}
+        row.update({k: values[k] for k in ("ner_f1", "rel_strict_f1", "rel_boundaries_f1")})
+        grid.append(row)
+    relation_option = "relation_threshold" if has_entity else "rel_filter_threshold"
+    # ties go to the threshold closest to the model's current one (then the lower)
+    current = options.get("entity_threshold", 0.0), options[relation_option]
+
+    def best(rows, key, column, reference):
+        return max(rows, key=lambda r: (r[key], -abs((r[column] or 0) - reference), -(r[column] or 0)))
+
+    chosen: Dict[str, object] = {}
+    best_by_task: Dict[str, Dict[str, object]] = {}
+    if has_entity:
+        best_entity = best(grid, "ner_f1", "entity_threshold", current[0])
+        chosen["entity_threshold"] = best_entity["entity_threshold"]
+        best_by_task["entities"] = best_entity
+    at_entity = [r for r in grid if r["entity_threshold"] == chosen.get("entity_threshold")]
+    best_relation = best(at_entity, metric, "relation_threshold", current[1])
+    chosen[relation_option] = best_relation["relation_threshold"]
+    best_by_task["relations"] = best_relation
+    overrides_out = "{" + ", ".join(f'"model.{k}": {v}' for k, v in chosen.items()) + "}"
+    return {
+        "model": type(model).__name__,
+        "dev": dev_path,
+        "current": options,
+        "options": chosen,
+        "best": best_by_task,
+        "overrides": overrides_out,
+        "grid": grid,
+    }
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "tune-threshold",
+        help="choose decision thresholds (spert, spert_mt) on dev from one scoring pass",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("archive", help="model.tar.gz")
+    parser.add_argument("dev", help="dev data, read with the archive's validation reader")
+    parser.add_argument("--entity-grid", type=float, nargs="+", help="entity θ values (spert_mt)")
+    parser.add_argument("--relation-grid", type=float, nargs="+", help="relation θ values")
+    parser.add_argument("--metric", default="rel_strict_f1", choices=["rel_strict_f1", "rel_boundaries_f1"],
+                        help="relation score that chooses the relation threshold")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--overrides", default="", help="JSON overrides for the archive's config")
+
+
+def run(args: argparse.Namespace) -> Dict[str, object]:
+    import sys
+
+    import jointie_allennlp  # noqa: F401  (registers the models)
+
+    try:
+        result = tune_thresholds(
+            args.archive, args.dev, args.entity_grid, args.relation_grid, args.batch_size, args.metric, args.overrides
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2)
+    print("entity θ  relation θ  NER F1  RE strict F1  RE boundaries F1", file=sys.stderr)
+    for row in result["grid"]:
+        entity = "-" if row["entity_threshold"] is None else f"{row['entity_threshold']:.2f}"
+        print(
+            f"{entity:>8}  {row['relation_threshold']:>10.2f}  {100 * row['ner_f1']:6.2f}"
+            f"  {100 * row['rel_strict_f1']:12.2f}  {100 * row['rel_boundaries_f1']:16.2f}",
+            file=sys.stderr,
+        )
+    return result

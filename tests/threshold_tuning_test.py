@@ -1,0 +1,71 @@
+"""`tune-threshold`: one scoring pass of an archived model on dev, a grid of thresholds, the best per task."""
+import json
+from pathlib import Path
+
+import pytest
+from allennlp.commands.train import train_model
+from allennlp.common import Params
+from allennlp.data.data_loaders import SimpleDataLoader
+from allennlp.models.archival import load_archive
+from allennlp.training.util import evaluate
+
+from jointie_allennlp.__main__ import main
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+DEV = str(FIXTURES / "spert_json" / "conll04_like_dev.json")
+
+
+@pytest.fixture(scope="module")
+def spert_mt_archive(tmp_path_factory) -> str:
+    spert = FIXTURES / "spert_json"
+    params = Params.from_file(
+        str(PROJECT_ROOT / "training_configs" / "spert_mt" / "conll04.jsonnet"),
+        ext_vars={
+            "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+            "TRAIN_DATA_PATH": str(spert / "conll04_like_train.json"),
+            "VALIDATION_DATA_PATH": DEV,
+            "NUM_EPOCHS": "2",
+            "BATCH_SIZE": "2",
+        },
+    )
+    params.pop("evaluate_on_test", None)
+    params.pop("test_data_path", None)
+    directory = tmp_path_factory.mktemp("spert_mt_run")
+    train_model(params, serialization_dir=str(directory))
+    return str(directory / "model.tar.gz")
+
+
+def _evaluate(archive_file: str, overrides: dict) -> dict:
+    archive = load_archive(archive_file, overrides=json.dumps(overrides))
+    loader = SimpleDataLoader(list(archive.validation_dataset_reader.read(DEV)), batch_size=8)
+    loader.index_with(archive.model.vocab)
+    return evaluate(archive.model, loader, cuda_device=-1)
+
+
+def test_tune_threshold_command_scores_the_grid_like_evaluate(spert_mt_archive, capsys):
+    grid = ["-0.2", "0.0", "0.2"]
+    status = main(["tune-threshold", spert_mt_archive, DEV, "--entity-grid", *grid, "--relation-grid", *grid])
+    assert status == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["model"] == "SpertMTModel" and len(result["grid"]) == 9
+    assert result["current"] == {"entity_threshold": 0.85, "relation_threshold": 0.85}
+    # every grid row is what `allennlp evaluate --overrides` gives at those thresholds (two checked)
+    for row in (result["grid"][0], result["grid"][5]):
+        metrics = _evaluate(
+            spert_mt_archive,
+            {"model.entity_threshold": row["entity_threshold"], "model.relation_threshold": row["relation_threshold"]},
+        )
+        for key in ("ner_f1", "rel_strict_f1", "rel_boundaries_f1"):
+            assert row[key] == pytest.approx(metrics[key], abs=1e-9)
+    # the best entity θ has the highest NER F1 of the grid, the best relation θ the highest
+    # relation F1 among the rows at that entity θ
+    best_entity = result["options"]["entity_threshold"]
+    assert result["best"]["entities"]["ner_f1"] == max(r["ner_f1"] for r in result["grid"])
+    at_entity = [r for r in result["grid"] if r["entity_threshold"] == best_entity]
+    assert result["best"]["relations"]["rel_strict_f1"] == max(r["rel_strict_f1"] for r in at_entity)
+    assert json.loads(result["overrides"]) == {
+        "model.entity_threshold": best_entity,
+        "model.relation_threshold": result["options"]["relation_threshold"],
+    }
+
