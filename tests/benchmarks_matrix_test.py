@@ -1,0 +1,103 @@
+"""`make results` (benchmarks/run_matrix.py): tables with mean ± std from results.jsonl, and resuming."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+
+import results_tables  # noqa: E402
+import run_matrix  # noqa: E402
+
+
+def _row(approach, variant, date, ner, rel, **extra):
+    return {"dataset": "toy", "approach": approach, "variant": variant, "encoder": "tiny", "epochs": 3,
+            "ner_f1": ner, "ner_macro_f1": ner, "rel_strict_f1": rel, "rel_strict_macro_f1": rel,
+            "rel_boundaries_f1": rel, "rel_boundaries_macro_f1": rel, "torch_threads": 1, "date": date, **extra}
+
+
+def _write(tmp_path, entries, rows):
+    matrix, results = tmp_path / "matrix.json", tmp_path / "results.jsonl"
+    matrix.write_text(json.dumps({"entries": entries}), encoding="utf-8")
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return matrix, results
+
+
+def test_tables_have_mean_and_sample_std_over_seeds_and_folds(tmp_path):
+    entries = [
+        {"approach": "a", "dataset": "toy", "variant": "v", "config": "c", "test": "t", "table": "Toy test",
+         "seeds": [1, 2, 3]},
+        {"approach": "legacy", "dataset": "toy", "variant": "old", "config": "c", "test": "t", "table": "Toy test",
+         "seeds": [13370], "note": "before the switch"},
+        {"approach": "b", "dataset": "toy", "variant": "cv", "config": "c", "test": "{data_dir}/toy_{fold}.json",
+         "table": "Toy folds", "folds": [0, 1]},
+    ]
+    rows = [
+        _row("a", "v", "2026-01-03", 0.86, 0.7, seed=3),
+        _row("a", "v", "2026-01-01", 0.84, 0.5, seed=1),
+        _row("a", "v", "2026-01-02", 0.85, 0.6, seed=2),
+        _row("a", "other variant", "2026-01-02", 0.10, 0.1, seed=2),  # another entry's row: not counted
+        _row("legacy", "old", "2025-12-24", 0.7, 0.4),  # no seed recorded: the default 13370
+        _row("b", "cv", "2026-01-05", 0.9, 0.8, fold=0, seed=13370),
+    ]
+    matrix, results = _write(tmp_path, entries, rows)
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results:begin -->\nold table\n<!-- results:end -->\nafter\n", encoding="utf-8")
+    table = tmp_path / "RESULTS.md"
+    results_tables.regenerate(results, matrix, table, readme)
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("intro\n<!-- results:begin -->") and text.endswith("<!-- results:end -->\nafter\n")
+    assert "old table" not in text
+    lines = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| `")}
+    # by hand: NER 84, 85, 86 -> mean 85.00, sample std 1.00; RE 50, 60, 70 -> 60.00 ± 10.00
+    assert lines["| `a`"] == (
+        "| `a` | v | 3/3 seeds (1, 2, 3) | 85.00 ± 1.00 | 85.00 ± 1.00 | 60.00 ± 10.00 | 60.00 ± 10.00 | "
+        "60.00 ± 10.00 | 60.00 ± 10.00 | tiny | 3 | 1 | 2026-01-01 – 2026-01-03 |"
+    )
+    assert lines["| `legacy`"].startswith("| `legacy` | old (before the switch) | 1/1 seeds (13370) | 70.00 | ")
+    assert lines["| `b`"].startswith("| `b` | cv | 1/2 folds (0) | 90.00 | ")
+    assert "**Toy test**" in text and "**Toy folds**" in text
+    assert "- `b` on toy, cv: fold 1 (test data not found here)" in text
+    assert "`a` on toy, v:" not in text  # nothing pending for a
+    generated = table.read_text(encoding="utf-8")
+    assert lines["| `a`"] in generated and generated.count("| toy |") == len(rows)  # every row listed too
+
+
+def test_dry_run_lists_only_the_missing_runs(tmp_path, capsys):
+    test_file = tmp_path / "test.json"
+    test_file.write_text("[]", encoding="utf-8")
+    entries = [{"approach": "a", "dataset": "toy", "variant": "v", "config": "c", "test": str(test_file),
+                "table": "T", "seeds": [1, 2]}]
+    matrix, results = _write(tmp_path, entries, [_row("a", "v", "2026-01-01", 0.5, 0.5, seed=1)])
+    assert run_matrix.main(["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
+                            "--readme", str(tmp_path / "none.md"), "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["would run: a toy [v] seed 2"]
+
+
+def test_a_recorded_run_is_not_rerun(tmp_path, capsys):
+    spert = FIXTURES / "spert_json"
+    entry = {
+        "approach": "spert", "dataset": "fixture", "variant": "1 epoch", "table": "Fixture",
+        "config": str(PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"),
+        "test": str(spert / "conll04_like_test.json"), "seeds": [1, 2], "epochs": 1,
+        "env": {"TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+                "TRAIN_DATA_PATH": str(spert / "conll04_like_train.json"),
+                "VALIDATION_DATA_PATH": str(spert / "conll04_like_dev.json"),
+                "TEST_DATA_PATH": str(spert / "conll04_like_test.json")},
+    }
+    recorded = _row("spert", "1 epoch", "2026-01-01", 0.5, 0.5, seed=1, dataset="fixture")
+    matrix, results = _write(tmp_path, [entry], [recorded])
+    arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
+                 "--readme", str(tmp_path / "none.md"), "--runs", str(tmp_path / "runs")]
+    assert run_matrix.main(arguments) == 0
+    rows = results_tables.load_rows(results)
+    assert [(r["seed"], r["epochs"]) for r in rows] == [(1, 3), (2, 1)]  # seed 1 kept as it was, seed 2 ran
+    assert rows[1]["encoder"] == "tiny_bert" and 0.0 <= rows[1]["ner_f1"] <= 1.0
+    assert (tmp_path / "runs").is_dir() and "2/2 seeds (1, 2)" in (tmp_path / "R.md").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert run_matrix.main(arguments) == 0
+    assert "nothing to run" in capsys.readouterr().out
+    assert len(results_tables.load_rows(results)) == 2
