@@ -44,14 +44,7 @@ COLUMNS = [
     ("date", "date"),
 ]
 # the scores of a matrix table: (row key, title)
-SCORES = [
-    ("ner_f1", "NER F1"),
-    ("ner_macro_f1", "NER macro F1"),
-    ("rel_strict_f1", "RE strict F1"),
-    ("rel_strict_macro_f1", "RE strict macro F1"),
-    ("rel_boundaries_f1", "RE boundaries F1"),
-    ("rel_boundaries_macro_f1", "RE boundaries macro F1"),
-]
+SCORES = [(key, title) for key, title in COLUMNS if key.endswith("f1")]
 
 
 @dataclass
