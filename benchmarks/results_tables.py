@@ -169,7 +169,9 @@ def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
             runs = f"{len(done)}/{len(entry.runs())} {kind}"
             if done:
                 runs += " (" + ", ".join(str(v) for _, v, _ in found) + ")"
-            scores = [_percent([row[key] for row in done if isinstance(row.get(key), (int, float))]) for key, _ in SCORES]
+            scores = [
+                _percent([row[key] for row in done if isinstance(row.get(key), (int, float))]) for key, _ in SCORES
+            ]
             dates = sorted(row.get("date", "") for row in done if row.get("date"))
             date = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}") if dates else ""
             variant = entry.variant + (f" ({entry.note})" if entry.note else "")

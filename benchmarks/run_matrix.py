@@ -10,7 +10,8 @@ deviation over the seeds or folds of every entry, and the runs still missing lis
     .venv/bin/python benchmarks/run_matrix.py --regenerate-only
     .venv/bin/python benchmarks/run_matrix.py --only spert_mt --max-runs 1
 
-Run it from the repository root (config paths are relative to it). Resumable: rows already recorded are skipped, and an interrupted run continues from its last
+Run it from the repository root (config paths are relative to it).
+Resumable: rows already recorded are skipped, and an interrupted run continues from its last
 finished epoch (`--recover` on its serialization directory `runs/matrix/<entry>-<seed|fold>`). A
 run whose test data is missing is skipped and stays pending. Matrix entries:
 
@@ -32,7 +33,9 @@ from results_tables import MATRIX, README, RESULTS, TABLE, Entry, load_matrix, l
 BENCHMARKS = Path(__file__).resolve().parent
 
 
-def planned_runs(entries: List[Entry], rows: List[dict], only: Optional[str] = None) -> List[Tuple[Entry, str, int, str]]:
+def planned_runs(
+    entries: List[Entry], rows: List[dict], only: Optional[str] = None
+) -> List[Tuple[Entry, str, int, str]]:
     """`(entry, "seed" | "fold", value, status)` for every run without a row; status `ready` or why not."""
     plan = []
     for entry in entries:

@@ -26,7 +26,8 @@ class JointIE(Subcommand):
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "jointie_allennlp tools: `list` (registered readers, models, predictors, metrics), "
-            "`convert`, `score`, `render`, `split-brat`, `tune-threshold` and `encoder` (see `python -m jointie_allennlp --help`)."
+            "`convert`, `score`, `render`, `split-brat`, `tune-threshold` and `encoder` "
+            "(see `python -m jointie_allennlp --help`)."
         )
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument(

@@ -77,7 +77,8 @@ def tune_thresholds(
                 metrics.setdefault(key, JointExtractionMetric(per_type=False))(predicted, gold)
 
     grid: List[Dict[str, object]] = []
-    for (entity_threshold, relation_threshold), scores in sorted(metrics.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+    ordered = sorted(metrics.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1]))
+    for (entity_threshold, relation_threshold), scores in ordered:
         values = scores.get_metric(reset=True)
         row: Dict[str, object] = {"entity_threshold": entity_threshold, "relation_threshold": relation_threshold}
         row.update({k: values[k] for k in ("ner_f1", "rel_strict_f1", "rel_boundaries_f1")})

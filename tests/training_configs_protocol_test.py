@@ -27,7 +27,8 @@ def _ext_vars(**extra) -> dict:
 
 
 def _config(approach: str, **extra) -> Params:
-    return Params.from_file(str(PROJECT_ROOT / "training_configs" / approach / "conll04.jsonnet"), ext_vars=_ext_vars(**extra))
+    config = PROJECT_ROOT / "training_configs" / approach / "conll04.jsonnet"
+    return Params.from_file(str(config), ext_vars=_ext_vars(**extra))
 
 
 def _optimizer(params: Params):
@@ -65,7 +66,8 @@ def test_spert_batching_switch(batching):
     params = _config("spert", BATCHING=batching)
     reader = DatasetReader.from_params(params.pop("dataset_reader"))
     loader_params = params.pop("data_loader")
-    loader = DataLoader.from_params(params=loader_params, reader=reader, data_path=str(SPERT / "conll04_like_train.json"))
+    train = str(SPERT / "conll04_like_train.json")
+    loader = DataLoader.from_params(params=loader_params, reader=reader, data_path=train)
     instances = list(reader.read(str(SPERT / "conll04_like_train.json")))
     loader.index_with(Vocabulary.from_instances(instances))
     sizes = [len(batch["metadata"]) for batch in loader]

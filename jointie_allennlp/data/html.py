@@ -28,8 +28,8 @@ td, th { padding: 0.1em 0.6em; border: 1px solid #ddd; text-align: left; }
 .legend { line-height: 1.6; padding: 0.5em; border: 1px solid #ccc; }
 .legend span.key { display: inline-block; padding: 0 0.5em; margin-right: 0.5em; border-radius: 0.3em; }
 """ + "".join(
-    f"mark.{s}, tr.{s} td:first-child, .legend span.key.{s} "
-    f"{{ background: {STATUS_COLOURS[s]}; border: 2px {'dashed' if s == 'missed' else 'solid'} {STATUS_BORDERS[s]}; }}\n"
+    f"mark.{s}, tr.{s} td:first-child, .legend span.key.{s} {{ background: {STATUS_COLOURS[s]}; "
+    f"border: 2px {'dashed' if s == 'missed' else 'solid'} {STATUS_BORDERS[s]}; }}\n"
     for s in STATUSES
 )
 _COLOURS = ["#ffe08a", "#a7e3ff", "#c8f7c5", "#ffc9de", "#e0ccff", "#ffd8b0", "#d0f0f0", "#f0f0a0"]
@@ -162,7 +162,8 @@ def _marked_text(text: str, marks: List[_Mark]) -> str:
 
 def _counts_text(counts: Dict[str, Dict[str, int]]) -> str:
     return "; ".join(
-        f"{task}: " + ", ".join(f'<span class="n-{s}">{n[s]} {s}</span>' for s in STATUSES) for task, n in counts.items()
+        f"{task}: " + ", ".join(f'<span class="n-{s}">{n[s]} {s}</span>' for s in STATUSES)
+        for task, n in counts.items()
     )
 
 
@@ -187,7 +188,8 @@ def render_html(
         item, or an error.
     """
     documents = [above(d, min_score) for d in documents]
-    colours = {t: _COLOURS[i % len(_COLOURS)] for i, t in enumerate(sorted({e.type for d in documents for e in d.entities}))}
+    types = sorted({e.type for d in documents for e in d.entities})
+    colours = {t: _COLOURS[i % len(_COLOURS)] for i, t in enumerate(types)}
     totals = {"entities": dict.fromkeys(STATUSES, 0), "relations": dict.fromkeys(STATUSES, 0)}
     body, shown = [], 0
     for document in documents:

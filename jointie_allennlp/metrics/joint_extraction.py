@@ -16,7 +16,10 @@ def _entity_span(document: Document, entity: Entity) -> Tuple[int, int]:
     return (document.token_offsets[entity.start][0], document.token_offsets[entity.end - 1][1])
 
 
-def item_keys(document: Document) -> Tuple[List[Tuple[str, Hashable]], List[Tuple[str, Hashable]], List[Tuple[str, Hashable]]]:
+Key = Tuple[str, Hashable]
+
+
+def item_keys(document: Document) -> Tuple[List[Key], List[Key], List[Key]]:
     """
     The comparison key of every entity and relation of a document, in their order: `ner`
     `(type, span)`; `rel_strict` `(relation type, (head span and type, tail span and type))`;

@@ -315,7 +315,8 @@ class TestSpertMTModel(_SpanModelTest):
         model = self._model(**options)
         hidden = model.hidden_dim
         logits = len(model.entity_types) + (0 if options.get("multi_task", True) else 1)  # -MTL: + none
-        expected = hidden + 2 * (hidden + 25) + (0 if options.get("entity_logits_in_relations") is False else 2 * logits)
+        with_logits = options.get("entity_logits_in_relations") is not False
+        expected = hidden + 2 * (hidden + 25) + (2 * logits if with_logits else 0)
         assert model.relation_classifier.in_features == expected
         assert hasattr(model, "entity_identifier") == (options.get("multi_task", True))
         model.train()
@@ -456,8 +457,10 @@ class TestSpertMTModel(_SpanModelTest):
             # grid points at quantiles of the untrained model's scores, so that they decode differently
             everything = model(**tensors)["document"]
             quantiles = torch.tensor([0.3, 0.6, 0.9])
-            entity_grid = torch.tensor([e.score for d in everything for e in d.entities]).quantile(quantiles).tolist()
-            relation_grid = torch.tensor([r.score for d in everything for r in d.relations]).quantile(quantiles).tolist()
+            entity_scores = torch.tensor([e.score for d in everything for e in d.entities])
+            relation_scores = torch.tensor([r.score for d in everything for r in d.relations])
+            entity_grid = entity_scores.quantile(quantiles).tolist()
+            relation_grid = relation_scores.quantile(quantiles).tolist()
             grid = model.predict_with_thresholds(
                 tensors["tokens"], tensors["word_spans"], tensors["metadata"], entity_grid, relation_grid
             )
@@ -467,7 +470,8 @@ class TestSpertMTModel(_SpanModelTest):
                 model.entity_threshold, model.relation_threshold = entity_threshold, relation_threshold
                 direct = model(**tensors)["document"]
                 for a, b in zip(documents, direct):
-                    assert [(e.start, e.end, e.type) for e in a.entities] == [(e.start, e.end, e.type) for e in b.entities]
+                    spans = [[(e.start, e.end, e.type) for e in d.entities] for d in (a, b)]
+                    assert spans[0] == spans[1]
                     assert sorted((r.head, r.tail, r.type) for r in a.relations) == sorted(
                         (r.head, r.tail, r.type) for r in b.relations
                     )
