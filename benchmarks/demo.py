@@ -107,19 +107,12 @@ def main() -> int:
         "dataset_reader.max_instances": train_sentences,
         "validation_dataset_reader": {
             "type": "spert",
-            "transformer_model_name": "__ENCODER__",
+            "transformer_model_name": "offline:all-MiniLM-L6-v2",
             "max_instances": dev_sentences,
         },
         "trainer.checkpointer": {"keep_most_recent_by_count": 1},
         "evaluate_on_test": False,
     }
-    encoder = os.environ.get("JOINTIE_OFFLINE_ENCODER")
-    if not encoder:
-        sys.path.insert(0, str(PROJECT))
-        import jointie_allennlp  # noqa: F401  (sets JOINTIE_OFFLINE_ENCODER)
-
-        encoder = os.environ["JOINTIE_OFFLINE_ENCODER"]
-    overrides["validation_dataset_reader"]["transformer_model_name"] = encoder
 
     say(
         f"training spert on {files['name']}: {train_sentences} training sentences, {epochs} epoch(s), "

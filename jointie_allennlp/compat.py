@@ -20,6 +20,8 @@ Fixes:
   learning-rate scheduler cannot be built.
 * ``silence_known_future_warnings`` -- the two FutureWarnings every training
   run prints about allennlp's own calls (AdamW wrapper, ``torch.cuda.amp``).
+* ``fix_batch_size_with_batch_sampler`` -- ``evaluate --batch-size`` fails with a
+  ``batch_sampler`` in the config.
 
 How the stack was checked: with a throwaway tiny BERT (hidden 32, 1 layer),
 ``allennlp train`` of a ``basic_classifier`` (``pretrained_transformer``
@@ -410,6 +412,43 @@ def silence_known_future_warnings() -> bool:
 
     for message, module in KNOWN_FUTURE_WARNINGS:
         warnings.filterwarnings("ignore", message=message, category=FutureWarning, module=module)
+
+
+# ---------------------------------------------------------------------------
+# 5. evaluate --batch-size with a config whose loader has a batch_sampler
+# ---------------------------------------------------------------------------
+
+
+def fix_batch_size_with_batch_sampler() -> bool:
+    """Let a data loader's ``batch_size`` set the batch size of its ``batch_sampler``.
+
+    What breaks (not version drift: allennlp 2.10.1 itself): ``allennlp evaluate
+    --batch-size N`` sets ``batch_size`` on the archive's (validation) data loader; when that
+    loader has a ``batch_sampler`` (every shipped config: ``bucket``),
+    ``MultiProcessDataLoader`` refuses the pair with ``ValueError: batch_sampler option is
+    mutually exclusive with batch_size``.
+
+    The fix wraps ``MultiProcessDataLoader.__init__`` (same signature, so ``FromParams`` is
+    unchanged): given both, and a sampler with a ``batch_size`` (``bucket``), the sampler
+    takes that batch size and keeps its ordering. Other combinations fail as before.
+
+    Returns True if the patch was installed (or already present).
+    """
+    from allennlp.data.data_loaders.multiprocess_data_loader import MultiProcessDataLoader as cls
+
+    original_init = cls.__init__
+    if getattr(original_init, _MARKER, False):
+        return True
+
+    @functools.wraps(original_init)
+    def __init__(self, *args, batch_size=None, batch_sampler=None, **kwargs):
+        if batch_size is not None and batch_sampler is not None and hasattr(batch_sampler, "batch_size"):
+            batch_sampler.batch_size = batch_size
+            batch_size = None
+        original_init(self, *args, batch_size=batch_size, batch_sampler=batch_sampler, **kwargs)
+
+    setattr(__init__, _MARKER, True)
+    cls.__init__ = __init__
     return True
 
 
@@ -425,4 +464,5 @@ def apply() -> None:
     fix_torch_load_weights_only()
     fix_reduce_on_plateau_verbose()
     silence_known_future_warnings()
+    fix_batch_size_with_batch_sampler()
     _APPLIED = True

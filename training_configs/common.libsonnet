@@ -1,18 +1,19 @@
 // Helpers shared by every config.
 //
 // AllenNLP passes the environment as jsonnet external variables; the plugin makes each variable
-// below exist (empty when unset, see jointie_allennlp/environment.py), so `extVarOr` can fall
-// back to a default.
+// below exist while a config is evaluated (empty when unset, see jointie_allennlp/environment.py),
+// so `extVarOr` can fall back to a default.
 {
   extVarOr(name, default):: local value = std.extVar(name); if value == '' then default else value,
   intVarOr(name, default):: local value = std.extVar(name); if value == '' then default else std.parseInt(value),
 
-  // The encoder: any Hugging Face name or local path (TRANSFORMER_MODEL); by default the offline
-  // all-MiniLM-L6-v2 for English and, for Russian, JOINTIE_RU_ENCODER: the multilingual-e5-small
-  // directory `make encoder-ru` builds.
+  // The encoder: any Hugging Face name or local path (TRANSFORMER_MODEL); by default for English the
+  // packaged all-MiniLM-L6-v2 under its portable name (resolved to the installed copy when loaded:
+  // jointie_allennlp/encoders/offline.py) and, for Russian, JOINTIE_RU_ENCODER: the
+  // multilingual-e5-small directory `make encoder-ru` builds.
   ru_encoder:: self.extVarOr('JOINTIE_RU_ENCODER', 'encoders/multilingual-e5-small'),
   encoder(language='en'):: self.extVarOr('TRANSFORMER_MODEL',
-                                         if language == 'ru' then self.ru_encoder else std.extVar('JOINTIE_OFFLINE_ENCODER')),
+                                         if language == 'ru' then self.ru_encoder else 'offline:all-MiniLM-L6-v2'),
   transformer_model:: self.encoder('en'),
   // FREEZE_WORD_EMBEDDINGS=1: the encoder's word-piece embedding matrix gets no gradient and no
   // optimizer state (most of a multilingual encoder's parameters; the rest still trains).
@@ -31,4 +32,7 @@
   // ADE's 10-fold cross-validation: the fold (0-9) the ADE configs train and test on.
   ade_fold:: self.intVarOr('ADE_FOLD', 0),
   ade_split(part):: 'ade/ade_split_%d_%s.json' % [self.ade_fold, part],
+  // `allennlp evaluate --predictions-output-file`: one prediction record per instance
+  // (jointie_allennlp/evaluation.py).
+  evaluation:: { batch_serializer: { type: 'joint_extraction' } },
 }

@@ -198,6 +198,12 @@ class Document:
             self, entities=list(entities), relations=list(relations), metadata=dict(self.metadata)
         )
 
+    def to_json(self) -> Dict[str, Any]:
+        """The document in the shared prediction schema (what allennlp's `sanitize` calls)."""
+        from jointie_allennlp.data.schema import prediction_to_json
+
+        return prediction_to_json(self)
+
     def without_annotations(self) -> "Document":
         """A copy with no annotations and no format sidecar (`brat_*` metadata)."""
         document = self.with_annotations([], [])

@@ -8,7 +8,7 @@ Span-based joint entity and relation extraction:
 """
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -73,6 +73,8 @@ class SpertModel(JointExtractionModel):
     Loss = entity loss + relation loss. Samples are drawn afresh for every batch, in tensors.
     `loss_reduction="sum"` sums each stage's per-sample losses instead of averaging them (the
     reference averages; SpERT.MT's paper writes each stage's loss as a sum).
+    On labelled instances in evaluation the same loss is reported (`validation_loss`), its
+    negatives drawn with a fixed seed so that it is repeatable and leaves the training draws alone.
 
     Range max-pooling uses a sparse table (`RangeMaxTable`): exact, two gathers per span or
     context instead of masking the whole sentence per candidate.
@@ -325,6 +327,10 @@ class SpertModel(JointExtractionModel):
         documents_out = self._predict(table, cls, word_spans, num_words, documents)
         output["document"] = documents_out
         self.score_documents(documents_out, documents if labelled else None)
+        if labelled:  # the validation loss: the training loss with negatives drawn by a fixed seed
+            generator = torch.Generator(device=num_words.device).manual_seed(0)
+            gold = self.gold_spans(documents, num_words)
+            output.update(self._training_loss(table, cls, word_spans, num_words, gold, generator))
         return output
 
     # ------------------------------------------------------------------ shared pieces
@@ -358,12 +364,16 @@ class SpertModel(JointExtractionModel):
 
     # ------------------------------------------------------------------ training
 
-    def _training_loss(self, table, cls, word_spans, num_words, gold: GoldSpans) -> Dict[str, torch.Tensor]:
+    def _training_loss(
+        self, table, cls, word_spans, num_words, gold: GoldSpans, generator: Optional[torch.Generator] = None
+    ) -> Dict[str, torch.Tensor]:
+        """Entity + relation loss on the gold spans and pairs and sampled negatives (drawn with
+        `generator`, default torch's global one)."""
         batch = num_words.size(0)
         device = num_words.device
         candidates, candidate_mask = enumerate_spans(num_words, self.max_span_size)
         negatives = candidate_mask & ~span_matches(candidates, gold.entity_spans, gold.entity_mask)
-        chosen, chosen_valid = sample_from_mask(negatives, self.neg_entity_count)
+        chosen, chosen_valid = sample_from_mask(negatives, self.neg_entity_count, generator)
         negative_spans = torch.gather(candidates, 1, chosen.unsqueeze(-1).expand(-1, -1, 2))
         spans = torch.cat([gold.entity_spans, negative_spans], dim=1)
         mask = torch.cat([gold.entity_mask, chosen_valid], dim=1)
@@ -378,7 +388,9 @@ class SpertModel(JointExtractionModel):
         e = gold.entity_mask.size(1)
         symmetric = torch.zeros_like(gold.related) if self.symmetric_negatives else gold.symmetric_related
         pair_candidates = negative_pair_mask(gold.entity_mask, gold.related, symmetric)
-        chosen_pairs, chosen_pairs_valid = sample_from_mask(pair_candidates.view(batch, e * e), self.neg_relation_count)
+        chosen_pairs, chosen_pairs_valid = sample_from_mask(
+            pair_candidates.view(batch, e * e), self.neg_relation_count, generator
+        )
         negative_pairs = torch.stack([chosen_pairs // e, chosen_pairs % e], dim=-1)
         pairs = torch.cat([gold.relation_pairs, negative_pairs], dim=1)
         pair_mask = torch.cat([gold.relation_mask, chosen_pairs_valid], dim=1)
@@ -653,7 +665,7 @@ class SpertMTModel(SpertModel):
 
     def _entity_scores(self, representation):
         scores = {"logits": self.entity_classifier(representation)}
-        if self.multi_task and self.training:
+        if self.multi_task:  # (the identification heads only feed the loss)
             scores["identification"] = self.entity_identifier(representation).squeeze(-1)
         return scores
 
@@ -667,7 +679,7 @@ class SpertMTModel(SpertModel):
 
     def _relation_scores(self, representation):
         scores = {"logits": self.relation_classifier(representation)}
-        if self.multi_task and self.training:
+        if self.multi_task:  # (the identification heads only feed the loss)
             scores["identification"] = self.relation_identifier(representation).squeeze(-1)
         return scores
 

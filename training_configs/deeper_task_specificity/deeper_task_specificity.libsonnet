@@ -123,6 +123,7 @@ local common = import '../common.libsonnet';
       validation_data_loader: {
         batch_sampler: { type: 'bucket', batch_size: 32, sorting_keys: ['tokens'] },
       },
+      evaluation: common.evaluation,
       random_seed: common.seed,
       numpy_seed: common.seed,
       pytorch_seed: common.seed,

@@ -63,6 +63,7 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
       validation_data_loader: {
         batch_sampler: { type: 'bucket', batch_size: 32, sorting_keys: ['tokens'] },
       },
+      evaluation: common.evaluation,
       random_seed: common.seed,
       numpy_seed: common.seed,
       pytorch_seed: common.seed,

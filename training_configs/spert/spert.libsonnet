@@ -111,6 +111,7 @@ local common = import '../common.libsonnet';
       validation_data_loader: {
         batch_sampler: { type: 'bucket', batch_size: 8, sorting_keys: ['tokens'], shuffle: false },
       },
+      evaluation: common.evaluation,
       random_seed: common.seed,
       numpy_seed: common.seed,
       pytorch_seed: common.seed,
