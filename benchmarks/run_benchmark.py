@@ -131,7 +131,7 @@ def render_table() -> None:
 
 def encoder_label(name: Optional[str]) -> str:
     """A row's encoder: the offline all-MiniLM-L6-v2 (also for an empty name), else the name or last path part."""
-    from jointie_allennlp.encoders import DEFAULT_ENCODER, offline_encoder_path
+    from jointie_allennlp.encoders.offline import DEFAULT_ENCODER, offline_encoder_path
 
     offline = offline_encoder_path()
     if not name or name == DEFAULT_ENCODER or (offline and Path(name).resolve() == Path(offline).resolve()):

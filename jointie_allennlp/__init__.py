@@ -7,11 +7,12 @@ fixes for today's torch/transformers, provides defaults for the configs' externa
 encoder names such as `offline:all-MiniLM-L6-v2`, and registers every reader, model, metric and
 predictor.
 """
-from jointie_allennlp import compat, encoders, environment
+from jointie_allennlp import compat, environment
+from jointie_allennlp.encoders import offline as offline_encoders
 
 compat.apply()
 environment.install()
-encoders.install()
+offline_encoders.install()
 
 from jointie_allennlp import commands, dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
 from jointie_allennlp import evaluation  # noqa: E402,F401

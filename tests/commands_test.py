@@ -5,7 +5,7 @@ the validation loss), the archive moved to another directory and used from anoth
 directory, and the Python API of the README.
 
 The encoder is named like the default one, `offline:<name>`, and goes through the same resolver
-(`jointie_allennlp.encoders`); to keep the tests fast the name is `offline:tiny-bert`, resolved to
+(`jointie_allennlp.encoders.offline`); to keep the tests fast the name is `offline:tiny-bert`, resolved to
 fixtures/tiny_bert (tests/encoders_test.py loads the real packaged all-MiniLM-L6-v2).
 """
 import json
@@ -21,7 +21,7 @@ from allennlp.commands import main
 from allennlp.predictors import Predictor
 from allennlp.training.callbacks import TrainerCallback
 
-from jointie_allennlp import encoders
+from jointie_allennlp.encoders import offline as encoders
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.environment import CONFIG_VARIABLES
 
