@@ -15,6 +15,8 @@ from typing import Dict, Optional, Tuple
 
 from allennlp.common.checks import ConfigurationError
 
+from jointie_allennlp.encoders import EncoderBuildError, package_file
+
 OFFLINE_PREFIX = "offline:"
 DEFAULT_ENCODER = OFFLINE_PREFIX + "all-MiniLM-L6-v2"
 
@@ -32,16 +34,12 @@ class EncoderNotFoundError(ConfigurationError):
 
 def offline_encoder_path(name: str = "all-MiniLM-L6-v2") -> Optional[str]:
     """The model directory of the packaged encoder `name`, or `None` if its package is missing."""
-    package = OFFLINE_ENCODERS.get(name, (None, None))[0]
-    if package is None:
+    if name not in OFFLINE_ENCODERS:
         return None
     try:
-        from importlib.resources import files
-
-        path = files(package) / "model"
-    except ModuleNotFoundError:
+        return str(package_file(OFFLINE_ENCODERS[name][0], "model"))
+    except EncoderBuildError:
         return None
-    return str(path) if path.is_dir() else None
 
 
 def _packaged_name_of(path: str) -> Optional[str]:
