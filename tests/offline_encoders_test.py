@@ -7,7 +7,12 @@ from allennlp.common import Params, cached_transformers
 
 from jointie_allennlp import environment
 from jointie_allennlp.encoders import offline as encoders
-from jointie_allennlp.encoders.offline import DEFAULT_ENCODER, EncoderNotFoundError, offline_encoder_path, resolve_encoder
+from jointie_allennlp.encoders.offline import (
+    DEFAULT_ENCODER,
+    EncoderNotFoundError,
+    offline_encoder_path,
+    resolve_encoder,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TINY_BERT = str(PROJECT_ROOT / "fixtures" / "tiny_bert")
