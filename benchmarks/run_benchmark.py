@@ -139,6 +139,22 @@ def encoder_label(name: Optional[str]) -> str:
     return Path(name).name if os.path.sep in name else name
 
 
+def finished_or_last_epoch_metrics(serialization_dir: Path) -> dict:
+    """`metrics.json` of a finished training; for one stopped between epochs, the last epoch's
+    metrics, and the archive is made from the best weights so far."""
+    final = serialization_dir / "metrics.json"
+    if final.is_file():
+        return json.loads(final.read_text())
+    epochs = sorted(serialization_dir.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+    if not epochs:
+        raise SystemExit(f"{serialization_dir}: no finished epoch to evaluate")
+    if not (serialization_dir / "model.tar.gz").is_file():
+        from allennlp.models.archival import archive_model
+
+        archive_model(str(serialization_dir), weights="best.th")
+    return json.loads(epochs[-1].read_text())
+
+
 def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
     """Training time over every epoch, also across `--recover` restarts. allennlp writes one
     `metrics_epoch_<n>.json` per epoch with `training_duration` counted from the start of the
@@ -192,7 +208,8 @@ def main() -> int:
     parser.add_argument("--recover", action="store_true",
                         help="continue the training in --serialization-dir from its last epoch (allennlp --recover)")
     parser.add_argument("--evaluate-only", action="store_true",
-                        help="no training: score the archive already in --serialization-dir")
+                        help="no training: score the archive in --serialization-dir (made from its best.th when "
+                             "the training was stopped before its last epoch)")
     parser.add_argument("--seed", type=int, help="sets SEED for the config and records it in the row")
     parser.add_argument("--fold", type=int, help="sets ADE_FOLD for the config and records it in the row")
     parser.add_argument("--results", type=Path, default=None,
@@ -224,7 +241,7 @@ def main() -> int:
         resume = args.recover and (serialization_dir / "config.json").is_file()
         train_model_from_file(args.config, str(serialization_dir), overrides=args.overrides, force=not resume,
                               recover=resume)
-    training_metrics = json.loads((serialization_dir / "metrics.json").read_text())
+    training_metrics = finished_or_last_epoch_metrics(serialization_dir)
     train_seconds = training_seconds(serialization_dir, training_metrics, time.perf_counter() - start)
     train_instances = training_metrics.get("training_instances")
     if train_instances is None:
