@@ -14,5 +14,5 @@ compat.apply()
 environment.install()
 offline_encoders.install()
 
-from jointie_allennlp import commands, dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
+from jointie_allennlp import commands, dataset_readers, metrics, models, modules, predictors, training  # noqa: E402,F401
 from jointie_allennlp import evaluation  # noqa: E402,F401

@@ -28,6 +28,7 @@ CONFIG_VARIABLES = (
     "FREEZE_WORD_EMBEDDINGS",
     "BATCHING",
     "ADE_FOLD",
+    "DISTRIBUTED_DEVICES",
 )
 
 _MARKER = "_jointie_config_defaults"

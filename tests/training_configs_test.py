@@ -3,8 +3,14 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from allennlp.commands.train import train_model
 from allennlp.common import Params
+from allennlp.data import Batch, DatasetReader, Vocabulary
+from allennlp.models import Model
+
+from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.formats.spert_json import document_to_spert_dicts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -70,3 +76,36 @@ def test_a_nested_trainer_override_replaces_the_block_a_dotted_one_does_not():
     assert dotted["num_epochs"] == 1
     assert dotted["learning_rate_scheduler"]["type"] == "linear_with_warmup_fraction"
     assert dotted["optimizer"]["type"] == "huggingface_adamw" and dotted["grad_norm"] == 1.0
+
+
+def _written(document: Document, directory: Path) -> str:
+    """`document` as a SpERT JSON training file (every reader reads it)."""
+    path = directory / "one.json"
+    path.write_text(json.dumps(document_to_spert_dicts(document)), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[str(c.relative_to(PROJECT_ROOT)) for c in CONFIGS])
+def test_every_trainable_parameter_gets_a_gradient_in_every_batch(config, tmp_path):
+    """Distributed training (DDP) fails when a trainable parameter takes no part in a batch's loss."""
+    params = load_config(config)
+    if "trainer" not in params:
+        pytest.skip(f"{config.name} is not a training config")
+    reader = DatasetReader.from_params(params.pop("dataset_reader"))
+    train_path = params.pop("train_data_path")
+    instances = list(reader.read(train_path))
+    vocab = Vocabulary.from_params(params.pop("vocabulary", Params({})), instances=instances)
+    model = Model.from_params(vocab=vocab, params=params.pop("model"))
+    # the fixture's batches, then one batch without any relation (one entity only)
+    batches = [instances[start : start + 2] for start in range(0, len(instances), 2)]
+    document = next(iter(reader.read_documents(train_path)))
+    batches.append(list(reader.read(_written(document.with_annotations(document.entities[:1], []), tmp_path)))[:2])
+    torch.manual_seed(0)
+    model.train()
+    for number, batch in enumerate(batches):
+        for instance in batch:
+            instance.index_fields(vocab)
+        model.zero_grad(set_to_none=True)
+        model(**Batch(batch).as_tensor_dict())["loss"].backward()
+        missing = [name for name, p in model.named_parameters() if p.requires_grad and p.grad is None]
+        assert not missing, f"batch {number} of {len(batches)}: no gradient for {missing}"

@@ -35,4 +35,12 @@
   // `allennlp evaluate --predictions-output-file`: one prediction record per instance
   // (jointie_allennlp/evaluation.py).
   evaluation:: { batch_serializer: { type: 'joint_extraction' } },
+  // Top-level settings of every training config. The train loop evaluates the whole test set
+  // after distributed training (jointie_allennlp/training.py). DISTRIBUTED_DEVICES, e.g. '-1,-1'
+  // (two CPU workers, gloo) or '0,1' (two GPUs, nccl), trains with AllenNLP's distributed
+  // engine, as `-o '{"distributed": {"cuda_devices": [-1, -1]}}'` does.
+  local devices = self.extVarOr('DISTRIBUTED_DEVICES', ''),
+  run:: { type: 'whole_test_set' } + (
+    if devices == '' then {} else { distributed: { cuda_devices: [std.parseInt(std.stripChars(d, ' ')) for d in std.split(devices, ',')] } }
+  ),
 }

@@ -3,11 +3,16 @@ from collections import Counter
 from dataclasses import replace
 from typing import Dict, Hashable, Iterable, List, Sequence, Set, Tuple
 
+import torch
+import torch.distributed as dist
+from allennlp.common.util import is_distributed
+from allennlp.nn.util import dist_reduce_sum
 from allennlp.training.metrics import Metric
 
 from jointie_allennlp.data.document import Document, Entity
 
 _TASKS = ("ner", "rel_strict", "rel_boundaries")
+_COUNTS = ("tp", "fp", "fn")
 
 
 def _entity_span(document: Document, entity: Entity) -> Tuple[int, int]:
@@ -63,7 +68,9 @@ class JointExtractionMetric(Metric):
     the counts of all types; macro scores average the per-type F1 over the types that occur in
     the gold or the predictions. Symmetric relation types (of either document) match in both
     directions. Spans are compared by the character offsets of their tokens, so documents
-    tokenized differently are still compared correctly.
+    tokenized differently are still compared correctly. In distributed training the counts are
+    summed over all workers (allennlp's `dist_reduce_sum`) before the scores are computed, so
+    every worker reports the scores of all shards.
 
     Keys: `ner_precision`, `ner_recall`, `ner_f1`, `ner_macro_precision`, `ner_macro_recall`,
     `ner_macro_f1`, and the same with `rel_strict_` and `rel_boundaries_`; per type (when
@@ -81,9 +88,7 @@ class JointExtractionMetric(Metric):
         self.reset()
 
     def reset(self) -> None:
-        self._counts: Dict[str, Dict[str, Counter]] = {
-            task: {"tp": Counter(), "fp": Counter(), "fn": Counter()} for task in _TASKS
-        }
+        self._counts: Dict[str, Dict[str, Counter]] = {task: {k: Counter() for k in _COUNTS} for task in _TASKS}
 
     def __call__(  # type: ignore[override]
         self, predicted_documents: Sequence[Document], gold_documents: Sequence[Document]
@@ -108,11 +113,32 @@ class JointExtractionMetric(Metric):
                 for item_type, _ in gold_keys[task] - predicted_keys[task]:
                     counts["fn"][item_type] += 1
 
+    def _all_workers_counts(self) -> Dict[str, Dict[str, Counter]]:
+        """The counts summed over the distributed workers (this worker's outside distributed training)."""
+        if not is_distributed():
+            return self._counts
+        # The workers may have seen different types: agree on their union first (in one order).
+        local_types = sorted({t for task in _TASKS for counter in self._counts[task].values() for t in counter})
+        gathered: List[List[str]] = [[] for _ in range(dist.get_world_size())]
+        dist.all_gather_object(gathered, local_types)
+        types = sorted(set().union(*gathered))
+        table = torch.tensor(
+            [[[self._counts[task][k][t] for t in types] for k in _COUNTS] for task in _TASKS], dtype=torch.long
+        )
+        table = dist_reduce_sum(table).tolist()
+        return {
+            task: {
+                k: Counter({t: n for t, n in zip(types, table[i][j]) if n}) for j, k in enumerate(_COUNTS)
+            }
+            for i, task in enumerate(_TASKS)
+        }
+
     def get_metric(self, reset: bool = False) -> Dict[str, float]:
         metrics: Dict[str, float] = {}
+        all_counts = self._all_workers_counts()
         for task in _TASKS:
-            counts = self._counts[task]
-            tp, fp, fn = (sum(counts[k].values()) for k in ("tp", "fp", "fn"))
+            counts = all_counts[task]
+            tp, fp, fn = (sum(counts[k].values()) for k in _COUNTS)
             precision, recall, f1 = _prf(tp, fp, fn)
             metrics[f"{task}_precision"] = precision
             metrics[f"{task}_recall"] = recall

@@ -1,11 +1,25 @@
 """What every approach's model shares: predicted `Document`s and the shared metric."""
 from typing import Dict, List, Optional, Sequence
 
+import torch
 from allennlp.data import Vocabulary
 from allennlp.models import Model
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
+
+
+def without_trainable_pooler(embedder: torch.nn.Module) -> torch.nn.Module:
+    """
+    Freezes the pooler of every Hugging Face transformer inside `embedder` (allennlp's
+    `pretrained_transformer` embedders return the word-piece vectors and never use it), so that
+    every trainable parameter takes part in the loss, as distributed training (DDP) requires.
+    Returns `embedder`.
+    """
+    for name, parameter in embedder.named_parameters():
+        if ".pooler." in f".{name}":
+            parameter.requires_grad_(False)
+    return embedder
 
 
 class JointExtractionModel(Model):

@@ -20,7 +20,7 @@ from jointie_allennlp.dataset_readers.biaffine import (
     RELATION_NAMESPACE,
     TAG_NAMESPACE,
 )
-from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 from jointie_allennlp.modules.biaffine_scorer import BiaffineScorer
 from jointie_allennlp.modules.entity_pairs import (
     batch_pair_token_indices,
@@ -107,7 +107,7 @@ class BiaffineJointModel(JointExtractionModel):
         super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
-        self.text_field_embedder = text_field_embedder
+        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         encoder_dim = text_field_embedder.get_output_dim()
         self.dropout = nn.Dropout(dropout)
 

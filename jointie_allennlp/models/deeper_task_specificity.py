@@ -18,7 +18,7 @@ from torch import nn
 from jointie_allennlp.data.document import Entity, Relation
 from jointie_allennlp.data.tagging import SCHEMES, tags_to_entities
 from jointie_allennlp.dataset_readers.deeper_task_specificity import RELATION_NAMESPACE, TAG_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 from jointie_allennlp.modules.distmult import DistMultScorer
 from jointie_allennlp.modules.entity_pairs import batch_pair_token_indices, entity_key
 from jointie_allennlp.modules.label_embedding import TagEmbedding
@@ -95,7 +95,7 @@ class DeeperTaskSpecificityModel(JointExtractionModel):
         super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
         if tag_scheme not in SCHEMES:
             raise ConfigurationError(f"tag_scheme must be one of {SCHEMES}, not {tag_scheme!r}")
-        self.text_field_embedder = text_field_embedder
+        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         self.dropout = nn.Dropout(dropout)
         self.relation_dropout = nn.Dropout(relation_dropout)
 

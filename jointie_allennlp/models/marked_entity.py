@@ -16,7 +16,7 @@ from torch import nn
 from jointie_allennlp.data.document import Entity, Relation
 from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
 from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, RELATION_LABEL_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 from jointie_allennlp.models.ner_tagger import word_vectors
 
 
@@ -109,7 +109,7 @@ class MarkedEntityModel(JointExtractionModel):
         **kwargs,
     ) -> None:
         super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
-        self.text_field_embedder = text_field_embedder
+        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         dim = text_field_embedder.get_output_dim()
         self.dropout = nn.Dropout(dropout)
         self.relation_projection = nn.Linear(dim, vocab.get_vocab_size(RELATION_LABEL_NAMESPACE))

@@ -11,7 +11,7 @@ from torch import nn
 from jointie_allennlp.data.document import Entity
 from jointie_allennlp.data.tagging import tags_to_entities
 from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 
 
 def word_vectors(
@@ -60,7 +60,7 @@ class BioTaggerModel(JointExtractionModel):
         **kwargs,
     ) -> None:
         super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
-        self.text_field_embedder = text_field_embedder
+        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         self.dropout = nn.Dropout(dropout)
         self.tag_projection = nn.Linear(text_field_embedder.get_output_dim(), vocab.get_vocab_size(NER_TAG_NAMESPACE))
         self.outside_index = vocab.get_token_index("O", NER_TAG_NAMESPACE)

@@ -20,7 +20,7 @@ from torch.nn import functional
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 from jointie_allennlp.modules.span_decoding import (
     argmax_above,
     canonical_relations,
@@ -139,7 +139,7 @@ class SpertModel(JointExtractionModel):
             raise ConfigurationError(f"loss_reduction must be 'mean' or 'sum', not {loss_reduction!r}")
         self.loss_reduction = loss_reduction
         self.symmetric_negatives = symmetric_negatives
-        self.text_field_embedder = text_field_embedder
+        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         self.hidden_dim = text_field_embedder.get_output_dim()
         self.entity_types = [
             vocab.get_token_from_index(i, ENTITY_NAMESPACE) for i in range(vocab.get_vocab_size(ENTITY_NAMESPACE))
@@ -370,7 +370,6 @@ class SpertModel(JointExtractionModel):
         """Entity + relation loss on the gold spans and pairs and sampled negatives (drawn with
         `generator`, default torch's global one)."""
         batch = num_words.size(0)
-        device = num_words.device
         candidates, candidate_mask = enumerate_spans(num_words, self.max_span_size)
         negatives = candidate_mask & ~span_matches(candidates, gold.entity_spans, gold.entity_mask)
         chosen, chosen_valid = sample_from_mask(negatives, self.neg_entity_count, generator)
@@ -402,17 +401,17 @@ class SpertModel(JointExtractionModel):
             dim=1,
         )
         rows = pair_mask.nonzero(as_tuple=True)
-        output = {"entity_loss": entity_loss.detach()}
+        head, tail = pairs[rows][:, 0], pairs[rows][:, 1]
+        relation_scores = self._pair_scores(table, span, piece_ranges, entity_scores, rows[0], head, tail)
         if rows[0].numel() and self.relation_types:
-            head, tail = pairs[rows][:, 0], pairs[rows][:, 1]
-            relation_scores = self._pair_scores(table, span, piece_ranges, entity_scores, rows[0], head, tail)
             relation_loss = self._relation_loss(relation_scores, targets[rows])
-            output["relation_loss"] = relation_loss.detach()
-            output["loss"] = entity_loss + relation_loss
-        else:  # no relation samples in the batch (as the reference: entity loss only)
-            output["relation_loss"] = torch.zeros((), device=device)
-            output["loss"] = entity_loss
-        return output
+        else:
+            # No relation samples in the batch: the entity loss only, as the reference. The relation
+            # head still takes part (scoring no pairs, a zero loss), so every parameter gets a
+            # gradient in every batch, as distributed training (DDP) requires.
+            relation_loss = sum(scores.sum() for scores in relation_scores.values()) * 0.0
+        loss = entity_loss + relation_loss
+        return {"entity_loss": entity_loss.detach(), "relation_loss": relation_loss.detach(), "loss": loss}
 
     # ------------------------------------------------------------------ inference
 

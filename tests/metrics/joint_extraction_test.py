@@ -120,3 +120,30 @@ def test_spans_compare_across_tokenizations():
 def test_mismatched_lengths_rejected():
     with pytest.raises(ValueError, match="1 predicted documents but 2 gold"):
         JointExtractionMetric()([_gold()], [_gold(), _gold()])
+
+
+def _other_pair():
+    # a second document with types the first one does not have (only one worker sees them)
+    gold = Document.from_tokens(
+        "d2", ["x", "y", "z"], entities=[Entity(0, 1, "MISC"), Entity(2, 3, "PER")], relations=[Relation(0, 1, "Of")]
+    )
+    predicted = gold.with_annotations([Entity(0, 1, "MISC"), Entity(1, 2, "MISC")], [])
+    return predicted, gold
+
+
+def _score_own_shard(rank: int, world_size: int, device: int, expected: dict) -> None:
+    pairs = [(_predicted(), _gold()), _other_pair()]
+    predicted, gold = pairs[rank]
+    metric = JointExtractionMetric()
+    metric([predicted], [gold])
+    assert metric.get_metric(reset=True) == expected
+
+
+def test_counts_are_summed_over_distributed_workers():
+    from allennlp.common.testing.distributed_test import run_distributed_test
+
+    other_predicted, other_gold = _other_pair()
+    expected = evaluate_documents([_predicted(), other_predicted], [_gold(), other_gold])
+    alone = evaluate_documents([_predicted()], [_gold()])
+    assert expected["ner_f1"] != alone["ner_f1"] and "_ner_MISC_f1" in expected
+    run_distributed_test([-1, -1], _score_own_shard, expected)

@@ -111,5 +111,5 @@ local common = import '../common.libsonnet';
           { type: 'loss_weight_ramp', epochs: 1 },
         ],
       },
-    },
+    } + common.run,
 }

@@ -135,5 +135,5 @@ local common = import '../common.libsonnet';
         [if validation != '' then 'validation_metric']: validation_metric,
         optimizer: { type: 'adam', lr: lr },
       },
-    },
+    } + common.run,
 }

@@ -80,7 +80,7 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
         },
         learning_rate_scheduler: { type: 'slanted_triangular' },
       },
-    },
+    } + common.run,
 
   ner(num_epochs=5, batch_size=16, max_length=512, lr=5e-5, head_lr=null, weight_decay=0.1, dropout=0.2)::
     self.config(

@@ -132,5 +132,5 @@ local common = import '../common.libsonnet';
         // warm-up over warmup_fraction of epochs × batches of the training data actually read
         learning_rate_scheduler: { type: 'linear_with_warmup_fraction', warmup_fraction: warmup_fraction },
       },
-    },
+    } + common.run,
 }
