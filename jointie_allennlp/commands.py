@@ -26,12 +26,12 @@ class JointIE(Subcommand):
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "jointie_allennlp tools: `list` (registered readers, models, predictors, metrics), "
-            "`convert`, `score`, `render`, `split-brat`, `tune-threshold` and `encoder` "
+            "`convert`, `score`, `render`, `split-brat`, `tune-threshold`, `encoder` and `serve` "
             "(see `python -m jointie_allennlp --help`)."
         )
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument(
-            "action", choices=["list", "convert", "score", "render", "split-brat", "tune-threshold", "encoder"]
+            "action", choices=["list", "convert", "score", "render", "split-brat", "tune-threshold", "encoder", "serve"]
         )
         subparser.add_argument("rest", nargs=argparse.REMAINDER)
         subparser.set_defaults(func=_run)

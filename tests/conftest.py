@@ -44,3 +44,25 @@ def _fit_then_score(model: Model, instances: List[Instance], epochs: int, lr: fl
 def fit_then_score():
     """`fit_then_score(model, instances, epochs, lr)`: fit a model to a few instances, then score it on them."""
     return _fit_then_score
+
+
+@pytest.fixture(scope="session")
+def spert_archive(tmp_path_factory) -> Path:
+    """A SpERT archive trained for one epoch on the SpERT JSON fixtures with the tiny BERT."""
+    from allennlp.commands.train import train_model
+    from allennlp.common import Params
+
+    spert_json = FIXTURES / "spert_json"
+    ext_vars = {
+        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+        "TRAIN_DATA_PATH": str(spert_json / "conll04_like_train.json"),
+        "VALIDATION_DATA_PATH": str(spert_json / "conll04_like_dev.json"),
+        "TEST_DATA_PATH": str(spert_json / "conll04_like_test.json"),
+        "NUM_EPOCHS": "1",
+        "BATCH_SIZE": "2",
+        "DISTRIBUTED_DEVICES": "",
+    }
+    params = Params.from_file(str(PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"), ext_vars=ext_vars)
+    directory = tmp_path_factory.mktemp("spert_archive")
+    train_model(params, serialization_dir=str(directory / "run"))
+    return directory / "run" / "model.tar.gz"

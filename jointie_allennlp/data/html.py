@@ -173,6 +173,7 @@ def render_html(
     gold: Optional[Mapping[str, Document]] = None,
     min_score: Optional[float] = None,
     errors_only: bool = False,
+    preamble: str = "",
 ) -> str:
     """
     One HTML page for the documents (entities coloured by type, relations in a table).
@@ -186,6 +187,7 @@ def render_html(
         (before comparing with gold, so a gold item predicted only below it is missed).
     errors_only : `bool`, optional (default = `False`) only documents with a spurious or missed
         item, or an error.
+    preamble : `str`, optional HTML placed under the title (e.g. a form).
     """
     documents = [above(d, min_score) for d in documents]
     types = sorted({e.type for d in documents for e in d.entities})
@@ -237,7 +239,7 @@ def render_html(
         header.append(f'<p class="counts">Filters: {html.escape(", ".join(filters))}</p>')
     return (
         f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>\n"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>\n{preamble}"
         + "\n".join(header + body)
         + "\n</body></html>\n"
     )

@@ -54,6 +54,23 @@ class JointExtractionModel(Model):
             return {}
         return self._metric.get_metric(reset=reset)
 
+    def extraction_types(self) -> Dict[str, List[str]]:
+        """
+        The entity and relation types the model predicts, from its vocabulary: `entity_labels`,
+        or the entity types of the tags in `entity_tags` / `ner_tags`, and `relation_labels`
+        without the "no relation" labels (`NEG`, `0`).
+        """
+        namespaces = self.vocab.get_namespaces()
+
+        def tokens(namespace: str) -> List[str]:
+            return list(self.vocab.get_index_to_token_vocabulary(namespace).values()) if namespace in namespaces else []
+
+        entities = set(tokens("entity_labels"))
+        for namespace in ("entity_tags", "ner_tags"):
+            entities.update(tag.split("-", 1)[1] for tag in tokens(namespace) if "-" in tag)
+        relations = set(tokens("relation_labels")) - {"NEG", "0"}
+        return {"entity_types": sorted(entities), "relation_types": sorted(relations)}
+
     @staticmethod
     def documents_of(metadata: List[Dict]) -> List[Document]:
         return [m["document"] if isinstance(m, dict) else m for m in metadata]
