@@ -9,10 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from allennlp.models.archival import load_archive
-from allennlp.predictors import Predictor
+
+httpx = pytest.importorskip("httpx")
+pytest.importorskip("fastapi")  # the `serve` extra
+pytest.importorskip("uvicorn")
+from allennlp.models.archival import load_archive  # noqa: E402
+from allennlp.predictors import Predictor  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 TYPES = json.loads((PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_types.json").read_text())
