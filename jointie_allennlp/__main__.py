@@ -147,7 +147,11 @@ def convert(args: argparse.Namespace) -> Dict[str, object]:
 
 
 def read_any(path: str, tokenizer: str = "razdel") -> List[Document]:
-    """Documents from a brat directory, SpERT JSON, or prediction / input JSON lines."""
+    """
+    Documents from a brat directory, SpERT JSON, or prediction / input JSON lines. The error
+    records of a prediction file (inputs that failed) come as empty documents carrying
+    `metadata["error"]`, in their place.
+    """
     source = Path(path)
     if not source.exists():
         raise FormatError("no such file or directory", path=path)
@@ -157,12 +161,13 @@ def read_any(path: str, tokenizer: str = "razdel") -> List[Document]:
         return read_spert_json(source)
     documents = []
     for line, document, item in read_jsonl(source, get_segmenter(tokenizer)):
+        if item.get("error"):
+            documents.append(error_document(item, line))
+            continue
         if isinstance(document, FormatError):
             raise document
         if "sentences" in item and "entities" in item and all("char_start" in e for e in item["entities"]):
             document = document_from_prediction_json(item)
-        if item.get("error"):
-            document.metadata["error"] = item["error"]
         for key in ("gold_entities", "gold_relations"):  # prediction records echo the input's gold
             if key in item:
                 document.metadata[key] = item[key]
@@ -215,12 +220,29 @@ def pair_documents(
     return [(by_id.get(g.id), g) for g in gold], "id"
 
 
+def error_document(item: Dict[str, object], line: int) -> Document:
+    """The error record of a prediction file as an empty document with `metadata["error"]` (for the HTML view)."""
+    text = next((item[key] for key in ("text", "input") if isinstance(item.get(key), str)), "")
+    identifier = item.get("id")
+    document = Document(
+        id=str(identifier) if identifier is not None else f"input line {item.get('input_line', line)}",
+        text=text, tokens=[], token_offsets=[],
+    )
+    document.metadata["error"] = item["error"]
+    return document
+
+
 def score(args: argparse.Namespace) -> Dict[str, object]:
     from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric, format_report
 
     gold_documents = read_any(args.gold, args.tokenizer)
+    predictions = read_any(args.predicted, args.tokenizer)
+    failed = [d for d in predictions if "error" in d.metadata]
+    if failed:
+        print(f"skipped {len(failed)} error records of {args.predicted} (inputs that failed); "
+              "their gold documents count as predicted empty", file=sys.stderr)
     pairs, matched_by = pair_documents(
-        gold_documents, read_any(args.predicted, args.tokenizer), args.gold, args.predicted
+        gold_documents, [d for d in predictions if "error" not in d.metadata], args.gold, args.predicted
     )
     missing = [g.id for p, g in pairs if p is None]
     pairs = [(p if p is not None else g.without_annotations(), g) for p, g in pairs]
@@ -241,7 +263,13 @@ def score(args: argparse.Namespace) -> Dict[str, object]:
         from jointie_allennlp.metrics.rurebus import rurebus_summary
 
         metrics = {"rurebus": rurebus_summary([p for p, _ in pairs], [g for _, g in pairs], metrics), **metrics}
-    return {"documents": len(pairs), "documents_without_prediction": len(missing), "matched_by": matched_by, **metrics}
+    return {
+        "documents": len(pairs),
+        "documents_without_prediction": len(missing),
+        "prediction_errors_skipped": len(failed),
+        "matched_by": matched_by,
+        **metrics,
+    }
 
 
 def split_brat(args: argparse.Namespace) -> Dict[str, object]:
@@ -264,8 +292,9 @@ def render(args: argparse.Namespace) -> Dict[str, object]:
     except ValueError as error:
         raise FormatError(str(error), path=args.gold or args.source)
     destination.write_text(page, encoding="utf-8")
-    return {"documents": len(documents), "with_gold": sum(d.id in gold for d in documents) if gold else 0,
-            "html": args.destination}
+    failed = sum(1 for d in documents if "error" in d.metadata)  # failed inputs are shown with their error
+    return {"documents": len(documents), "failed_inputs": failed,
+            "with_gold": sum(d.id in gold for d in documents) if gold else 0, "html": args.destination}
 
 
 def gold_of(documents: List[Document], gold_path: Optional[str], tokenizer: str) -> Optional[Dict[str, Document]]:

@@ -22,6 +22,10 @@ Fixes:
   run prints about allennlp's own calls (AdamW wrapper, ``torch.cuda.amp``).
 * ``fix_batch_size_with_batch_sampler`` -- ``evaluate --batch-size`` fails with a
   ``batch_sampler`` in the config.
+* ``fix_predict_reads_every_line`` -- not version drift: ``allennlp predict``
+  reads its input in text mode, so one non-UTF-8 byte ends the run and blank
+  lines get no output line; for this package's predictors it now reads bytes
+  and hands every physical line to the predictor.
 
 How the stack was checked: with a throwaway tiny BERT (hidden 32, 1 layer),
 ``allennlp train`` of a ``basic_classifier`` (``pretrained_transformer``
@@ -453,6 +457,62 @@ def fix_batch_size_with_batch_sampler() -> bool:
 
 
 # ---------------------------------------------------------------------------
+# 6. allennlp predict: every physical input line reaches the predictor
+# ---------------------------------------------------------------------------
+
+
+def fix_predict_reads_every_line() -> bool:
+    """Let ``allennlp predict`` give this package's predictors every input line as bytes.
+
+    What breaks: ``_PredictManager._get_json_data`` (allennlp/commands/predict.py)
+    opens the input with ``open_compressed`` in text mode (UTF-8, strict) and
+    skips lines that are only white space before calling
+    ``predictor.load_line``.  A line with a non-UTF-8 byte therefore raises
+    ``UnicodeDecodeError`` out of the iterator and ends the run -- lines before
+    it that were still in the current ``--batch-size`` group are lost, and all
+    later lines are never answered -- and a blank line gets no output line,
+    so output lines no longer match input lines.  Reproduced with a 2,000-line
+    file with one ``\xff`` byte on line 1,562: 439 lines unanswered.
+
+    The fix wraps ``_get_json_data``: when the predictor has a ``parse_line``
+    method (every predictor of this package, see
+    ``jointie_allennlp.predictors.lines``), the input (a file, compressed or
+    not, or ``-`` for stdin) is read in binary and every physical line, blank
+    ones included, goes to ``predictor.load_line`` as ``bytes``; the predictor
+    answers each with one record (an error record for a line it cannot read).
+    Any other predictor gets allennlp's own behaviour unchanged.
+
+    Returns True if the patch was installed (or already present).
+    """
+    import sys
+
+    from allennlp.commands.predict import _PredictManager
+    from allennlp.common.file_utils import cached_path, open_compressed
+
+    if getattr(_PredictManager._get_json_data, _MARKER, False):
+        return True
+    original = _PredictManager._get_json_data
+
+    @functools.wraps(original)
+    def _get_json_data(self):
+        if not hasattr(self._predictor, "parse_line"):
+            yield from original(self)
+            return
+        if self._input_file == "-":
+            for line in sys.stdin.buffer:
+                yield self._predictor.load_line(line)
+            return
+        with open_compressed(cached_path(self._input_file), mode="rb", encoding=None) as file_input:
+            for line in file_input:
+                yield self._predictor.load_line(line)
+
+    setattr(_get_json_data, _MARKER, True)
+    _get_json_data.__wrapped_original__ = original
+    _PredictManager._get_json_data = _get_json_data
+    return True
+
+
+# ---------------------------------------------------------------------------
 
 
 def apply() -> None:
@@ -465,4 +525,5 @@ def apply() -> None:
     fix_reduce_on_plateau_verbose()
     silence_known_future_warnings()
     fix_batch_size_with_batch_sampler()
+    fix_predict_reads_every_line()
     _APPLIED = True

@@ -19,10 +19,12 @@ def prediction_to_json(document: Document, source: Optional[Dict[str, Any]] = No
     Token spans are `[start, end)` over `tokens` flattened; character spans are into `text`
     (for token-only input, into the tokens joined by single spaces). Relation `head`/`tail`
     index `entities`. Other input fields are echoed; gold `entities`/`relations` given in the
-    input are echoed as `gold_entities`/`gold_relations`.
+    input are echoed as `gold_entities`/`gold_relations`. The `id` of the input is echoed with
+    its JSON type; without one the document id (a string) is used.
     """
     source = source or {}
-    result: Dict[str, Any] = {"id": document.id}
+    # an input id keeps its JSON type (a number stays a number); otherwise the document's own id
+    result: Dict[str, Any] = {"id": source["id"] if "id" in source else document.id}
     if "text" in source:
         result["text"] = source["text"]
     result["tokens"] = source.get("tokens", document.tokens)
@@ -56,12 +58,25 @@ def relation_to_json(relation: Relation) -> Dict[str, Any]:
     return {"head": relation.head, "tail": relation.tail, "type": relation.type, "score": relation.score}
 
 
-def error_to_json(source: Dict[str, Any], message: str) -> Dict[str, Any]:
-    """The record written for an input that could not be predicted: the input and the reason."""
-    result = {"id": source.get("id")}
-    for key in _ECHOED[1:]:
-        if key in source:
-            result[key] = source[key]
+def error_to_json(
+    source: Dict[str, Any], message: str, line: Optional[int] = None, raw: Optional[str] = None
+) -> Dict[str, Any]:
+    """
+    The record written for an input that could not be predicted: the input's fields (an `id` with
+    its JSON type, `null` when there is none), no entities or relations, the `error` (the input
+    line and the full reason), the 1-based `input_line` when known, and the line's text as
+    `input` when it could not be read as a JSON object.
+    """
+    result: Dict[str, Any] = {"id": source.get("id")}
+    for key, value in source.items():
+        if key in ("entities", "relations"):
+            result[f"gold_{key}"] = value
+        elif key != "id":
+            result[key] = value
+    if raw is not None:
+        result["input"] = raw
+    if line is not None:
+        result["input_line"] = line
     result["entities"] = []
     result["relations"] = []
     result["error"] = message

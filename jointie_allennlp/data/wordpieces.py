@@ -44,19 +44,38 @@ class WordpieceAligner:
         self.max_length = max_length
         self._prefix_length = _prefix_length(self.tokenizer)
 
-    def align(self, words: Sequence[str]) -> WordpieceAlignment:
+    @property
+    def special_tokens(self) -> int:
+        """Special tokens around one sequence ([CLS] and [SEP] for BERT)."""
+        return self.tokenizer.num_special_tokens_to_add(pair=False)
+
+    def _piece_ids(self, words: Sequence[str]) -> List[List[int]]:
         tokenizer = self.tokenizer
         encoding = tokenizer(list(words), is_split_into_words=True, add_special_tokens=False)
         ids_per_word: List[List[int]] = [[] for _ in words]
         for piece_id, word_id in zip(encoding["input_ids"], encoding.word_ids()):
             if word_id is not None:
                 ids_per_word[word_id].append(piece_id)
-        budget = self.max_length - tokenizer.num_special_tokens_to_add(pair=False)
+        return [pieces or [tokenizer.unk_token_id] for pieces in ids_per_word]
+
+    def pieces_per_word(self, words: Sequence[str]) -> List[int]:
+        """How many word pieces each word becomes (at least one)."""
+        return [len(pieces) for pieces in self._piece_ids(words)]
+
+    def align(self, words: Sequence[str]) -> WordpieceAlignment:
+        """
+        The word pieces of a sentence. A word with more pieces than fit into `max_length` keeps
+        its first pieces; once the budget is used up the remaining words are cut off (`None`
+        spans; `jointie_allennlp.data.windows` splits long sentences so that this does not happen).
+        """
+        tokenizer = self.tokenizer
+        ids_per_word = self._piece_ids(words)
+        budget = self.max_length - self.special_tokens
         body: List[int] = []
         spans: List[Optional[Tuple[int, int]]] = []
         full_up = False
         for pieces in ids_per_word:
-            pieces = pieces or [tokenizer.unk_token_id]
+            pieces = pieces[:budget]
             full_up = full_up or len(body) + len(pieces) > budget
             if full_up:  # this word and every later one are cut off
                 spans.append(None)

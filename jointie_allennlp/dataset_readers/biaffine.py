@@ -61,7 +61,8 @@ class BiaffineJointReader(WordpieceDocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens
-        included; words beyond are cut off (counted, and missed by the model).
+        included; longer sentences are split into chunks (`jointie_allennlp.data.windows`; counted,
+        logged and listed in the prediction's `warnings`).
     segment_length : `int`, optional fold longer sentences into segments of this many word pieces
         (allennlp's `max_length` of the `pretrained_transformer` indexer; give the embedder the same
         `max_length`), so `max_length` may exceed the encoder's limit (e.g. 512).
@@ -104,7 +105,7 @@ class BiaffineJointReader(WordpieceDocumentReader):
             logger.info("%s: %s", file_path, report)
 
     def document_to_instances(self, document: Document) -> List[Instance]:
-        return [self.sentence_to_instance(s) for s in document.split_sentences() if s.tokens]
+        return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
 
     def sentence_to_instance(self, sentence: Document) -> Instance:
         alignment = self.aligner.align(sentence.tokens)

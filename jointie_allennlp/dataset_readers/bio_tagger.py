@@ -4,12 +4,11 @@ from typing import Iterable, List, Optional
 
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import IndexField, ListField, MetadataField, MultiLabelField, SequenceLabelField, TextField
-from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import TaggingLoss, entities_to_tags
-from jointie_allennlp.data.wordpieces import WordpieceAligner, WordpieceAlignment
-from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+from jointie_allennlp.data.wordpieces import WordpieceAlignment
+from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def bio_fields(sentence: Document, word_offsets: ListField, loss: Optional[Taggi
 
 
 @DatasetReader.register("bio_tagger")
-class BioTaggerReader(DocumentReader):
+class BioTaggerReader(WordpieceDocumentReader):
     """
     One instance per sentence for the `bio_tagger` model. Fields: `tokens` (word pieces of a
     `pretrained_transformer` indexer), `word_offsets` (first word piece of every word; -1 for a
@@ -52,7 +51,9 @@ class BioTaggerReader(DocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence (special tokens
-        included); later words are cut off (counted; predicted as outside any entity).
+        included); longer sentences are split into chunks (`jointie_allennlp.data.windows`).
+    segment_length : `int`, optional fold sentences into segments of this many word pieces (give
+        the embedder the same `max_length`), so `max_length` may exceed the encoder's limit.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file.
     """
@@ -61,13 +62,15 @@ class BioTaggerReader(DocumentReader):
         self,
         transformer_model_name: str,
         max_length: int = 512,
+        segment_length: Optional[int] = None,
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
         **kwargs,
     ) -> None:
-        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
-        self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
-        self.token_indexers = {"tokens": PretrainedTransformerIndexer(transformer_model_name)}
+        super().__init__(
+            transformer_model_name, max_length=max_length, segment_length=segment_length,
+            tokenizer=tokenizer, types_path=types_path, **kwargs,
+        )
         self.loss = TaggingLoss()
         self.truncated_words = 0
 
@@ -82,7 +85,7 @@ class BioTaggerReader(DocumentReader):
             )
 
     def document_to_instances(self, document: Document) -> List[Instance]:
-        return [self.sentence_to_instance(s) for s in document.split_sentences() if s.tokens]
+        return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
 
     def sentence_to_instance(self, sentence: Document) -> Instance:
         alignment = self.aligner.align(sentence.tokens)

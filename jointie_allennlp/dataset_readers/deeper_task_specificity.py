@@ -4,10 +4,17 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from allennlp.data import DatasetReader, Instance, Token
 from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
-from allennlp.data.token_indexers import SingleIdTokenIndexer, TokenCharactersIndexer, TokenIndexer
+from allennlp.data.token_indexers import (
+    PretrainedTransformerMismatchedIndexer,
+    SingleIdTokenIndexer,
+    TokenCharactersIndexer,
+    TokenIndexer,
+)
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import SCHEMES, entities_to_tags
+from jointie_allennlp.data.windows import SentenceWindows
+from jointie_allennlp.data.wordpieces import WordpieceAligner
 from jointie_allennlp.dataset_readers.biaffine import TaggingReport
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader
 from jointie_allennlp.modules.casing import CasingIndexer
@@ -40,12 +47,16 @@ class DeeperTaskSpecificityReader(DocumentReader):
     tag_scheme : `str`, optional (default = `"BIO"`) `BIO` or `BIOUL`.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file (symmetric relation types).
+    max_length : `int`, optional (default = `512`) with a `pretrained_transformer_mismatched`
+        indexer: word pieces per sentence (special tokens included); longer sentences are split
+        into chunks (`jointie_allennlp.data.windows`). Without one, sentences are not limited.
     """
 
     def __init__(
         self,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
         tag_scheme: str = "BIO",
+        max_length: int = 512,
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
         **kwargs,
@@ -60,6 +71,11 @@ class DeeperTaskSpecificityReader(DocumentReader):
             "casing": CasingIndexer(),
         }
         self.report = TaggingReport()
+        indexers = self.token_indexers.values()
+        transformers = [i for i in indexers if isinstance(i, PretrainedTransformerMismatchedIndexer)]
+        if transformers:
+            aligner = WordpieceAligner(transformers[0]._tokenizer.name_or_path)
+            self.windows = SentenceWindows(aligner.pieces_per_word, max_length, reserved=aligner.special_tokens)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         self.report = TaggingReport()
@@ -77,7 +93,7 @@ class DeeperTaskSpecificityReader(DocumentReader):
             logger.info("%s: %s", file_path, report.as_dict())
 
     def document_to_instances(self, document: Document) -> List[Instance]:
-        return [self.sentence_to_instance(s) for s in document.split_sentences() if s.tokens]
+        return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
 
     def sentence_to_instance(self, sentence: Document) -> Instance:
         tokens = TextField([Token(t) for t in sentence.tokens], self.token_indexers)

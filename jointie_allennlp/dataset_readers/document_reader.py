@@ -1,7 +1,7 @@
 """The shared input path: any supported file -> `Document`s -> an approach's instances."""
 import logging
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
@@ -12,6 +12,7 @@ from jointie_allennlp.data.formats.brat import BratReport, read_brat, read_brat_
 from jointie_allennlp.data.formats.spert_json import read_spert_json
 from jointie_allennlp.data.formats.text import read_jsonl, read_plain_text
 from jointie_allennlp.data.tokenization import get_segmenter
+from jointie_allennlp.data.windows import SentenceWindows, WindowReport
 from jointie_allennlp.data.wordpieces import WordpieceAligner
 
 logger = logging.getLogger(__name__)
@@ -87,10 +88,14 @@ class DocumentReader(DatasetReader):
         self.types_path = types_path
         self.drop_overlapping_relations = drop_overlapping_relations
         self.overlapping_relations_dropped = 0
+        # set by readers whose encoder has a length limit (see jointie_allennlp.data.windows)
+        self.windows: Optional[SentenceWindows] = None
 
     def read_documents(self, file_path: str) -> Iterator[Document]:
         report = BratReport()
         self.overlapping_relations_dropped = 0
+        if self.windows is not None:
+            self.windows.report = WindowReport()
         for document in read_documents(file_path, self.tokenizer_name, self.types_path, report):
             yield self._without_overlapping_relations(document) if self.drop_overlapping_relations else document
         if report.documents:
@@ -100,6 +105,21 @@ class DocumentReader(DatasetReader):
                 "%s: %d relations between overlapping entities removed (drop_overlapping_relations)",
                 file_path, self.overlapping_relations_dropped,
             )
+        if self.windows is not None and self.windows.report.lossy:
+            windows = self.windows.report
+            logger.warning(
+                "%s: %d of %d sentences longer than %d word pieces split into %d chunks (%d entities and "
+                "%d relations across chunk boundaries left out); %d words longer than a window cut; %s",
+                file_path, windows.split_sentences, windows.sentences, self.windows.max_pieces, windows.chunks,
+                windows.entities_across_chunks, windows.relations_across_chunks, windows.cut_words,
+                windows.as_dict(),
+            )
+
+    def sentences(self, document: Document) -> List[Document]:
+        """The sentence documents to make instances of: long ones split by `self.windows` when set."""
+        if self.windows is None:
+            return document.split_sentences()
+        return self.windows.sentences(document)
 
     def _without_overlapping_relations(self, document: Document) -> Document:
         def overlapping(relation) -> bool:
@@ -145,6 +165,10 @@ class WordpieceDocumentReader(DocumentReader):
         (allennlp's `max_length` of the indexer; give the embedder the same `max_length`), so
         `max_length` may exceed the encoder's limit (e.g. 512).
     tokenizer, types_path : see `DocumentReader`.
+    tokenizer_kwargs : `Dict`, optional passed to the tokenizer (e.g. added special tokens).
+
+    Sentences longer than `max_length` word pieces are split into chunks (`self.windows`, see
+    `jointie_allennlp.data.windows`), so no word is cut off.
     """
 
     def __init__(
@@ -154,10 +178,18 @@ class WordpieceDocumentReader(DocumentReader):
         segment_length: Optional[int] = None,
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
+        tokenizer_kwargs: Optional[Dict[str, Any]] = None,
         **kwargs,
     ) -> None:
         super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
-        self.aligner = WordpieceAligner(transformer_model_name, max_length=max_length)
+        self.aligner = WordpieceAligner(
+            transformer_model_name, max_length=max_length, tokenizer_kwargs=tokenizer_kwargs
+        )
         self.token_indexers = {
-            "tokens": PretrainedTransformerIndexer(transformer_model_name, max_length=segment_length)
+            "tokens": PretrainedTransformerIndexer(
+                transformer_model_name, max_length=segment_length, tokenizer_kwargs=tokenizer_kwargs
+            )
         }
+        self.windows = SentenceWindows(
+            self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens
+        )

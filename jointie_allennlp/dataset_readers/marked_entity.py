@@ -9,13 +9,12 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
-from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import TaggingLoss
-from jointie_allennlp.data.wordpieces import WordpieceAligner
+from jointie_allennlp.data.windows import SentenceWindows
 from jointie_allennlp.dataset_readers.bio_tagger import bio_fields, word_offsets_field
-from jointie_allennlp.dataset_readers.document_reader import DocumentReader
+from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class MarkedEntityReport:
 
 
 @DatasetReader.register("marked_entity")
-class MarkedEntityReader(DocumentReader):
+class MarkedEntityReader(WordpieceDocumentReader):
     """
     One instance per (sentence, main entity) for the `marked_entity` model; a sentence without
     entities gives none. The words become `w_1 .. [E] w_s .. w_e [/E] .. w_n` (with typed markers
@@ -71,8 +70,12 @@ class MarkedEntityReader(DocumentReader):
     entity_types : `List[str]`, optional types that get their own markers (default: generic markers only).
         Give the model's embedder `tokenizer_kwargs: {"additional_special_tokens": marker_tokens(...)}`
         with the same list (`rurebus.libsonnet` does).
-    max_length : `int`, optional (default = `512`) word pieces per instance; later words are cut off
-        (counted); a main entity whose end marker is cut off gets no instance (counted).
+    max_length : `int`, optional (default = `512`) word pieces per instance, markers included; longer
+        sentences are split into chunks (`jointie_allennlp.data.windows`) that never cut a given entity
+        when a boundary outside entities exists (a main entity whose end marker is still cut off gets
+        no instance, counted).
+    segment_length : `int`, optional fold instances into segments of this many word pieces (give the
+        embedder the same `max_length`), so `max_length` may exceed the encoder's limit.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file.
     """
@@ -82,20 +85,22 @@ class MarkedEntityReader(DocumentReader):
         transformer_model_name: str,
         entity_types: Sequence[str] = (),
         max_length: int = 512,
+        segment_length: Optional[int] = None,
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
         **kwargs,
     ) -> None:
-        super().__init__(tokenizer=tokenizer, types_path=types_path, **kwargs)
-        self.entity_types = set(entity_types)
-        self.markers = marker_tokens(list(entity_types))
-        tokenizer_kwargs = {"additional_special_tokens": self.markers}
-        self.aligner = WordpieceAligner(
-            transformer_model_name, max_length=max_length, tokenizer_kwargs=tokenizer_kwargs
+        markers = marker_tokens(list(entity_types))
+        super().__init__(
+            transformer_model_name, max_length=max_length, segment_length=segment_length, tokenizer=tokenizer,
+            types_path=types_path, tokenizer_kwargs={"additional_special_tokens": markers}, **kwargs,
         )
-        self.token_indexers = {
-            "tokens": PretrainedTransformerIndexer(transformer_model_name, tokenizer_kwargs=tokenizer_kwargs)
-        }
+        self.entity_types = set(entity_types)
+        self.markers = markers
+        # every instance adds two marker pieces around its main entity
+        self.windows = SentenceWindows(
+            self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens + 2
+        )
         self.report = MarkedEntityReport()
 
     def _read(self, file_path: str) -> Iterable[Instance]:
@@ -109,7 +114,7 @@ class MarkedEntityReader(DocumentReader):
     def document_to_instances(self, document: Document) -> List[Instance]:
         instances = (
             self.sentence_to_instance(sentence, main)
-            for sentence in document.split_sentences()
+            for sentence in self.sentences(document)
             for main in range(len(sentence.entities))
         )
         return [instance for instance in instances if instance is not None]

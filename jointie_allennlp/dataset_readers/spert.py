@@ -32,7 +32,8 @@ class SpanJointReader(WordpieceDocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens included;
-        words beyond are cut off (counted and logged; entities on them cannot be found).
+        longer sentences are split into chunks (`jointie_allennlp.data.windows`; counted, logged and
+        listed in the prediction's `warnings`).
     segment_length : `int`, optional encode longer sentences in segments of this many word pieces
         (allennlp's `max_length` of the indexer; give the embedder the same), so `max_length` may
         exceed the encoder's limit.
@@ -78,7 +79,7 @@ class SpanJointReader(WordpieceDocumentReader):
             document.validate()
         except ValueError as error:
             raise ValueError(f"spert reader: {error}") from error
-        return [self.sentence_to_instance(s, labelled) for s in document.split_sentences() if s.tokens]
+        return [self.sentence_to_instance(s, labelled) for s in self.sentences(document) if s.tokens]
 
     def sentence_to_instance(self, sentence: Document, labelled: bool = False) -> Instance:
         alignment = self.aligner.align(sentence.tokens)

@@ -1,9 +1,8 @@
 """The shared predictor: raw text / tokens JSON lines in, the shared prediction schema out."""
-import json
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Union
 
-from allennlp.common.util import JsonDict, sanitize
+from allennlp.common.util import JsonDict
 from allennlp.data import DatasetReader, Instance
 from allennlp.models import Model
 from allennlp.predictors import Predictor
@@ -14,8 +13,12 @@ from jointie_allennlp.data.formats.brat import UniqueFileStems, write_brat
 from jointie_allennlp.data.formats.text import document_from_json
 from jointie_allennlp.data.schema import error_to_json, prediction_to_json
 from jointie_allennlp.data.tokenization import get_segmenter
+from jointie_allennlp.predictors.batching import forward_in_batches
+from jointie_allennlp.predictors.lines import InputRecord, LineInput, dump_record, line_of, parse_line
 
 logger = logging.getLogger(__name__)
+
+Predicted = Union[Document, Exception]
 
 
 @Predictor.register("joint_extraction")
@@ -25,12 +28,21 @@ class JointExtractionPredictor(Predictor):
     with any model of this package, and returns the shared prediction schema
     (`jointie_allennlp.data.schema.prediction_to_json`).
 
-    A line that cannot be read or predicted does not stop the run: its record carries an
-    `"error"` naming the input line and the reason, and `failed_inputs` counts it.
+    One record out per record (or line) in, in order. A line that cannot be read or predicted
+    does not stop the run: its record carries an `"error"` naming the input line and the reason,
+    and `failed_inputs` counts it. What the model could not look at (e.g. a word cut to the
+    encoder's window) is listed under `"warnings"`.
 
-    The model's reader turns a document into instances (`DocumentReader.document_to_instances`);
-    the model returns one predicted `Document` per instance under `"document"`; the predicted
-    sentence documents are merged back into the input document.
+    Batching: `predict_batch_json` (what `allennlp predict --batch-size N` calls with N lines)
+    pools the instances of all its documents (`DocumentReader.document_to_instances`: one per
+    sentence, or per sentence and main entity) and runs them in forward passes of up to
+    `batch_size` instances, shortest first; a failing document does not affect the others.
+    The model returns one predicted sentence `Document` per instance under `"document"`;
+    `combine_outputs` merges them back into the input document.
+
+    Public entry points for other front ends (an HTTP server, a sharded job):
+    `predict_lines(lines)` (raw JSON lines, bytes or text) and `predict_batch_json(records)`,
+    each giving one JSON-ready record per input; `dump_line(record)` writes one as a JSON line.
 
     # Parameters
 
@@ -44,7 +56,7 @@ class JointExtractionPredictor(Predictor):
         name, gets its own (`a/b` -> `a_b`, a second `a_b` -> `a_b~2`), named in the record's
         `"brat_file"`; a document that cannot be written gets `"brat_error"` instead.
     batch_size : `int`, optional (default = `32`)
-        Instances per forward pass within one document.
+        Instances per forward pass (across the documents of one call).
     """
 
     def __init__(
@@ -64,31 +76,57 @@ class JointExtractionPredictor(Predictor):
         self._lines_read = 0
         self.failed_inputs = 0
 
-    # -------------------------------------------------------------- input
+    # -------------------------------------------------------------- input and output lines
 
-    def load_line(self, line: str) -> JsonDict:
+    def load_line(self, line: LineInput) -> JsonDict:  # type: ignore[override]
+        """The record of the next physical input line (`allennlp predict` calls it for every line)."""
         self._lines_read += 1
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            return {"__error__": f"input line {self._lines_read} (non-blank): invalid JSON: {error.msg}"}
-        if isinstance(item, dict):
-            item.setdefault("__line__", self._lines_read)
-        return item
+        return self.parse_line(line, self._lines_read)
+
+    def parse_line(self, line: LineInput, number: Optional[int]) -> InputRecord:
+        """The record of one input line; never raises (see `jointie_allennlp.predictors.lines`)."""
+        return parse_line(line, number)
 
     def dump_line(self, outputs: JsonDict) -> str:
-        return json.dumps(outputs, ensure_ascii=False) + "\n"
+        return dump_record(outputs)
+
+    def predict_lines(self, lines: Sequence[LineInput], first_line: int = 1) -> List[JsonDict]:
+        """One output record per input line (numbered from `first_line`), batched as `predict_batch_json`."""
+        return self.predict_batch_json([self.parse_line(line, first_line + i) for i, line in enumerate(lines)])
 
     # -------------------------------------------------------------- prediction
 
+    def prepare_document(self, document: Document) -> Document:
+        """What the model sees of an input document: here its text and tokens, no annotations."""
+        return document.without_annotations()
+
+    def predict_documents(self, documents: Sequence[Document]) -> List[Predicted]:
+        """Per document its predicted copy, or the exception that stopped it (batched across documents)."""
+        prepared = [self.prepare_document(document) for document in documents]
+        instances: List[Union[List[Instance], Exception]] = []
+        for document in prepared:
+            try:
+                instances.append(self._dataset_reader.document_to_instances(document))  # type: ignore[attr-defined]
+            except Exception as error:  # noqa: BLE001  one bad document must not end the batch
+                instances.append(error)
+        outputs = forward_in_batches(instances, self._model.forward_on_instances, self._batch_size)
+        results: List[Predicted] = []
+        for document, output in zip(prepared, outputs):
+            if isinstance(output, Exception):
+                results.append(output)
+                continue
+            try:
+                results.append(self.combine_outputs(document, output))
+            except Exception as error:  # noqa: BLE001
+                results.append(error)
+        return results
+
     def predict_document(self, document: Document) -> Document:
-        """Predicts annotations for a document (its own annotations are ignored)."""
-        unannotated = document.without_annotations()
-        instances = self._dataset_reader.document_to_instances(unannotated)  # type: ignore[attr-defined]
-        outputs: List[Dict[str, Any]] = []
-        for start in range(0, len(instances), self._batch_size):
-            outputs.extend(self._model.forward_on_instances(instances[start : start + self._batch_size]))
-        return self.combine_outputs(unannotated, outputs)
+        """Predicts annotations for a document (its own annotations are ignored); raises on failure."""
+        result = self.predict_documents([document])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def combine_outputs(self, document: Document, outputs: List[Dict[str, Any]]) -> Document:
         """Merges the per-instance predicted sentence documents into the whole document."""
@@ -99,27 +137,7 @@ class JointExtractionPredictor(Predictor):
         return document_from_json(inputs, f"line{line}" if line else "input", self._segmenter, line=line)
 
     def predict_json(self, inputs: JsonDict) -> JsonDict:
-        source = {k: v for k, v in inputs.items() if not k.startswith("__")} if isinstance(inputs, dict) else {}
-        line = inputs.get("__line__") if isinstance(inputs, dict) else None
-        try:
-            if isinstance(inputs, dict) and "__error__" in inputs:
-                raise FormatError(inputs["__error__"])
-            document = self.input_document(inputs, line)
-            predicted = self.predict_document(document)
-        except Exception as error:  # one bad input must not end the run
-            self.failed_inputs += 1
-            where = f"input line {line} (non-blank): " if line and "line" not in str(error) else ""
-            message = f"{where}{type(error).__name__}: {error}"
-            logger.warning("prediction failed: %s", message)
-            return error_to_json(source, message)
-        record = sanitize(prediction_to_json(predicted, source))
-        if self._brat_output_dir:
-            try:
-                record["brat_file"] = self._write_brat(predicted)
-            except (FormatError, OSError) as error:  # the prediction stands; only its brat copy failed
-                logger.warning("brat output failed: %s", error)
-                record["brat_error"] = f"{type(error).__name__}: {error}"
-        return record
+        return self.predict_batch_json([inputs])[0]
 
     def _write_brat(self, document: Document) -> str:
         """Writes `<stem>.txt` + `<stem>.ann`, a stem no other document of this run has; returns it."""
@@ -130,7 +148,44 @@ class JointExtractionPredictor(Predictor):
         return stem
 
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
-        return [self.predict_json(item) for item in inputs]
+        """One output record per input record, in order; see the class docstring."""
+        documents: List[Predicted] = []
+        for record in inputs:
+            try:
+                if getattr(record, "error", None):
+                    raise _UnreadableLine(record.error)
+                documents.append(self.input_document(record, line_of(record)))
+            except Exception as error:  # noqa: BLE001
+                documents.append(error)
+        readable = [i for i, document in enumerate(documents) if isinstance(document, Document)]
+        for i, predicted in zip(readable, self.predict_documents([documents[i] for i in readable])):
+            documents[i] = predicted
+        return [self._output_record(record, result) for record, result in zip(inputs, documents)]
+
+    def _output_record(self, record: JsonDict, result: Predicted) -> JsonDict:
+        line = line_of(record)
+        source = dict(record) if isinstance(record, dict) else {}
+        if isinstance(result, Exception):
+            self.failed_inputs += 1
+            if isinstance(result, _UnreadableLine):
+                message = str(result)
+            else:
+                where = f"input line {line}: " if line is not None else ""
+                message = f"{where}{type(result).__name__}: {result}"
+            logger.warning("prediction failed: %s", message)
+            return error_to_json(source, message, line=line, raw=getattr(record, "raw", None))
+        output = prediction_to_json(result, source)  # with the document's "warnings"
+        warnings = output.get("warnings")
+        if warnings:
+            where = f"input line {line}" if line is not None else f"document {result.id!r}"
+            logger.warning("%s: %d warning(s): %s", where, len(warnings), "; ".join(warnings))
+        if self._brat_output_dir:
+            try:
+                output["brat_file"] = self._write_brat(result)
+            except (FormatError, OSError) as error:  # the prediction stands; only its brat copy failed
+                logger.warning("brat output failed: %s", error)
+                output["brat_error"] = f"{type(error).__name__}: {error}"
+        return output
 
     # `allennlp predict --use-dataset-reader`: one record per instance (a sentence of a document).
 
@@ -139,4 +194,8 @@ class JointExtractionPredictor(Predictor):
 
     def predict_batch_instance(self, instances: List[Instance]) -> List[JsonDict]:
         outputs = self._model.forward_on_instances(instances)
-        return [sanitize(prediction_to_json(output["document"])) for output in outputs]
+        return [prediction_to_json(output["document"]) for output in outputs]
+
+
+class _UnreadableLine(ValueError):
+    """An input line that could not be read (its message already names the line)."""

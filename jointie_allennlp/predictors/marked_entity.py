@@ -1,5 +1,4 @@
 """Predictor of the `marked_entity` model: relations between given entities (RuREBus subtask 2)."""
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -10,14 +9,20 @@ from jointie_allennlp.data.document import Document, Relation
 from jointie_allennlp.data.formats.brat import read_brat, read_text_file
 from jointie_allennlp.data.formats.text import document_from_text
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+from jointie_allennlp.predictors.lines import InputRecord, LineInput
 
 
-def brat_path_record(line: str, number: int) -> Optional[JsonDict]:
+def brat_path_record(line: LineInput, number: Optional[int]) -> Optional[InputRecord]:
     """An input line naming an existing `.txt` file (brat text, `.ann` beside it optional) as a record."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     path = line.strip()
     if path.startswith("{") or not path.endswith(".txt") or not Path(path).is_file():
         return None
-    return {"__brat_txt__": path, "__line__": number}
+    return InputRecord({"id": Path(path).stem}, line=number, path=path)
 
 
 class BratPathInput:
@@ -31,16 +36,13 @@ class BratPathInput:
 
     uses_given_entities = True
 
-    def load_line(self, line: str) -> JsonDict:
-        record = brat_path_record(line, self._lines_read + 1)
-        if record is None:
-            return super().load_line(line)
-        self._lines_read += 1
-        return record
+    def parse_line(self, line: LineInput, number: Optional[int]) -> InputRecord:
+        record = brat_path_record(line, number)
+        return record if record is not None else super().parse_line(line, number)
 
     def input_document(self, inputs: JsonDict, line: Optional[int]) -> Document:
-        if "__brat_txt__" in inputs:
-            txt = Path(inputs["__brat_txt__"])
+        if getattr(inputs, "path", None):
+            txt = Path(inputs.path)
             if self.uses_given_entities:
                 return read_brat(txt, segmenter=self._segmenter)
             return document_from_text(txt.stem, read_text_file(txt), self._segmenter)
@@ -62,14 +64,9 @@ class MarkedEntityPredictor(BratPathInput, JointExtractionPredictor):
     unites them per sentence. Parameters as `joint_extraction`.
     """
 
-    def predict_document(self, document: Document) -> Document:
-        """Predicts relations between the document's entities (its relations are ignored)."""
-        given = with_entities_only(document, document.entities)
-        instances = self._dataset_reader.document_to_instances(given)  # type: ignore[attr-defined]
-        outputs: List[Dict[str, Any]] = []
-        for start in range(0, len(instances), self._batch_size):
-            outputs.extend(self._model.forward_on_instances(instances[start : start + self._batch_size]))
-        return self.combine_outputs(given, outputs)
+    def prepare_document(self, document: Document) -> Document:
+        """The document with its given entities only (its relations are ignored)."""
+        return with_entities_only(document, document.entities)
 
     def combine_outputs(self, document: Document, outputs: List[Dict[str, Any]]) -> Document:
         """One document per sentence: its entities and the relations of all its main entities."""
@@ -86,6 +83,3 @@ class MarkedEntityPredictor(BratPathInput, JointExtractionPredictor):
             for n in sorted(sentences)
         ]
         return document.merge_sentences(merged) if merged else document
-
-    def dump_line(self, outputs: JsonDict) -> str:
-        return json.dumps(outputs, ensure_ascii=False) + "\n"

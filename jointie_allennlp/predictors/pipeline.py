@@ -1,5 +1,5 @@
 """End-to-end RuREBus subtask 3: an NER archive, then a relation archive over its entities."""
-from typing import Optional
+from typing import List, Optional, Sequence
 
 from allennlp.data import DatasetReader
 from allennlp.models import Model
@@ -7,7 +7,7 @@ from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor, Predicted
 from jointie_allennlp.predictors.marked_entity import BratPathInput, MarkedEntityPredictor, with_entities_only
 
 
@@ -63,10 +63,19 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
     def uses_given_entities(self) -> bool:  # type: ignore[override]
         return self.gold_entities
 
-    def predict_document(self, document: Document) -> Document:
-        """Entities by the NER model (or the given ones), then relations between them."""
+    def predict_documents(self, documents: Sequence[Document]) -> List[Predicted]:
+        """Entities by the NER model (or the given ones), then relations between them; batched across documents."""
         if self.gold_entities:
-            entities = document.entities
+            recognised: List[Predicted] = list(documents)
         else:
-            entities = super().predict_document(document).entities
-        return self.relation_predictor.predict_document(with_entities_only(document, entities))
+            recognised = super().predict_documents(documents)
+        ok = [i for i, result in enumerate(recognised) if isinstance(result, Document)]
+        given = [with_entities_only(documents[i], recognised[i].entities) for i in ok]
+        results: List[Predicted] = list(recognised)
+        for i, related in zip(ok, self.relation_predictor.predict_documents(given)):
+            if isinstance(related, Document):
+                warnings = recognised[i].metadata.get("warnings", []) + related.metadata.get("warnings", [])
+                if warnings:
+                    related.metadata["warnings"] = list(dict.fromkeys(warnings))
+            results[i] = related
+        return results

@@ -57,13 +57,20 @@ def test_word_offsets_point_at_the_first_word_piece(reader):
     assert _tags(instance) == ["O", "O", "O"]
 
 
-def test_words_beyond_max_length_get_no_word_piece_and_are_counted():
+def test_a_sentence_beyond_max_length_is_split_into_chunks_and_reported():
     reader = BiaffineJointReader(TINY_BERT, max_length=5)  # [CLS] + 3 pieces + [SEP]
     words = ["a", "b", "c", "d", "e"]
-    (instance,) = reader.document_to_instances(Document.from_tokens("d", words))
-    offsets = [field.sequence_index for field in instance["word_offsets"].field_list]
-    assert offsets[:3] == [1, 2, 3] and offsets[3:] == [-1, -1]
-    assert reader.report.truncated_words == 2
+    document = Document.from_tokens("d", words)
+    first, second = reader.document_to_instances(document)
+    offsets = [[field.sequence_index for field in i["word_offsets"].field_list] for i in (first, second)]
+    assert offsets == [[1, 2, 3], [1, 2]]  # every word has its word piece
+    assert [i["metadata"]["document"].tokens for i in (first, second)] == [["a", "b", "c"], ["d", "e"]]
+    assert reader.report.truncated_words == 0
+    assert reader.windows.report.split_sentences == 1 and reader.windows.report.chunks == 2
+    assert document.metadata["warnings"] == [
+        "sentence 1 (5 words, 5 word pieces) is longer than the encoder's 5 word pieces: split into 2 chunks "
+        "predicted separately (entities and relations across chunk boundaries cannot be found)"
+    ]
 
 
 def test_gold_relations_are_keyed_by_entity_span_and_type(reader):

@@ -24,11 +24,15 @@ def test_one_instance_per_sentence_with_bio_tags_on_first_word_pieces():
     assert set(first["tag_inventory"].labels) >= {"O", "B-MET", "I-MET", "B-QUA"}
 
 
-def test_reads_a_brat_directory_and_counts_truncated_words():
+def test_reads_a_brat_directory_splitting_long_sentences_into_chunks(caplog):
     reader = BioTaggerReader(TINY_BERT, max_length=8)
     instances = list(reader.read(str(FIXTURES / "brat")))
-    assert len(instances) == sum(len(read_brat(p).sentences) for p in sorted((FIXTURES / "brat").glob("*.txt")))
-    assert reader.truncated_words > 0
+    assert len(instances) > sum(len(read_brat(p).sentences) for p in sorted((FIXTURES / "brat").glob("*.txt")))
+    assert reader.truncated_words == 0 and reader.windows.report.split_sentences > 0
+    assert "split into" in caplog.text  # the read logs what windowing did
+    words = 0
     for instance in instances:
         offsets = [f.sequence_index for f in instance["word_offsets"].field_list]
-        assert all(o == -1 or 1 <= o < 7 for o in offsets)
+        assert all(1 <= o < 7 for o in offsets)
+        words += len(offsets)
+    assert words == sum(len(read_brat(p).tokens) for p in sorted((FIXTURES / "brat").glob("*.txt")))

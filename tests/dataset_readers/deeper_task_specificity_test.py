@@ -61,3 +61,19 @@ def test_read_logs_the_drops(tmp_path, caplog):
 def test_unknown_scheme_is_rejected():
     with pytest.raises(ValueError):
         DeeperTaskSpecificityReader(tag_scheme="IO")
+
+
+def test_with_a_word_level_transformer_long_sentences_are_chunked():
+    from pathlib import Path
+
+    from allennlp.data.token_indexers import PretrainedTransformerMismatchedIndexer
+
+    tiny_bert = str(Path(__file__).resolve().parents[2] / "fixtures" / "tiny_bert")
+    assert DeeperTaskSpecificityReader().windows is None  # words and characters only: no limit
+    reader = DeeperTaskSpecificityReader(
+        token_indexers={"transformer": PretrainedTransformerMismatchedIndexer(tiny_bert)}, max_length=8
+    )
+    document = Document.from_tokens("d", ["company"] * 4)  # 4 word pieces each, 6 fit
+    instances = reader.document_to_instances(document)
+    assert [len(i["tokens"]) for i in instances] == [1, 1, 1, 1]
+    assert reader.windows.report.split_sentences == 1

@@ -43,16 +43,37 @@ def test_one_instance_per_sentence_of_a_brat_document(reader):
     assert len(instances) > len(set(ids))  # several sentences per document
 
 
-def test_truncated_words_are_marked_and_counted():
-    reader = SpanJointReader(TINY_BERT, max_length=5)
+def test_long_sentences_are_chunked_between_entities_and_cross_chunk_relations_reported():
+    reader = SpanJointReader(TINY_BERT, max_length=5)  # 3 pieces per chunk
     document = Document.from_tokens(
-        "long", ["a", "b", "c", "d", "e", "f"], entities=[Entity(0, 1, "X"), Entity(5, 6, "Y")],
-        relations=[Relation(0, 1, "R")],
+        "long", ["a", "b", "c", "d", "e", "f"], entities=[Entity(0, 1, "X"), Entity(2, 4, "Z"), Entity(5, 6, "Y")],
+        relations=[Relation(0, 2, "R"), Relation(1, 2, "S")],
     )
-    (instance,) = reader.document_to_instances(document)
-    spans = instance["word_spans"].tensor.tolist()
-    assert spans[:3] == [[1, 2], [2, 3], [3, 4]] and spans[3:] == [[-1, -1]] * 3
-    assert reader.truncated_words == 3
+    instances = reader.document_to_instances(document, labelled=True)
+    sentences = [i["metadata"]["document"] for i in instances]
+    # a cut after "c" would split entity Z ("c d"): the chunk ends before it instead
+    assert [s.tokens for s in sentences] == [["a", "b"], ["c", "d", "e"], ["f"]]
+    assert [i["word_spans"].tensor.tolist() for i in instances][1] == [[1, 2], [2, 3], [3, 4]]
+    assert [[(e.start, e.end, e.type) for e in s.entities] for s in sentences] == [
+        [(0, 1, "X")], [(0, 2, "Z")], [(0, 1, "Y")]
+    ]
+    assert all(not s.relations for s in sentences)
+    assert reader.truncated_words == 0
+    assert reader.windows.report.relations_across_chunks == 2
+    assert document.metadata["warnings"][-1] == "0 entities and 2 relations cross a chunk boundary and are left out"
+    merged = document.without_annotations().merge_sentences(sentences)
+    assert [(e.start, e.end) for e in merged.entities] == [(0, 1), (2, 4), (5, 6)]
+
+
+def test_a_word_longer_than_the_window_keeps_its_first_pieces_with_a_warning():
+    reader = SpanJointReader(TINY_BERT, max_length=6)
+    word = "a" * 40  # 40 word pieces with the tiny BERT
+    document = Document.from_tokens("w", ["a", word, "b"])
+    instances = reader.document_to_instances(document)
+    spans = [i["word_spans"].tensor.tolist() for i in instances]
+    assert spans == [[[1, 2]], [[1, 5]], [[1, 2]]]
+    assert any(w.startswith(f"word 1 ({len(word)} characters,") and "only its first 4 are used" in w
+               for w in document.metadata["warnings"])
 
 
 def test_bad_annotation_names_the_document(reader):

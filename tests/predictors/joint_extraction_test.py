@@ -77,7 +77,10 @@ def test_one_failing_input_does_not_stop_the_batch():
     lines = ['{"id": "1", "text": "Anna left."}', "{broken", '{"id": "3", "text": "BOOM here"}', '{"text": "Ok."}']
     results = predictor.predict_batch_json([predictor.load_line(line) for line in lines])
     assert [bool(r.get("error")) for r in results] == [False, True, True, False]
-    assert "input line 2 (non-blank): invalid JSON" in results[1]["error"]
+    assert results[1]["error"] == (
+        "input line 2: invalid JSON: Expecting property name enclosed in double quotes (column 2)"
+    )
+    assert results[1]["input"] == "{broken" and results[1]["input_line"] == 2
     assert results[2]["id"] == "3" and "RuntimeError: model failure" in results[2]["error"]
     assert results[2]["entities"] == []
     assert predictor.failed_inputs == 2

@@ -66,7 +66,7 @@ def test_pipeline_on_brat_paths_writes_brat_that_reads_back(archives, tmp_path):
     out = tmp_path / "out"
     predictor = pipeline(archives, brat_output_dir=str(out))
     inputs = [predictor.load_line(f"{BRAT / name}\n") for name in ("doc1.txt", "doc2.txt")]
-    assert inputs[0]["__brat_txt__"].endswith("doc1.txt")
+    assert inputs[0].path.endswith("doc1.txt") and inputs[0] == {"id": "doc1"} and inputs[0].line == 1
     records = [predictor.predict_json(item) for item in inputs]
     assert predictor.failed_inputs == 0
     assert [r["id"] for r in records] == ["doc1", "doc2"]

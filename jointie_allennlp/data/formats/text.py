@@ -78,13 +78,16 @@ def read_jsonl(
     """
     text = read_text_file(path)
     stem = Path(path).stem
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line: str.splitlines would also split inside a JSON string at U+0085,
+    # U+2028, U+2029 and other separators that JSON writers may leave unescaped.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
-            yield number, FormatError(f"invalid JSON: {error.msg}", str(path), number), {}
+            yield number, FormatError(f"invalid JSON: {error}", str(path), number), {}
             continue
         try:
             yield number, document_from_json(item, f"{stem}:{number}", segmenter, str(path), number), item

@@ -66,3 +66,14 @@ def test_text_with_gold_entities_is_rejected():
     with pytest.raises(FormatError, match="need 'tokens'"):
         document_from_json({"text": "a b", "entities": [{"type": "X", "start": 0, "end": 1}]}, "x")
     assert document_from_json({"text": "a b", "entities": []}, "x").tokens == ["a", "b"]
+
+
+def test_jsonl_lines_split_only_at_newline(tmp_path):
+    """U+2028 / U+0085 written raw by another JSON writer stay inside their record."""
+    path = tmp_path / "raw.jsonl"
+    texts = ["Anna\u2028met Boris.", "Bob\u0085left\u2029.", "Carl\x0bstayed."]
+    path.write_text("".join(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\r\n"
+                            for i, t in enumerate(texts)), encoding="utf-8")
+    read = list(read_jsonl(path))
+    assert [number for number, _, _ in read] == [1, 2, 3]
+    assert [document.text for _, document, _ in read] == texts

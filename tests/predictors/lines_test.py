@@ -1,0 +1,36 @@
+"""Input lines -> records and records -> JSON lines (jointie_allennlp.predictors.lines)."""
+import json
+
+from jointie_allennlp.predictors.lines import dump_record, parse_line
+
+
+def test_a_good_line_keeps_its_fields_and_number_outside_the_dict():
+    record = parse_line(b'\xef\xbb\xbf{"id": 3, "text": "x"}\r\n', 1)  # BOM and CRLF
+    assert record == {"id": 3, "text": "x"} and record.line == 1 and record.error is None
+    assert json.dumps(record) == '{"id": 3, "text": "x"}'
+
+
+def test_unreadable_lines_give_the_full_reason():
+    cases = {
+        b"\xff{}": "input line 4: not UTF-8: byte 0xff at byte offset 0 (invalid start byte)",
+        b"  \t": "input line 4: blank line (expected a JSON object)",
+        b"[" * 100000: "input line 4: invalid JSON: nested too deeply to read",
+        b'{"a": Infinity}': "input line 4: invalid JSON: Infinity is not valid JSON (only finite numbers are)",
+        b'"text"': "input line 4: expected a JSON object, got str",
+        b'{"t": "a\tb"}': "input line 4: invalid JSON: Invalid control character at (column 9)",
+        b'{"t": ["ok", {"x": "\\udc00"}]}':
+            'input line 4: field "t"[1]["x"] has a lone surrogate \\udc00 at character 0 (not a Unicode character)',
+    }
+    for line, reason in cases.items():
+        record = parse_line(line, 4)
+        assert record.error == reason and record.line == 4
+    assert parse_line(b"\xff{}", 4).raw == "\ufffd{}"
+
+
+def test_dump_record_escapes_line_separators_surrogates_and_non_finite_numbers():
+    text = dump_record({"text": "a\u2028b\u0085c\u2029d\ud800", "score": float("nan"), "n": [float("inf"), 1.5]})
+    assert text.endswith("\n") and text.count("\n") == 1 and len(text.splitlines()) == 1
+    assert text == '{"text": "a\\u2028b\\u0085c\\u2029d\\ud800", "score": null, "n": [null, 1.5]}\n'
+    text.encode("utf-8")  # no lone surrogate left raw
+    assert json.loads(text)["text"] == "a\u2028b\u0085c\u2029d\ud800"
+    assert dump_record({"t": "Привет"}) == '{"t": "Привет"}\n'  # other text stays readable
