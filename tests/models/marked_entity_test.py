@@ -150,5 +150,10 @@ def test_config_gives_the_embedder_the_reader_markers():
     reader = DatasetReader.from_params(params["dataset_reader"].duplicate())
     embedder = params["model"]["text_field_embedder"]["token_embedders"]["tokens"].as_dict()
     assert embedder["tokenizer_kwargs"]["additional_special_tokens"] == reader.markers
-    assert len(reader.markers) == 2 + 2 * 8  # generic pair + typed pairs of the 8 RuREBus types
+    assert reader.markers == ["[E]", "[/E]"]  # the paper's final run: untyped span markers
+    typed = Params.from_file(str(root / "training_configs" / "marked_entity" / "conll04.jsonnet"), ext_vars=ext_vars)
+    typed_reader = DatasetReader.from_params(typed["dataset_reader"].duplicate())
+    typed_embedder = typed["model"]["text_field_embedder"]["token_embedders"]["tokens"].as_dict()
+    assert typed_embedder["tokenizer_kwargs"]["additional_special_tokens"] == typed_reader.markers
+    assert len(typed_reader.markers) == 2 + 2 * 4  # generic pair + typed pairs of the 4 CoNLL04 types
     assert params["vocabulary"]["tokens_to_add"]["relation_labels"][0] == "0"

@@ -41,6 +41,7 @@ def test_shipped_config_warms_up_over_a_tenth_of_the_fixture_steps(approach, tmp
     params = Params.from_file(str(config), ext_vars=ext_vars)
     params.pop("evaluate_on_test", None)
     params.pop("test_data_path", None)
+    params.pop("evaluation", None)  # read by `allennlp evaluate`, not TrainModel
     for seed in ("random_seed", "numpy_seed", "pytorch_seed"):  # read by `train_model`, not TrainModel
         params.pop(seed)
     train_loop = TrainModel.from_params(params=params, serialization_dir=str(tmp_path), local_rank=0)
