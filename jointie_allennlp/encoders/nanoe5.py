@@ -98,12 +98,16 @@ class _Cursor:
     def __init__(self, data: bytes, path: Path) -> None:
         self.data, self.position, self.path = data, 0, path
 
-    def take(self, fmt: str):
+    def values(self, fmt: str) -> tuple:
         size = struct.calcsize(fmt)
         if self.position + size > len(self.data):
             raise EncoderBuildError(f"{self.path}: truncated at byte {self.position}")
         values = struct.unpack_from(fmt, self.data, self.position)
         self.position += size
+        return values
+
+    def take(self, fmt: str):
+        values = self.values(fmt)
         return values if len(values) > 1 else values[0]
 
     def bytes(self, size: int) -> bytes:
@@ -138,8 +142,7 @@ def read_packed_model(path) -> PackedModel:
     normalization = {}
     for _ in range(n_norm):
         code_point, count = norm.take("<IB")
-        normalization[code_point] = "".join(chr(c) for c in (norm.take(f"<{count}I") if count > 1 else
-                                                               ([norm.take("<I")] if count else [])))
+        normalization[code_point] = "".join(chr(c) for c in norm.values(f"<{count}I"))
     dims = {"hidden": hidden, "layers": layers, "heads": heads, "intermediate": intermediate,
             "vocab_rows": vocab_rows, "max_positions": max_positions, "type_vocab": type_vocab, "eps": eps}
     shapes = _expected_shapes(dims)
