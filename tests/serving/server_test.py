@@ -66,6 +66,23 @@ def expected(spert_archive):
     return {record["id"]: record for record in predictor.predict_batch_json([dict(d) for d in DOCUMENTS])}
 
 
+def assert_same_prediction(actual, expected, path="record"):
+    """Equal records, except that scores may differ in the last float digits: a batch of other
+    documents pads the encoder input differently, which moves float sums by ~1e-7."""
+    if isinstance(expected, float):
+        assert actual == pytest.approx(expected, abs=1e-5), path
+    elif isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), path
+        for key in expected:
+            assert_same_prediction(actual[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), path
+        for index, (a, e) in enumerate(zip(actual, expected)):
+            assert_same_prediction(a, e, f"{path}[{index}]")
+    else:
+        assert actual == expected, path
+
+
 def test_health_names_the_model_and_its_types(server):
     health = httpx.get(f"{server}/health").json()
     assert health["status"] == "ok" and health["model"] == "spert"
@@ -86,8 +103,8 @@ def test_concurrent_requests_are_all_answered_and_batched(server, expected):
     responses = asyncio.run(send_all())
     assert [r.status_code for r in responses] == [200] * (len(DOCUMENTS) + 1)
     for document, response in zip(DOCUMENTS, responses):
-        assert response.json() == expected[document["id"]]
-    assert responses[-1].json() == [expected[d["id"]] for d in DOCUMENTS[:3]]
+        assert_same_prediction(response.json(), expected[document["id"]])
+    assert_same_prediction(responses[-1].json(), [expected[d["id"]] for d in DOCUMENTS[:3]])
     assert expected["tok"]["source"] == "echoed" and expected["sentences"]["sentences"] == [[0, 3], [3, 8]]
 
     after = httpx.get(f"{server}/health").json()["batching"]
@@ -114,7 +131,8 @@ def test_malformed_requests_get_4xx_while_the_others_go_on(server, expected):
 
     responses = asyncio.run(send_all())
     for document, response in zip(DOCUMENTS[:6], responses):
-        assert response.status_code == 200 and response.json() == expected[document["id"]]
+        assert response.status_code == 200
+        assert_same_prediction(response.json(), expected[document["id"]])
     for (name, _, reason), response in zip(bad, responses[6:]):
         assert 400 <= response.status_code < 500, name
         assert reason in str(response.json()["detail"]), name
