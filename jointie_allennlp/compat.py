@@ -484,10 +484,7 @@ def fix_predict_reads_every_line() -> bool:
 
     Returns True if the patch was installed (or already present).
     """
-    import sys
-
     from allennlp.commands.predict import _PredictManager
-    from allennlp.common.file_utils import cached_path, open_compressed
 
     if getattr(_PredictManager._get_json_data, _MARKER, False):
         return True
@@ -498,13 +495,10 @@ def fix_predict_reads_every_line() -> bool:
         if not hasattr(self._predictor, "parse_line"):
             yield from original(self)
             return
-        if self._input_file == "-":
-            for line in sys.stdin.buffer:
-                yield self._predictor.load_line(line)
-            return
-        with open_compressed(cached_path(self._input_file), mode="rb", encoding=None) as file_input:
-            for line in file_input:
-                yield self._predictor.load_line(line)
+        from jointie_allennlp.predictors.lines import read_input_lines
+
+        for line in read_input_lines(self._input_file):
+            yield self._predictor.load_line(line)
 
     setattr(_get_json_data, _MARKER, True)
     _get_json_data.__wrapped_original__ = original

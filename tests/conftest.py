@@ -46,6 +46,29 @@ def fit_then_score():
     return _fit_then_score
 
 
+def _assert_same_prediction(actual, expected, path="record"):
+    """Equal records, except that scores may differ in the last float digits: a batch of other
+    documents pads the encoder input differently, which moves float sums by ~1e-7."""
+    if isinstance(expected, float):
+        assert actual == pytest.approx(expected, abs=1e-5), path
+    elif isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), path
+        for key in expected:
+            _assert_same_prediction(actual[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), path
+        for index, (a, e) in enumerate(zip(actual, expected)):
+            _assert_same_prediction(a, e, f"{path}[{index}]")
+    else:
+        assert actual == expected, path
+
+
+@pytest.fixture
+def assert_same_prediction():
+    """`assert_same_prediction(actual, expected)`: prediction records equal up to 1e-5 in their scores."""
+    return _assert_same_prediction
+
+
 @pytest.fixture(scope="session")
 def spert_archive(tmp_path_factory) -> Path:
     """A SpERT archive trained for one epoch on the SpERT JSON fixtures with the tiny BERT."""

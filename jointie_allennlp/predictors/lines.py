@@ -14,7 +14,8 @@ U+2028, U+2029) as well as lone surrogates are written as `\\uXXXX` escapes.
 import json
 import math
 import re
-from typing import Any, Dict, Optional, Union
+import sys
+from typing import Any, Dict, Iterator, Optional, Union
 
 LineInput = Union[str, bytes]
 
@@ -118,6 +119,21 @@ def parse_line(line: LineInput, number: Optional[int] = None) -> InputRecord:
     if surrogate:
         return InputRecord(item, line=number, error=f"{where}{surrogate} (not a Unicode character)")
     return InputRecord(item, line=number)
+
+
+def read_input_lines(path: str) -> Iterator[bytes]:
+    """
+    Every physical line of an input file as bytes, line ending included, blank ones too: a path
+    or URL (`cached_path`), compressed or not, or `-` for standard input. What `allennlp predict`
+    (see `jointie_allennlp.compat`) and `predict-ray` give `parse_line`, one record per line.
+    """
+    if path == "-":
+        yield from sys.stdin.buffer
+        return
+    from allennlp.common.file_utils import cached_path, open_compressed
+
+    with open_compressed(cached_path(path), mode="rb", encoding=None) as lines:
+        yield from lines
 
 
 def _finite(value: Any) -> Any:

@@ -66,23 +66,6 @@ def expected(spert_archive):
     return {record["id"]: record for record in predictor.predict_batch_json([dict(d) for d in DOCUMENTS])}
 
 
-def assert_same_prediction(actual, expected, path="record"):
-    """Equal records, except that scores may differ in the last float digits: a batch of other
-    documents pads the encoder input differently, which moves float sums by ~1e-7."""
-    if isinstance(expected, float):
-        assert actual == pytest.approx(expected, abs=1e-5), path
-    elif isinstance(expected, dict):
-        assert isinstance(actual, dict) and actual.keys() == expected.keys(), path
-        for key in expected:
-            assert_same_prediction(actual[key], expected[key], f"{path}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), path
-        for index, (a, e) in enumerate(zip(actual, expected)):
-            assert_same_prediction(a, e, f"{path}[{index}]")
-    else:
-        assert actual == expected, path
-
-
 def test_health_names_the_model_and_its_types(server):
     health = httpx.get(f"{server}/health").json()
     assert health["status"] == "ok" and health["model"] == "spert"
@@ -91,7 +74,7 @@ def test_health_names_the_model_and_its_types(server):
     assert health["batching"]["max_batch_size"] == 8
 
 
-def test_concurrent_requests_are_all_answered_and_batched(server, expected):
+def test_concurrent_requests_are_all_answered_and_batched(server, expected, assert_same_prediction):
     before = httpx.get(f"{server}/health").json()["batching"]
 
     async def send_all():
@@ -114,7 +97,7 @@ def test_concurrent_requests_are_all_answered_and_batched(server, expected):
     assert 1 < after["largest_batch"] <= 8
 
 
-def test_malformed_requests_get_4xx_while_the_others_go_on(server, expected):
+def test_malformed_requests_get_4xx_while_the_others_go_on(server, expected, assert_same_prediction):
     bad = [
         ("not json", {"content": b"{broken", "headers": {"content-type": "application/json"}}, "JSON"),
         ("no text", {"json": {"id": "x", "words": ["a"]}}, "a document needs"),

@@ -1,0 +1,179 @@
+"""
+Prediction over a large JSON-lines corpus with Ray Data (the `ray` extra):
+
+    python -m jointie_allennlp predict-ray model.tar.gz corpus.jsonl predictions.jsonl --num-workers 8
+
+Every physical input line is a row of a Ray dataset; `map_batches` with a class runs a pool of
+`num_workers` actors, each of which loads the archive's predictor once and answers batches of
+lines with the predictor's own line logic (`parse_line` per line, `predict_batch_json` per
+batch: what `allennlp predict` does with the same lines). The output is what `allennlp predict`
+writes for the same file: one line per input line, in input order, blank and unreadable lines
+included as error records naming their `input_line`. On a Ray cluster pass its address
+(`--ray-address auto`); without one a local Ray runtime is started.
+"""
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterator, Optional
+
+import numpy as np
+
+from jointie_allennlp.predictors.lines import read_input_lines
+
+
+class PredictorWorker:
+    """
+    A Ray Data actor (the class given to `map_batches`): loads the predictor once, then maps a
+    batch `{"number", "line"}` (1-based physical line number, raw bytes) to
+    `{"number", "output" (one JSON line each), "failed", "worker" (the actor's process id)}`.
+
+    # Parameters
+
+    archive : `str` the `model.tar.gz`.
+    predictor_name : `str`, optional (default: the model's predictor).
+    predictor_args : `Dict[str, Any]`, optional arguments of the predictor (`--predictor-args`).
+    overrides : `str`, optional JSON overrides of the archived config (`--overrides`).
+    cuda_device : `int`, optional (default = `-1`).
+    threads : `int`, optional (default = `1`) torch threads of this actor.
+    """
+
+    def __init__(
+        self,
+        archive: str,
+        predictor_name: Optional[str] = None,
+        predictor_args: Optional[Dict[str, Any]] = None,
+        overrides: str = "",
+        cuda_device: int = -1,
+        threads: int = 1,
+    ) -> None:
+        import torch
+        from allennlp.common.plugins import import_plugins
+        from allennlp.models.archival import load_archive
+        from allennlp.predictors import Predictor
+
+        import jointie_allennlp  # noqa: F401  registers the readers, models and predictors
+
+        import_plugins()
+        torch.set_num_threads(threads)
+        archived = load_archive(archive, cuda_device=cuda_device, overrides=overrides)
+        self.predictor = Predictor.from_archive(archived, predictor_name, extra_args=predictor_args)
+        if not hasattr(self.predictor, "parse_line"):
+            raise ValueError(f"{type(self.predictor).__name__} is not a jointie_allennlp predictor (no parse_line)")
+
+    def __call__(self, batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+        numbers = [int(number) for number in batch["number"]]
+        records = [self.predictor.parse_line(bytes(line), number) for line, number in zip(batch["line"], numbers)]
+        outputs = self.predictor.predict_batch_json(records)
+        return {
+            "number": np.array(numbers, dtype=np.int64),
+            "output": np.array([self.predictor.dump_line(output) for output in outputs], dtype=object),
+            "failed": np.array([bool(output.get("error")) for output in outputs]),
+            "worker": np.full(len(numbers), os.getpid(), dtype=np.int64),
+        }
+
+
+def _numbered(path: str) -> Iterator[Dict[str, Any]]:
+    for number, line in enumerate(read_input_lines(path), start=1):
+        yield {"number": number, "line": line}
+
+
+def predict_corpus(
+    archive: str,
+    input_path: str,
+    output_path: str,
+    num_workers: int = 2,
+    batch_size: int = 32,
+    predictor_name: Optional[str] = None,
+    predictor_args: Optional[Dict[str, Any]] = None,
+    overrides: str = "",
+    cuda_device: int = -1,
+    gpus_per_worker: float = 0,
+    threads_per_worker: int = 1,
+    ray_address: Optional[str] = None,
+    actor_start_timeout: int = 600,
+) -> Dict[str, int]:
+    """
+    Predicts every line of `input_path` into `output_path` with `num_workers` Ray actors and
+    returns the counts: `records` written (= input lines), `failed` (error records) and
+    `workers` (actors that predicted at least one batch).
+
+    The actors all load their predictor before the first batch is given out (Ray Data's
+    `wait_for_min_actors_s`, here `actor_start_timeout`), so batches are spread over all of them.
+    """
+    import ray
+
+    if not ray.is_initialized():
+        local = {} if ray_address else {"num_cpus": max(os.cpu_count() or 1, num_workers * threads_per_worker)}
+        ray.init(address=ray_address, include_dashboard=False, log_to_driver=False, **local)
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.wait_for_min_actors_s = actor_start_timeout
+    lines = list(_numbered(input_path))
+    Path(output_path).parent.mkdir(parents=True, exist_ok=True)
+    counts = {"records": 0, "failed": 0}
+    workers = set()
+    with open(output_path, "w", encoding="utf-8") as output:
+        if lines:
+            dataset = ray.data.from_items(lines).map_batches(
+                PredictorWorker,
+                fn_constructor_kwargs={
+                    "archive": str(Path(archive).resolve()) if Path(archive).exists() else archive,
+                    "predictor_name": predictor_name,
+                    "predictor_args": predictor_args,
+                    "overrides": overrides,
+                    "cuda_device": cuda_device,
+                    "threads": threads_per_worker,
+                },
+                batch_size=batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=num_workers),
+                num_cpus=threads_per_worker,
+                num_gpus=gpus_per_worker,
+            )
+            for batch in dataset.iter_batches(batch_size=batch_size, batch_format="numpy"):
+                workers.update(int(worker) for worker in batch["worker"])
+                for number, line, failed in zip(batch["number"], batch["output"], batch["failed"]):
+                    counts["records"] += 1
+                    if int(number) != counts["records"]:
+                        raise RuntimeError(f"output out of order: line {number} where {counts['records']} was due")
+                    counts["failed"] += int(failed)
+                    output.write(line)
+    if counts["records"] != len(lines):
+        raise RuntimeError(f"{len(lines)} input lines but {counts['records']} output records")
+    return {**counts, "workers": len(workers)}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("archive", help="a model.tar.gz from `allennlp train`")
+    parser.add_argument("input", help="JSON lines, one document per line (the `allennlp predict` input)")
+    parser.add_argument("output", help="the prediction JSON lines to write (one per input line)")
+    parser.add_argument("--num-workers", type=int, default=2, help="Ray actors, each with its own predictor")
+    parser.add_argument("--batch-size", type=int, default=32, help="input lines per predictor call")
+    parser.add_argument("--predictor", help="a registered predictor (default: the model's)")
+    parser.add_argument("--predictor-args", default="", help="JSON object of predictor arguments")
+    parser.add_argument("-o", "--overrides", default="", help="JSON overrides of the archived config")
+    parser.add_argument("--cuda-device", type=int, default=-1, help="0 with --gpus-per-worker 1 on GPU workers")
+    parser.add_argument("--gpus-per-worker", type=float, default=0)
+    parser.add_argument("--threads-per-worker", type=int, default=1, help="torch threads (and Ray CPUs) per actor")
+    parser.add_argument("--ray-address", help="a running Ray cluster (e.g. auto); default: a local runtime")
+    parser.add_argument("--actor-start-timeout", type=int, default=600,
+                        help="seconds to wait for all actors to load their predictor")
+
+
+def run(args) -> Dict[str, Any]:
+    counts = predict_corpus(
+        args.archive,
+        args.input,
+        args.output,
+        num_workers=args.num_workers,
+        batch_size=args.batch_size,
+        predictor_name=args.predictor,
+        predictor_args=json.loads(args.predictor_args) if args.predictor_args else None,
+        overrides=args.overrides,
+        cuda_device=args.cuda_device,
+        gpus_per_worker=args.gpus_per_worker,
+        threads_per_worker=args.threads_per_worker,
+        ray_address=args.ray_address,
+        actor_start_timeout=args.actor_start_timeout,
+    )
+    return {**counts, "output": args.output}
