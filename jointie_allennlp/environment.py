@@ -29,6 +29,8 @@ CONFIG_VARIABLES = (
     "BATCHING",
     "ADE_FOLD",
     "DISTRIBUTED_DEVICES",
+    "MAIN_WITHOUT_RELATIONS",
+    "NO_RELATION_WEIGHT",
 )
 
 _MARKER = "_jointie_config_defaults"

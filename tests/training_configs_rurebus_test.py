@@ -17,6 +17,7 @@ RUSSIAN_CONFIGS = ["rurebus/ner.jsonnet", "rurebus/re.jsonnet", "spert/rurebus.j
 
 def load(config: str, **ext_vars) -> Params:
     variables = {"TRANSFORMER_MODEL": "", "JOINTIE_RU_ENCODER": "", "FREEZE_WORD_EMBEDDINGS": "",
+                 "MAIN_WITHOUT_RELATIONS": "", "NO_RELATION_WEIGHT": "",
                  "TRAIN_DATA_PATH": str(FIXTURES / "brat"), "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
                  "NUM_EPOCHS": "1", "BATCH_SIZE": "2", **ext_vars}
     return Params.from_file(str(PROJECT_ROOT / "training_configs" / config), ext_vars=variables)
@@ -55,6 +56,16 @@ def test_the_papers_final_settings_are_the_defaults():
     assert relations["trainer"]["optimizer"]["lr"] == 2e-5 and relations["trainer"]["optimizer"]["weight_decay"] == 0.1
     embedder = relations["model"]["text_field_embedder"]["token_embedders"]["tokens"]
     assert embedder["tokenizer_kwargs"]["additional_special_tokens"] == ["[E]", "[/E]"]
+
+
+def test_imbalance_switches_are_off_by_default_and_train_only():
+    default = load("rurebus/re.jsonnet")
+    assert "main_without_relations" not in default["dataset_reader"]
+    assert default["model"]["no_relation_weight"] == 1.0
+    switched = load("rurebus/re.jsonnet", MAIN_WITHOUT_RELATIONS="0.1", NO_RELATION_WEIGHT="0.5")
+    assert switched["dataset_reader"]["main_without_relations"] == 0.1
+    assert "main_without_relations" not in switched["validation_dataset_reader"]  # evaluation reads everything
+    assert switched["model"]["no_relation_weight"] == 0.5
 
 
 def test_missing_russian_encoder_stops_with_the_make_target(tmp_path):

@@ -4,9 +4,11 @@ Reader of relation extraction as sequence labelling with a marked main entity (R
 (sentence, main entity), marker tokens around the main entity, per word the relation label to it.
 """
 import logging
+import random
 from dataclasses import asdict, dataclass
 from typing import Dict, Iterable, List, Optional, Sequence
 
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
 
@@ -42,6 +44,7 @@ class MarkedEntityReport:
     conflicting_word_labels: int = 0
     truncated_words: int = 0
     skipped_truncated_main: int = 0
+    sampled_out_main_without_relations: int = 0
 
     def as_dict(self) -> Dict[str, int]:
         return asdict(self)
@@ -78,6 +81,10 @@ class MarkedEntityReader(WordpieceDocumentReader):
         embedder the same `max_length`), so `max_length` may exceed the encoder's limit.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file.
+    main_without_relations : `float`, optional (default = `1.0`, all) the fraction of instances whose
+        main entity heads no relation that are kept, drawn with `sampling_seed` (counted). A training
+        option against the label imbalance; evaluation and prediction read every instance.
+    sampling_seed : `int`, optional (default = `13`)
     """
 
     def __init__(
@@ -88,8 +95,12 @@ class MarkedEntityReader(WordpieceDocumentReader):
         segment_length: Optional[int] = None,
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
+        main_without_relations: float = 1.0,
+        sampling_seed: int = 13,
         **kwargs,
     ) -> None:
+        if not 0.0 <= main_without_relations <= 1.0:
+            raise ConfigurationError(f"main_without_relations must be in [0, 1], not {main_without_relations}")
         markers = marker_tokens(list(entity_types))
         super().__init__(
             transformer_model_name, max_length=max_length, segment_length=segment_length, tokenizer=tokenizer,
@@ -102,9 +113,13 @@ class MarkedEntityReader(WordpieceDocumentReader):
             self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens + 2
         )
         self.report = MarkedEntityReport()
+        self.main_without_relations = main_without_relations
+        self.sampling_seed = sampling_seed
+        self._sampler = random.Random(sampling_seed)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         self.report = MarkedEntityReport()
+        self._sampler = random.Random(self.sampling_seed)  # the same sample in every epoch
         yield from super()._read(file_path)
         if self.report.conflicting_word_labels or self.report.truncated_words or self.report.skipped_truncated_main:
             logger.warning("%s: labels lost (see counts): %s", file_path, self.report.as_dict())
@@ -116,8 +131,19 @@ class MarkedEntityReader(WordpieceDocumentReader):
             self.sentence_to_instance(sentence, main)
             for sentence in self.sentences(document)
             for main in range(len(sentence.entities))
+            if self.keeps_main(sentence, main)
         )
         return [instance for instance in instances if instance is not None]
+
+    def keeps_main(self, sentence: Document, main: int) -> bool:
+        """Whether the instance of `main` is read: always when it heads a relation, else with
+        probability `main_without_relations`."""
+        if self.main_without_relations >= 1.0 or any(r.head == main for r in sentence.relations):
+            return True
+        if self._sampler.random() < self.main_without_relations:
+            return True
+        self.report.sampled_out_main_without_relations += 1
+        return False
 
     def markers_for(self, entity_type: str) -> List[str]:
         if entity_type in self.entity_types:

@@ -93,6 +93,9 @@ class MarkedEntityModel(JointExtractionModel):
     dropout : `float`, optional (default = `0.1`)
     ner_weight : `float`, optional (default = `0.1`) weight of the NER loss (the paper's best: 0 or 0.1).
     relation_weight : `float`, optional (default = `1.0`)
+    no_relation_weight : `float`, optional (default = `1.0`) the class weight of the `"0"` label in the
+        relation loss (the other labels weigh 1; allennlp's `alpha`): below 1 against the imbalance of
+        RuREBus, where about 1% of the words carry a relation label.
     metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
@@ -104,6 +107,7 @@ class MarkedEntityModel(JointExtractionModel):
         dropout: float = 0.1,
         ner_weight: float = 0.1,
         relation_weight: float = 1.0,
+        no_relation_weight: float = 1.0,
         metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
@@ -120,6 +124,9 @@ class MarkedEntityModel(JointExtractionModel):
         self.no_relation = vocab.get_token_index(NO_RELATION, RELATION_LABEL_NAMESPACE)
         self.ner_weight = ner_weight
         self.relation_weight = relation_weight
+        class_weights = [1.0] * vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
+        class_weights[self.no_relation] = no_relation_weight
+        self.relation_class_weights = None if no_relation_weight == 1.0 else class_weights
         self._ner_head = SpanBasedF1Measure(vocab, tag_namespace=NER_TAG_NAMESPACE, label_encoding="BIO")
         if initializer is not None:
             initializer(self)
@@ -148,7 +155,7 @@ class MarkedEntityModel(JointExtractionModel):
         loss = None
         if relation_labels is not None:
             loss = self.relation_weight * util.sequence_cross_entropy_with_logits(
-                relation_logits, relation_labels, mask, average="token"
+                relation_logits, relation_labels, mask, average="token", alpha=self.relation_class_weights
             )
         if tags is not None:
             ner_loss = util.sequence_cross_entropy_with_logits(tag_logits, tags, mask, average="token")

@@ -106,3 +106,34 @@ def test_long_sentences_are_chunked_around_the_given_entities_with_room_for_the_
     assert all(-1 not in [f.sequence_index for f in i["word_offsets"].field_list] for i in instances)
     assert reader.report.skipped_truncated_main == 0 and len(instances) == 2
     assert "split into 3 chunks" in document.metadata["warnings"][0]
+
+
+def test_main_entities_without_relations_are_sampled_with_a_count():
+    from allennlp.common.checks import ConfigurationError
+
+    path = str(FIXTURES / "brat")
+
+    def mains(instances):
+        return [(i["metadata"]["document"].id, i["metadata"]["main"]) for i in instances]
+
+    def heads_a_relation(instance):
+        sentence = instance["metadata"]["document"]
+        return bool(sentence.relations)  # the instance's gold holds the main entity's relations only
+
+    every = list(MarkedEntityReader(TINY_BERT).read(path))
+    with_relations = [m for i, m in zip(every, mains(every)) if heads_a_relation(i)]
+    without = len(every) - len(with_relations)
+    assert with_relations and without > 2
+
+    only_related = MarkedEntityReader(TINY_BERT, main_without_relations=0.0)
+    assert mains(only_related.read(path)) == with_relations
+    assert only_related.report.sampled_out_main_without_relations == without
+
+    half = MarkedEntityReader(TINY_BERT, main_without_relations=0.5, sampling_seed=3)
+    first, second = mains(half.read(path)), mains(half.read(path))
+    assert first == second  # the same sample in every epoch
+    assert set(with_relations) < set(first) < set(mains(every))
+    assert half.report.sampled_out_main_without_relations == len(every) - len(first)
+
+    with pytest.raises(ConfigurationError, match="main_without_relations"):
+        MarkedEntityReader(TINY_BERT, main_without_relations=1.5)

@@ -81,11 +81,12 @@ def test_marker_tokens_reach_a_resized_embedding_matrix():
     assert max(ids) < embeddings.num_embeddings and {600, 602} & set(ids)
 
 
-def marked_entity_model(ner_weight, relation_weight=1.0):
+def marked_entity_model(ner_weight, relation_weight=1.0, **model_options):
     reader = MarkedEntityReader(TINY_BERT)
     embedder = {"type": "pretrained_transformer", "model_name": TINY_BERT,
                 "tokenizer_kwargs": {"additional_special_tokens": marker_tokens()}}
     return build(reader, {
+        **model_options,
         "type": "marked_entity", "ner_weight": ner_weight, "relation_weight": relation_weight, "dropout": 0.0,
         "text_field_embedder": {"token_embedders": {"tokens": embedder}},
     })
@@ -113,6 +114,25 @@ def test_loss_is_the_weighted_sum_and_metrics_use_the_main_entity_gold():
     metrics = model.get_metrics(reset=True)
     assert metrics["ner_f1"] == 1.0  # entities are given
     assert 0.0 <= metrics["rel_strict_f1"] <= 1.0 and "ner_head_f1" in metrics
+
+
+def test_no_relation_weight_scales_the_label_0_words_of_the_relation_loss():
+    torch.manual_seed(0)
+    instances, vocab, model = marked_entity_model(ner_weight=0.0, no_relation_weight=0.25)
+    model.eval()
+    batch = Batch(instances)
+    batch.index_instances(vocab)
+    tensors = batch.as_tensor_dict()
+    output = model(**tensors)
+    mask = output["mask"]
+    labels = tensors["relation_labels"]
+    # by hand: every word's negative log-likelihood, words labelled "0" weighted 0.25, over the word count
+    nll = -output["relation_logits"].log_softmax(-1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+    no_relation = vocab.get_token_index("0", "relation_labels")
+    weights = torch.where(labels == no_relation, 0.25, 1.0) * mask
+    assert 0 < int(((labels != no_relation) & mask).sum()) < int(mask.sum())  # both kinds of words
+    expected = (nll * weights).sum() / mask.sum()
+    assert output["loss"].item() == pytest.approx(expected.item(), rel=1e-5)
 
 
 def test_bio_tagger_loss_covers_first_word_pieces_only():

@@ -36,6 +36,7 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
   // types: the data set's entity types (BIO tags); train_path / validation_path: defaults under
   // JOINTIE_DATA_DIR (another data set, e.g. CoNLL04 in SpERT JSON, passes its own).
   config(reader, model, validation_metric, num_epochs, batch_size, lr, head_lr, weight_decay, embedder_extra={},
+         train_reader_extra={},
          labels={}, types=entity_types, train_path='rurebus/train', validation_path='rurebus/dev', language='ru')::
     local model_name = common.encoder(language);
     local validation = common.data_path('VALIDATION_DATA_PATH', validation_path);
@@ -43,7 +44,9 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
     local max_instances = common.intVarOr('MAX_INSTANCES', null);
     local full_reader = reader { transformer_model_name: model_name, tokenizer: 'razdel' };
     {
-      dataset_reader: full_reader + (if max_instances == null then {} else { max_instances: max_instances }),
+      // training-only reader options; evaluation and prediction (validation_dataset_reader) read everything
+      dataset_reader: full_reader + train_reader_extra
+                      + (if max_instances == null then {} else { max_instances: max_instances }),
       validation_dataset_reader: full_reader,
       vocabulary: { type: 'from_instances', tokens_to_add: { ner_tags: bio_tags(types) } + labels },
       train_data_path: common.data_path('TRAIN_DATA_PATH', train_path),
@@ -97,14 +100,22 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
   // The paper's final run: untyped span markers ("we did not include named entity type information
   // in the input, but only spans") and ner_weight 0; typed_markers=true and ner_weight=0.1 are the
   // switches for its other runs.
+  //
+  // Against the label imbalance (about 1% of the words carry a relation label), two training switches,
+  // off by default (the paper's objective): MAIN_WITHOUT_RELATIONS (fraction of the main entities
+  // without relations kept for training, e.g. 0.2) and NO_RELATION_WEIGHT (class weight of label "0").
   re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.0, relation_weight=1.0, typed_markers=false,
+     main_without_relations=std.parseJson(common.extVarOr('MAIN_WITHOUT_RELATIONS', '1.0')),
+     no_relation_weight=std.parseJson(common.extVarOr('NO_RELATION_WEIGHT', '1.0')),
      lr=2e-5, head_lr=null, weight_decay=0.1, dropout=0.1,
      types=entity_types, relations=relation_types, train_path='rurebus/train', validation_path='rurebus/dev',
      language='ru')::
     local marked = if typed_markers then types else [];
     self.config(
       reader={ type: 'marked_entity', max_length: max_length, entity_types: marked },
-      model={ type: 'marked_entity', dropout: dropout, ner_weight: ner_weight, relation_weight: relation_weight },
+      model={ type: 'marked_entity', dropout: dropout, ner_weight: ner_weight, relation_weight: relation_weight,
+              no_relation_weight: no_relation_weight },
+      train_reader_extra=if main_without_relations == 1.0 then {} else { main_without_relations: main_without_relations },
       validation_metric='+rel_strict_f1',
       num_epochs=num_epochs,
       batch_size=batch_size,
