@@ -13,7 +13,7 @@ paper's schedule, so expect rough extractions (benchmarks/RESULTS.md has the ful
 
 Environment: DEMO_RU_NER_SENTENCES (default 600), DEMO_RU_RE_INSTANCES (default 900),
 DEMO_RU_EPOCHS (default 2), DEMO_RU_OUTPUT (default runs/demo-ru), DEMO_THREADS (torch threads),
-JOINTIE_RU_ENCODER (default encoders/multilingual-e5-small).
+JOINTIE_RU_ENCODER (default built:multilingual-e5-small, i.e. encoders/multilingual-e5-small).
 """
 import json
 import os
@@ -68,8 +68,10 @@ def main() -> int:
     start = time.time()
     output = PROJECT / os.environ.get("DEMO_RU_OUTPUT", "runs/demo-ru")
     output.mkdir(parents=True, exist_ok=True)
-    encoder = Path(os.environ.get("JOINTIE_RU_ENCODER") or PROJECT / "encoders" / "multilingual-e5-small")
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", JOINTIE_RU_ENCODER=str(encoder),
+    # by default the configs' portable name built:multilingual-e5-small, found under encoders/
+    name = os.environ.get("JOINTIE_RU_ENCODER") or "built:multilingual-e5-small"
+    encoder = PROJECT / "encoders" / name[len("built:"):] if name.startswith("built:") else Path(name)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", JOINTIE_ENCODERS_DIR=str(PROJECT / "encoders"),
                FREEZE_WORD_EMBEDDINGS="1", NUM_EPOCHS=os.environ.get("DEMO_RU_EPOCHS", "2"), BATCH_SIZE="8")
     env.pop("TRANSFORMER_MODEL", None)
     if os.environ.get("DEMO_THREADS"):

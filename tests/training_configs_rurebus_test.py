@@ -1,5 +1,7 @@
 """The Russian configs: their default encoder, the paper's settings, and the frozen word-piece embeddings."""
 import importlib.util
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,14 +36,14 @@ def test_russian_configs_default_to_the_built_encoder(config):
         params = load(config)
         assert not encoder_names(params)  # words, characters and casing only unless `transformer`
         return
-    assert encoder_names(load(config)) == {"encoders/multilingual-e5-small"}
+    assert encoder_names(load(config)) == {"built:multilingual-e5-small"}
     assert encoder_names(load(config, JOINTIE_RU_ENCODER="/models/e5")) == {"/models/e5"}
     assert encoder_names(load(config, TRANSFORMER_MODEL="xlm-roberta-base")) == {"xlm-roberta-base"}
 
 
 def test_english_configs_keep_the_offline_minilm():
     params = load("marked_entity/conll04.jsonnet")
-    assert "encoders/multilingual-e5-small" not in encoder_names(params)
+    assert "built:multilingual-e5-small" not in encoder_names(params)
     assert params["dataset_reader"]["entity_types"] == ["Loc", "Org", "Peop", "Other"]
 
 
@@ -72,6 +74,34 @@ def test_missing_russian_encoder_stops_with_the_make_target(tmp_path):
     params = load("rurebus/ner.jsonnet", JOINTIE_RU_ENCODER=str(tmp_path / "encoders" / "multilingual-e5-small"))
     with pytest.raises(FileNotFoundError, match="make encoder-ru"):
         train_model(params, serialization_dir=str(tmp_path / "run"))
+    params = load("rurebus/ner.jsonnet", JOINTIE_RU_ENCODER="built:not-built-here")
+    with pytest.raises(FileNotFoundError, match="not-built-here.*make encoder-ru"):
+        train_model(params, serialization_dir=str(tmp_path / "run2"))
+
+
+def test_archives_name_the_built_encoder_portably(tmp_path, monkeypatch):
+    """An archive trained on `built:<folder>` stores that name and loads wherever the folder is found:
+    under $JOINTIE_ENCODERS_DIR, or encoders/ of the working directory."""
+    built = tmp_path / "machine_a" / "tiny-ru"
+    shutil.copytree(FIXTURES / "tiny_bert", built)
+    monkeypatch.setenv("JOINTIE_ENCODERS_DIR", str(built.parent))
+    params = load("rurebus/ner.jsonnet", JOINTIE_RU_ENCODER="built:tiny-ru")
+    assert encoder_names(params) == {"built:tiny-ru"}
+    train_model(params, serialization_dir=str(tmp_path / "run"))
+    archived = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert archived["model"]["text_field_embedder"]["token_embedders"]["tokens"]["model_name"] == "built:tiny-ru"
+
+    elsewhere = tmp_path / "machine_b"
+    shutil.copytree(built, elsewhere / "encoders" / "tiny-ru")
+    shutil.rmtree(built)
+    monkeypatch.delenv("JOINTIE_ENCODERS_DIR")
+    monkeypatch.chdir(elsewhere)
+    from allennlp.common import cached_transformers
+
+    cached_transformers._model_cache.clear()
+    cached_transformers._tokenizer_cache.clear()
+    archive = load_archive(str(tmp_path / "run" / "model.tar.gz"))
+    assert archive.model.vocab.get_vocab_size("ner_tags") > 1
 
 
 def test_frozen_word_embeddings_stay_as_loaded_while_the_rest_trains(tmp_path):

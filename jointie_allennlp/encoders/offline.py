@@ -8,8 +8,15 @@ archive stores; `resolve_encoder` turns it into the installed directory whenever
 transformer is loaded. `install()` routes allennlp's `cached_transformers.get` /
 `get_tokenizer` (through which every reader, indexer and embedder loads an encoder) through
 `resolve_encoder`, so any `model_name` / `transformer_model_name` may use such a name.
+
+Encoders built on this machine (`make encoder-ru`, `python -m jointie_allennlp encoder build`) are
+named `built:<folder>`: the folder `<folder>` under `$JOINTIE_ENCODERS_DIR`, else under
+`encoders/` of the working directory, else under `encoders/` of the project checkout. The Russian
+configs default to `built:multilingual-e5-small`, so an archive trained with them loads from any
+working directory and on any machine where that encoder was built.
 """
 import functools
+import os
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -18,6 +25,7 @@ from allennlp.common.checks import ConfigurationError
 from jointie_allennlp.encoders import EncoderBuildError, package_file
 
 OFFLINE_PREFIX = "offline:"
+BUILT_PREFIX = "built:"
 DEFAULT_ENCODER = OFFLINE_PREFIX + "all-MiniLM-L6-v2"
 
 #: offline name -> (import name of the package holding it, its PyPI name)
@@ -52,12 +60,32 @@ def _packaged_name_of(path: str) -> Optional[str]:
     return None
 
 
+def built_encoder_dirs() -> Tuple[Path, ...]:
+    """Where `built:<folder>` names are looked up, in order."""
+    dirs = [Path(os.environ["JOINTIE_ENCODERS_DIR"])] if os.environ.get("JOINTIE_ENCODERS_DIR") else []
+    dirs += [Path.cwd() / "encoders", Path(__file__).resolve().parents[2] / "encoders"]
+    return tuple(dirs)
+
+
+def built_encoder_path(name: str) -> str:
+    """The directory of `built:<folder>`; `FileNotFoundError` naming the build command when missing."""
+    from jointie_allennlp.encoders.build import missing_encoder_message
+
+    folder = name[len(BUILT_PREFIX) :]
+    for directory in built_encoder_dirs():
+        if (directory / folder).is_dir():
+            return str(directory / folder)
+    searched = ", ".join(str(d / folder) for d in built_encoder_dirs())
+    raise FileNotFoundError(missing_encoder_message(name, f"none of {searched} exists"))
+
+
 def resolve_encoder(name: str) -> str:
     """
     The name or path to hand to transformers for the encoder `name`.
 
     `offline:<name>` becomes the directory of the installed package (`EncoderNotFoundError` with
-    the install command when it is missing); a path into such a package that does not exist here
+    the install command when it is missing); `built:<folder>` the built encoder's directory
+    (`built_encoder_path`); a path into such a package that does not exist here
     (an archive trained in another environment) becomes the installed copy; anything else (a
     Hugging Face name, a local path) is returned as it is.
     """
@@ -78,6 +106,8 @@ def resolve_encoder(name: str) -> str:
                 "model name or a local model directory"
             )
         return path
+    if name.startswith(BUILT_PREFIX):
+        return built_encoder_path(name)
     if not Path(name).exists():
         packaged = _packaged_name_of(name)
         if packaged is not None:
