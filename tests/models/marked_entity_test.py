@@ -92,14 +92,19 @@ def marked_entity_model(ner_weight, relation_weight=1.0, **model_options):
     })
 
 
-def test_loss_is_the_weighted_sum_and_metrics_use_the_main_entity_gold():
+def evaluated_once(**model_options):
+    """(instances, vocab, model, tensors, output) of one evaluation-mode forward pass over the fixtures."""
     torch.manual_seed(0)
-    instances, vocab, model = marked_entity_model(ner_weight=0.5, relation_weight=2.0)
+    instances, vocab, model = marked_entity_model(**model_options)
     model.eval()
     batch = Batch(instances)
     batch.index_instances(vocab)
     tensors = batch.as_tensor_dict()
-    output = model(**tensors)
+    return instances, vocab, model, tensors, model(**tensors)
+
+
+def test_loss_is_the_weighted_sum_and_metrics_use_the_main_entity_gold():
+    instances, vocab, model, tensors, output = evaluated_once(ner_weight=0.5, relation_weight=2.0)
     mask = output["mask"]
     ce_rel = util.sequence_cross_entropy_with_logits(
         output["relation_logits"], tensors["relation_labels"], mask, average="token"
@@ -117,13 +122,7 @@ def test_loss_is_the_weighted_sum_and_metrics_use_the_main_entity_gold():
 
 
 def test_no_relation_weight_scales_the_label_0_words_of_the_relation_loss():
-    torch.manual_seed(0)
-    instances, vocab, model = marked_entity_model(ner_weight=0.0, no_relation_weight=0.25)
-    model.eval()
-    batch = Batch(instances)
-    batch.index_instances(vocab)
-    tensors = batch.as_tensor_dict()
-    output = model(**tensors)
+    _, vocab, _, tensors, output = evaluated_once(ner_weight=0.0, no_relation_weight=0.25)
     mask = output["mask"]
     labels = tensors["relation_labels"]
     # by hand: every word's negative log-likelihood, words labelled "0" weighted 0.25, over the word count
