@@ -146,49 +146,49 @@ class Document:
         """
         One document per sentence, with token indices, entities and relations re-based.
         `metadata["sentence_of"]` records `(document id, sentence number, first token)`
-        so `merge_sentences` can put predictions back.
+        so `jointie_allennlp.data.windows.merge_windows` can put predictions back.
         """
-        sentence_of_token = self.sentence_index_of_token()
-        entities_by_sentence: List[List[int]] = [[] for _ in self.sentences]
-        for entity_index, entity in enumerate(self.entities):
-            entities_by_sentence[sentence_of_token[entity.start]].append(entity_index)
-        relations_by_sentence: List[List[Relation]] = [[] for _ in self.sentences]
-        new_index: Dict[int, int] = {}
-        for indices in entities_by_sentence:
-            for position, entity_index in enumerate(indices):
-                new_index[entity_index] = position
-        for relation in self.relations:
-            sentence_number = sentence_of_token[self.entities[relation.head].start]
-            relations_by_sentence[sentence_number].append(
-                replace(relation, head=new_index[relation.head], tail=new_index[relation.tail])
-            )
-        result = []
-        for number, (start, end) in enumerate(self.sentences):
-            char_start = self.token_offsets[start][0] if end > start else 0
-            char_end = self.token_offsets[end - 1][1] if end > start else 0
-            entities = []
-            for entity_index in entities_by_sentence[number]:
-                entity = self.entities[entity_index]
-                char_span = None
-                if entity.char_span is not None:
-                    char_span = (entity.char_span[0] - char_start, entity.char_span[1] - char_start)
+        several = len(self.sentences) > 1
+        return [
+            self.sub_document(start, end, f"{self.id}#{number}" if several else self.id,
+                              {"sentence_of": (self.id, number, start)})
+            for number, (start, end) in enumerate(self.sentences)
+        ]
+
+    def sub_document(self, start: int, end: int, id: str, metadata: Dict[str, Any]) -> "Document":
+        """
+        The tokens `[start, end)` as a document of one sentence: the entities lying wholly inside
+        the range and the relations between them, token and character offsets re-based.
+        """
+        char_start = self.token_offsets[start][0] if end > start else 0
+        char_end = self.token_offsets[end - 1][1] if end > start else 0
+        kept: Dict[int, int] = {}
+        entities = []
+        for index, entity in enumerate(self.entities):
+            if start <= entity.start and entity.end <= end:
+                kept[index] = len(entities)
+                char_span = entity.char_span
+                if char_span is not None:
+                    char_span = (char_span[0] - char_start, char_span[1] - char_start)
                 entities.append(
                     replace(entity, start=entity.start - start, end=entity.end - start, char_span=char_span)
                 )
-            result.append(
-                Document(
-                    id=f"{self.id}#{number}" if len(self.sentences) > 1 else self.id,
-                    text=self.text[char_start:char_end],
-                    tokens=self.tokens[start:end],
-                    token_offsets=[(s - char_start, e - char_start) for s, e in self.token_offsets[start:end]],
-                    sentences=[(0, end - start)],
-                    entities=entities,
-                    relations=relations_by_sentence[number],
-                    symmetric_relation_types=self.symmetric_relation_types,
-                    metadata={"sentence_of": (self.id, number, start)},
-                )
-            )
-        return result
+        relations = [
+            replace(relation, head=kept[relation.head], tail=kept[relation.tail])
+            for relation in self.relations
+            if relation.head in kept and relation.tail in kept
+        ]
+        return Document(
+            id=id,
+            text=self.text[char_start:char_end],
+            tokens=self.tokens[start:end],
+            token_offsets=[(s - char_start, e - char_start) for s, e in self.token_offsets[start:end]],
+            sentences=[(0, end - start)],
+            entities=entities,
+            relations=relations,
+            symmetric_relation_types=self.symmetric_relation_types,
+            metadata=metadata,
+        )
 
     def with_annotations(
         self, entities: Iterable[Entity], relations: Iterable[Relation]
@@ -209,41 +209,6 @@ class Document:
         document = self.with_annotations([], [])
         document.metadata = {k: v for k, v in self.metadata.items() if not k.startswith("brat_")}
         return document
-
-    def merge_sentences(self, sentence_documents: Sequence["Document"]) -> "Document":
-        """
-        Puts the annotations of per-sentence documents (as made by `split_sentences`, e.g.
-        predicted ones) back into a copy of this document; their `metadata["warnings"]` are kept,
-        prefixed with the sentence number.
-        """
-        entities: List[Entity] = []
-        relations: List[Relation] = []
-        warnings: List[str] = []
-        for sentence_document in sentence_documents:
-            _, number, first_token = sentence_document.metadata["sentence_of"]
-            char_start = self.token_offsets[first_token][0] if self.tokens else 0
-            offset = len(entities)
-            for entity in sentence_document.entities:
-                char_span = entity.char_span
-                if char_span is not None:
-                    char_span = (char_span[0] + char_start, char_span[1] + char_start)
-                entities.append(
-                    replace(
-                        entity,
-                        start=entity.start + first_token,
-                        end=entity.end + first_token,
-                        char_span=char_span,
-                    )
-                )
-            relations.extend(
-                replace(relation, head=relation.head + offset, tail=relation.tail + offset)
-                for relation in sentence_document.relations
-            )
-            warnings.extend(f"sentence {number}: {w}" for w in sentence_document.metadata.get("warnings", []))
-        merged = self.with_annotations(entities, relations)
-        if warnings:
-            merged.metadata["warnings"] = list(self.metadata.get("warnings", [])) + warnings
-        return merged
 
     # ------------------------------------------------------------------ checks
 

@@ -61,8 +61,8 @@ class BiaffineJointReader(WordpieceDocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens
-        included; longer sentences are split into chunks (`jointie_allennlp.data.windows`; counted,
-        logged and listed in the prediction's `warnings`).
+        included; longer sentences are read in overlapping windows (`jointie_allennlp.data.windows`,
+        `window_overlap`; counted, logged and listed in the prediction's `warnings`).
     segment_length : `int`, optional fold longer sentences into segments of this many word pieces
         (allennlp's `max_length` of the `pretrained_transformer` indexer; give the embedder the same
         `max_length`), so `max_length` may exceed the encoder's limit (e.g. 512).

@@ -51,7 +51,8 @@ class BioTaggerReader(WordpieceDocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence (special tokens
-        included); longer sentences are split into chunks (`jointie_allennlp.data.windows`).
+        included); longer sentences are read in overlapping windows (`jointie_allennlp.data.windows`,
+        `window_overlap`).
     segment_length : `int`, optional fold sentences into segments of this many word pieces (give
         the embedder the same `max_length`), so `max_length` may exceed the encoder's limit.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.

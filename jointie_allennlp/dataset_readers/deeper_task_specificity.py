@@ -13,7 +13,6 @@ from allennlp.data.token_indexers import (
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import SCHEMES, entities_to_tags
-from jointie_allennlp.data.windows import SentenceWindows
 from jointie_allennlp.data.wordpieces import WordpieceAligner
 from jointie_allennlp.dataset_readers.biaffine import TaggingReport
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader
@@ -48,8 +47,9 @@ class DeeperTaskSpecificityReader(DocumentReader):
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file (symmetric relation types).
     max_length : `int`, optional (default = `512`) with a `pretrained_transformer_mismatched`
-        indexer: word pieces per sentence (special tokens included); longer sentences are split
-        into chunks (`jointie_allennlp.data.windows`). Without one, sentences are not limited.
+        indexer: word pieces per sentence (special tokens included); longer sentences are read in
+        overlapping windows (`jointie_allennlp.data.windows`, `window_overlap`). Without one, sentences
+        are not limited.
     """
 
     def __init__(
@@ -75,7 +75,7 @@ class DeeperTaskSpecificityReader(DocumentReader):
         transformers = [i for i in indexers if isinstance(i, PretrainedTransformerMismatchedIndexer)]
         if transformers:
             aligner = WordpieceAligner(transformers[0]._tokenizer.name_or_path)
-            self.windows = SentenceWindows(aligner.pieces_per_word, max_length, reserved=aligner.special_tokens)
+            self.use_windows(aligner.pieces_per_word, max_length, reserved=aligner.special_tokens)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
         self.report = TaggingReport()

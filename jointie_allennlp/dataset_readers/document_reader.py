@@ -1,7 +1,7 @@
 """The shared input path: any supported file -> `Document`s -> an approach's instances."""
 import logging
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
@@ -71,6 +71,9 @@ class DocumentReader(DatasetReader):
         Remove every relation whose two entities overlap (share a token), as Giorgi et al. (2019)
         do on ADE; the number removed is logged after every read (`overlapping_relations_dropped`).
         It applies to every file the reader reads, so evaluation sees the same data.
+    window_overlap : `int`, optional (default = a quarter of `max_length`) for readers with a word-piece
+        limit: word pieces that neighbouring windows of an over-long sentence share
+        (`jointie_allennlp.data.windows`); at most half of a window.
     """
 
     def __init__(
@@ -78,18 +81,26 @@ class DocumentReader(DatasetReader):
         tokenizer: str = "razdel",
         types_path: Optional[str] = None,
         drop_overlapping_relations: bool = False,
+        window_overlap: Optional[int] = None,
         **kwargs,
     ) -> None:
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
+        self.window_overlap = window_overlap
         get_segmenter(tokenizer)  # fail on an unknown name at construction
         self.tokenizer_name = tokenizer
         self.types_path = types_path
         self.drop_overlapping_relations = drop_overlapping_relations
         self.overlapping_relations_dropped = 0
-        # set by readers whose encoder has a length limit (see jointie_allennlp.data.windows)
+        # set by readers whose encoder has a length limit (`use_windows`)
         self.windows: Optional[SentenceWindows] = None
+
+    def use_windows(
+        self, pieces_per_word: Callable[[Sequence[str]], List[int]], max_length: int, reserved: int
+    ) -> None:
+        """Reads sentences longer than `max_length` word pieces in overlapping windows (`self.windows`)."""
+        self.windows = SentenceWindows(pieces_per_word, max_length, reserved=reserved, overlap=self.window_overlap)
 
     def read_documents(self, file_path: str) -> Iterator[Document]:
         report = BratReport()
@@ -108,15 +119,16 @@ class DocumentReader(DatasetReader):
         if self.windows is not None and self.windows.report.lossy:
             windows = self.windows.report
             logger.warning(
-                "%s: %d of %d sentences longer than %d word pieces split into %d chunks (%d entities and "
-                "%d relations across chunk boundaries left out); %d words longer than a window cut; %s",
-                file_path, windows.split_sentences, windows.sentences, self.windows.max_pieces, windows.chunks,
-                windows.entities_across_chunks, windows.relations_across_chunks, windows.cut_words,
-                windows.as_dict(),
+                "%s: %d of %d sentences longer than %d word pieces read in %d overlapping windows (sharing up to "
+                "%d pieces); %d gold entities and %d gold relations lie in no single window (left out of the "
+                "labels); %d words longer than a window cut; %s",
+                file_path, windows.windowed_sentences, windows.sentences, self.windows.max_pieces, windows.windows,
+                self.windows.overlap, windows.entities_outside_windows, windows.relations_outside_windows,
+                windows.cut_words, windows.as_dict(),
             )
 
     def sentences(self, document: Document) -> List[Document]:
-        """The sentence documents to make instances of: long ones split by `self.windows` when set."""
+        """The sentence documents to make instances of: long ones in windows by `self.windows` when set."""
         if self.windows is None:
             return document.split_sentences()
         return self.windows.sentences(document)
@@ -167,8 +179,8 @@ class WordpieceDocumentReader(DocumentReader):
     tokenizer, types_path : see `DocumentReader`.
     tokenizer_kwargs : `Dict`, optional passed to the tokenizer (e.g. added special tokens).
 
-    Sentences longer than `max_length` word pieces are split into chunks (`self.windows`, see
-    `jointie_allennlp.data.windows`), so no word is cut off.
+    Sentences longer than `max_length` word pieces are read in overlapping windows (`self.windows`,
+    see `jointie_allennlp.data.windows`; `window_overlap` of `DocumentReader`), so no word is cut off.
     """
 
     def __init__(
@@ -190,6 +202,4 @@ class WordpieceDocumentReader(DocumentReader):
                 transformer_model_name, max_length=segment_length, tokenizer_kwargs=tokenizer_kwargs
             )
         }
-        self.windows = SentenceWindows(
-            self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens
-        )
+        self.use_windows(self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens)

@@ -14,7 +14,6 @@ from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelFi
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import TaggingLoss
-from jointie_allennlp.data.windows import SentenceWindows
 from jointie_allennlp.dataset_readers.bio_tagger import bio_fields, word_offsets_field
 from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 
@@ -74,9 +73,10 @@ class MarkedEntityReader(WordpieceDocumentReader):
         Give the model's embedder `tokenizer_kwargs: {"additional_special_tokens": marker_tokens(...)}`
         with the same list (`rurebus.libsonnet` does).
     max_length : `int`, optional (default = `512`) word pieces per instance, markers included; longer
-        sentences are split into chunks (`jointie_allennlp.data.windows`) that never cut a given entity
-        when a boundary outside entities exists (a main entity whose end marker is still cut off gets
-        no instance, counted).
+        sentences are read in overlapping windows (`jointie_allennlp.data.windows`, `window_overlap`):
+        a main entity gets an instance in every window that holds it wholly, and its relations are
+        taken from the window that owns them (a given entity that lies in no single window is
+        counted and warned about; one whose end marker is still cut off gets no instance, counted).
     segment_length : `int`, optional fold instances into segments of this many word pieces (give the
         embedder the same `max_length`), so `max_length` may exceed the encoder's limit.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
@@ -109,9 +109,7 @@ class MarkedEntityReader(WordpieceDocumentReader):
         self.entity_types = set(entity_types)
         self.markers = markers
         # every instance adds two marker pieces around its main entity
-        self.windows = SentenceWindows(
-            self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens + 2
-        )
+        self.use_windows(self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens + 2)
         self.report = MarkedEntityReport()
         self.main_without_relations = main_without_relations
         self.sampling_seed = sampling_seed

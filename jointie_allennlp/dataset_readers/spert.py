@@ -32,8 +32,8 @@ class SpanJointReader(WordpieceDocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens included;
-        longer sentences are split into chunks (`jointie_allennlp.data.windows`; counted, logged and
-        listed in the prediction's `warnings`).
+        longer sentences are read in overlapping windows (`jointie_allennlp.data.windows`,
+        `window_overlap`; counted, logged and listed in the prediction's `warnings`).
     segment_length : `int`, optional encode longer sentences in segments of this many word pieces
         (allennlp's `max_length` of the indexer; give the embedder the same), so `max_length` may
         exceed the encoder's limit.

@@ -10,6 +10,7 @@ from allennlp.nn.util import dist_reduce_sum
 from allennlp.training.metrics import Metric
 
 from jointie_allennlp.data.document import Document, Entity
+from jointie_allennlp.data.windows import owned_items
 
 _TASKS = ("ner", "rel_strict", "rel_boundaries")
 _COUNTS = ("tp", "fp", "fn")
@@ -48,8 +49,19 @@ def item_keys(document: Document) -> Tuple[List[Key], List[Key], List[Key]]:
 
 
 def extraction_keys(document: Document) -> Dict[str, Set[Tuple[str, Hashable]]]:
-    """The comparable items of a document per task (`item_keys` as sets)."""
-    return dict(zip(_TASKS, (set(keys) for keys in item_keys(document))))
+    """
+    The comparable items of a document per task (`item_keys` as sets). Of a window of a long
+    sentence only the items it owns count (`jointie_allennlp.data.windows.owned_items`), so items
+    in the overlap of two windows are counted once.
+    """
+    entity_keys, strict, boundaries = item_keys(document)
+    owned = owned_items(document)
+    if owned is not None:
+        entities, relations = owned
+        entity_keys = [key for key, keep in zip(entity_keys, entities) if keep]
+        strict = [key for key, keep in zip(strict, relations) if keep]
+        boundaries = [key for key, keep in zip(boundaries, relations) if keep]
+    return dict(zip(_TASKS, (set(keys) for keys in (entity_keys, strict, boundaries))))
 
 
 def _prf(true_positives: int, false_positives: int, false_negatives: int) -> Tuple[float, float, float]:

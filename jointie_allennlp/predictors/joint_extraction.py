@@ -13,6 +13,7 @@ from jointie_allennlp.data.formats.brat import UniqueFileStems, write_brat
 from jointie_allennlp.data.formats.text import document_from_json
 from jointie_allennlp.data.schema import error_to_json, prediction_to_json
 from jointie_allennlp.data.tokenization import get_segmenter
+from jointie_allennlp.data.windows import merge_windows
 from jointie_allennlp.predictors.batching import forward_in_batches
 from jointie_allennlp.predictors.lines import InputRecord, LineInput, dump_record, line_of, parse_line
 
@@ -30,8 +31,10 @@ class JointExtractionPredictor(Predictor):
 
     One record out per record (or line) in, in order. A line that cannot be read or predicted
     does not stop the run: its record carries an `"error"` naming the input line and the reason,
-    and `failed_inputs` counts it. What the model could not look at (e.g. a word cut to the
-    encoder's window) is listed under `"warnings"`.
+    and `failed_inputs` counts it. A sentence longer than the reader's `max_length` word pieces is
+    predicted in overlapping windows and merged into one record with the sentence's own word
+    indices; what the model could not look at (a word cut to the encoder's window, pairs of entities
+    never together in one window) is listed under `"warnings"`.
 
     Batching: `predict_batch_json` (what `allennlp predict --batch-size N` calls with N lines)
     pools the instances of all its documents (`DocumentReader.document_to_instances`: one per
@@ -129,8 +132,17 @@ class JointExtractionPredictor(Predictor):
         return result
 
     def combine_outputs(self, document: Document, outputs: List[Dict[str, Any]]) -> Document:
-        """Merges the per-instance predicted sentence documents into the whole document."""
-        return document.merge_sentences([output["document"] for output in outputs])
+        """
+        Merges the per-instance predicted sentence (or window) documents into the whole document
+        (`jointie_allennlp.data.windows.merge_windows`: each item from the window that owns it).
+        """
+        return merge_windows(document, [output["document"] for output in outputs], relations=self._predicts_relations)
+
+    @property
+    def _predicts_relations(self) -> bool:
+        """Whether the model predicts relations (then entity pairs that share no window are warned about)."""
+        types = getattr(self._model, "extraction_types", None)
+        return bool(types()["relation_types"]) if types is not None else True
 
     def input_document(self, inputs: JsonDict, line: Optional[int]) -> Document:
         """The document of one input record (a subclass may accept other records)."""

@@ -1,11 +1,11 @@
 """Predictor of the `marked_entity` model: relations between given entities (RuREBus subtask 2)."""
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Optional
 
 from allennlp.common.util import JsonDict
 from allennlp.predictors import Predictor
 
-from jointie_allennlp.data.document import Document, Relation
+from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.formats.brat import read_brat, read_text_file
 from jointie_allennlp.data.formats.text import document_from_text
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
@@ -61,25 +61,9 @@ class MarkedEntityPredictor(BratPathInput, JointExtractionPredictor):
     `entities` (their `relations` are ignored), or paths of brat `.txt` files with their `.ann`
     (entities read, relations ignored). Input without entities gets no relations. Each
     `(sentence, main entity)` instance predicts the relations of one head; `combine_outputs`
-    unites them per sentence. Parameters as `joint_extraction`.
+    unites them, keeping the given entities (`merge_windows`). Parameters as `joint_extraction`.
     """
 
     def prepare_document(self, document: Document) -> Document:
         """The document with its given entities only (its relations are ignored)."""
         return with_entities_only(document, document.entities)
-
-    def combine_outputs(self, document: Document, outputs: List[Dict[str, Any]]) -> Document:
-        """One document per sentence: its entities and the relations of all its main entities."""
-        sentences: Dict[int, Document] = {}
-        relations: Dict[int, Dict[Tuple[int, int, str], Relation]] = {}
-        for output in outputs:
-            sentence = output["document"]
-            number = sentence.metadata["sentence_of"][1]
-            sentences.setdefault(number, sentence)
-            for relation in sentence.relations:
-                relations.setdefault(number, {})[(relation.head, relation.tail, relation.type)] = relation
-        merged = [
-            sentences[n].with_annotations(sentences[n].entities, relations.get(n, {}).values())
-            for n in sorted(sentences)
-        ]
-        return document.merge_sentences(merged) if merged else document

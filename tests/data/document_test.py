@@ -1,6 +1,7 @@
 import pytest
 
 from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.windows import merge_windows
 
 
 def _document() -> Document:
@@ -33,7 +34,7 @@ def test_split_and_merge_sentences_round_trip():
     assert sentences[1].entities == [Entity(0, 1, "ORG"), Entity(3, 4, "LOC")]
     assert sentences[1].relations == [Relation(0, 1, "OrgBased_In")]
     assert sentences[1].symmetric_relation_types == {"Conj"}
-    merged = document.without_annotations().merge_sentences(sentences)
+    merged = merge_windows(document.without_annotations(), sentences)
     assert merged.entities == document.entities
     assert merged.relations == document.relations
     assert merged.tokens == document.tokens
@@ -44,7 +45,7 @@ def test_merge_keeps_exact_character_spans():
     document.entities[3] = Entity(8, 9, "LOC", char_span=(30, 35))
     sentence = document.split_sentences()[1]
     assert sentence.entities[1].char_span == (10, 15)
-    merged = document.merge_sentences(document.split_sentences())
+    merged = merge_windows(document.without_annotations(), document.split_sentences())
     assert merged.entities[3].char_span == (30, 35)
 
 

@@ -8,6 +8,7 @@ from allennlp.data.data_loaders import SimpleDataLoader
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.tagging import tags_to_entities
+from jointie_allennlp.data.windows import merge_windows
 from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
 from jointie_allennlp.modules.entity_pairs import entity_key
 
@@ -57,19 +58,20 @@ def test_word_offsets_point_at_the_first_word_piece(reader):
     assert _tags(instance) == ["O", "O", "O"]
 
 
-def test_a_sentence_beyond_max_length_is_split_into_chunks_and_reported():
-    reader = BiaffineJointReader(TINY_BERT, max_length=5)  # [CLS] + 3 pieces + [SEP]
+def test_a_sentence_beyond_max_length_is_read_in_overlapping_windows_and_reported():
+    reader = BiaffineJointReader(TINY_BERT, max_length=5)  # [CLS] + 3 pieces + [SEP]; overlap 5 // 4 = 1
     words = ["a", "b", "c", "d", "e"]
     document = Document.from_tokens("d", words)
     first, second = reader.document_to_instances(document)
     offsets = [[field.sequence_index for field in i["word_offsets"].field_list] for i in (first, second)]
-    assert offsets == [[1, 2, 3], [1, 2]]  # every word has its word piece
-    assert [i["metadata"]["document"].tokens for i in (first, second)] == [["a", "b", "c"], ["d", "e"]]
+    assert offsets == [[1, 2, 3], [1, 2, 3]]  # every word has its word piece
+    assert [i["metadata"]["document"].tokens for i in (first, second)] == [["a", "b", "c"], ["c", "d", "e"]]
     assert reader.report.truncated_words == 0
-    assert reader.windows.report.split_sentences == 1 and reader.windows.report.chunks == 2
+    assert reader.windows.report.windowed_sentences == 1 and reader.windows.report.windows == 2
     assert document.metadata["warnings"] == [
-        "sentence 1 (5 words, 5 word pieces) is longer than the encoder's 5 word pieces: split into 2 chunks "
-        "predicted separately (entities and relations across chunk boundaries cannot be found)"
+        "sentence 1 (5 words, 5 word pieces) is longer than the encoder's 5 word pieces: split into 2 overlapping "
+        "windows (neighbours share up to 1 word pieces; every word is predicted in the window where it is most "
+        "central)"
     ]
 
 
@@ -97,7 +99,7 @@ def test_one_instance_per_sentence_each_with_its_sentence_document(reader):
     assert [s.tokens for s in sentences] == [["Ann", "runs", "."], ["Bob", "sleeps", "."]]
     assert sentences[1].entities == [Entity(0, 1, "Peop")]
     assert _tags(instances[1]) == ["U-Peop", "O", "O"]
-    assert document.merge_sentences(sentences).entities == document.entities
+    assert merge_windows(document.without_annotations(), sentences).entities == document.entities
 
 
 def test_nested_and_overlapping_entities_are_dropped_counted_and_logged(tmp_path, caplog):

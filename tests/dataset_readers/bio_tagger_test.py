@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.data.windows import owner
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -24,15 +25,23 @@ def test_one_instance_per_sentence_with_bio_tags_on_first_word_pieces():
     assert set(first["tag_inventory"].labels) >= {"O", "B-MET", "I-MET", "B-QUA"}
 
 
-def test_reads_a_brat_directory_splitting_long_sentences_into_chunks(caplog):
+def test_reads_a_brat_directory_in_overlapping_windows_each_word_owned_once(caplog):
     reader = BioTaggerReader(TINY_BERT, max_length=8)
     instances = list(reader.read(str(FIXTURES / "brat")))
     assert len(instances) > sum(len(read_brat(p).sentences) for p in sorted((FIXTURES / "brat").glob("*.txt")))
-    assert reader.truncated_words == 0 and reader.windows.report.split_sentences > 0
-    assert "split into" in caplog.text  # the read logs what windowing did
-    words = 0
+    assert reader.truncated_words == 0 and reader.windows.report.windowed_sentences > 0
+    assert reader.windows.overlap == 2  # a quarter of max_length
+    assert "overlapping windows" in caplog.text  # the read logs what windowing did
+    owned, seen = [], set()
     for instance in instances:
         offsets = [f.sequence_index for f in instance["word_offsets"].field_list]
         assert all(1 <= o < 7 for o in offsets)
-        words += len(offsets)
-    assert words == sum(len(read_brat(p).tokens) for p in sorted((FIXTURES / "brat").glob("*.txt")))
+        sentence = instance["metadata"]["document"]
+        doc_id, _, first = sentence.metadata["sentence_of"]
+        window = sentence.metadata.get("window")
+        for word in range(len(offsets)):
+            seen.add((doc_id, first + word))
+            if window is None or owner(window.windows, first + word, first + word + 1, first + word) == window.index:
+                owned.append((doc_id, first + word))
+    total = sum(len(read_brat(p).tokens) for p in sorted((FIXTURES / "brat").glob("*.txt")))
+    assert len(owned) == len(set(owned)) == len(seen) == total  # every word read, and owned by one window

@@ -63,7 +63,7 @@ def test_unknown_scheme_is_rejected():
         DeeperTaskSpecificityReader(tag_scheme="IO")
 
 
-def test_with_a_word_level_transformer_long_sentences_are_chunked():
+def test_with_a_word_level_transformer_long_sentences_are_windowed():
     from pathlib import Path
 
     from allennlp.data.token_indexers import PretrainedTransformerMismatchedIndexer
@@ -76,4 +76,4 @@ def test_with_a_word_level_transformer_long_sentences_are_chunked():
     document = Document.from_tokens("d", ["company"] * 4)  # 4 word pieces each, 6 fit
     instances = reader.document_to_instances(document)
     assert [len(i["tokens"]) for i in instances] == [1, 1, 1, 1]
-    assert reader.windows.report.split_sentences == 1
+    assert reader.windows.report.windowed_sentences == 1 and reader.windows.report.windows == 4

@@ -95,17 +95,19 @@ def test_overlapping_tails_first_relation_wins_and_is_counted(reader):
     assert reader.report.conflicting_word_labels == 1
 
 
-def test_long_sentences_are_chunked_around_the_given_entities_with_room_for_the_markers():
-    reader = MarkedEntityReader(TINY_BERT, max_length=7)  # [CLS] [E] + 3 pieces + [/E] [SEP]
+def test_long_sentences_are_windowed_with_room_for_the_markers():
+    reader = MarkedEntityReader(TINY_BERT, max_length=7)  # [CLS] [E] + 3 pieces + [/E] [SEP]; overlap 1 piece
     words = ["a", "b", "c", "d", "e", "f", "g"]  # one piece each
     document = Document.from_tokens("m", words, entities=[Entity(2, 4, "X"), Entity(5, 6, "Y")])
     instances = reader.document_to_instances(document)
     sentences = [i["metadata"]["document"] for i in instances]
-    chunks = {tuple(s.tokens) for s in sentences}
-    assert chunks == {("c", "d", "e"), ("f", "g")}  # "a b" has no entity: no instance; "c d" kept whole
+    # windows a-c, c-e, e-g: "c d" lies wholly in the second only, "f" in the third only
+    assert [(s.tokens, [(e.start, e.end, e.type) for e in s.entities]) for s in sentences] == [
+        (["c", "d", "e"], [(0, 2, "X")]), (["e", "f", "g"], [(1, 2, "Y")])
+    ]
     assert all(-1 not in [f.sequence_index for f in i["word_offsets"].field_list] for i in instances)
     assert reader.report.skipped_truncated_main == 0 and len(instances) == 2
-    assert "split into 3 chunks" in document.metadata["warnings"][0]
+    assert "split into 3 overlapping windows" in document.metadata["warnings"][0]
 
 
 def test_main_entities_without_relations_are_sampled_with_a_count():

@@ -4,6 +4,7 @@ import pytest
 from allennlp.data import Vocabulary
 
 from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.windows import merge_windows
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE, SpanJointReader
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -43,26 +44,31 @@ def test_one_instance_per_sentence_of_a_brat_document(reader):
     assert len(instances) > len(set(ids))  # several sentences per document
 
 
-def test_long_sentences_are_chunked_between_entities_and_cross_chunk_relations_reported():
-    reader = SpanJointReader(TINY_BERT, max_length=5)  # 3 pieces per chunk
+def test_long_sentences_are_windowed_and_items_in_no_window_reported(caplog):
+    reader = SpanJointReader(TINY_BERT, max_length=5)  # 3 pieces per window, neighbours share 1
     document = Document.from_tokens(
         "long", ["a", "b", "c", "d", "e", "f"], entities=[Entity(0, 1, "X"), Entity(2, 4, "Z"), Entity(5, 6, "Y")],
-        relations=[Relation(0, 2, "R"), Relation(1, 2, "S")],
+        relations=[Relation(0, 2, "R"), Relation(1, 2, "S"), Relation(1, 1, "Self")],
     )
     instances = reader.document_to_instances(document, labelled=True)
     sentences = [i["metadata"]["document"] for i in instances]
-    # a cut after "c" would split entity Z ("c d"): the chunk ends before it instead
-    assert [s.tokens for s in sentences] == [["a", "b"], ["c", "d", "e"], ["f"]]
+    # windows a-c, c-e and (the last reaching back to 3 pieces) d-f
+    assert [s.tokens for s in sentences] == [["a", "b", "c"], ["c", "d", "e"], ["d", "e", "f"]]
     assert [i["word_spans"].tensor.tolist() for i in instances][1] == [[1, 2], [2, 3], [3, 4]]
+    # each window's gold is what it holds wholly: Z ("c d") in the second window only
     assert [[(e.start, e.end, e.type) for e in s.entities] for s in sentences] == [
-        [(0, 1, "X")], [(0, 2, "Z")], [(0, 1, "Y")]
+        [(0, 1, "X")], [(0, 2, "Z")], [(2, 3, "Y")]
     ]
-    assert all(not s.relations for s in sentences)
+    assert [s.relations for s in sentences] == [[], [Relation(0, 0, "Self")], []]
     assert reader.truncated_words == 0
-    assert reader.windows.report.relations_across_chunks == 2
-    assert document.metadata["warnings"][-1] == "0 entities and 2 relations cross a chunk boundary and are left out"
-    merged = document.without_annotations().merge_sentences(sentences)
-    assert [(e.start, e.end) for e in merged.entities] == [(0, 1), (2, 4), (5, 6)]
+    assert reader.windows.report.relations_outside_windows == 2  # X-Z and Z-Y span 4 words each
+    assert document.metadata["warnings"][-1] == "0 entities and 2 relations lie in no single window and are left out"
+    merged = merge_windows(document.without_annotations(), sentences)  # gold as the prediction
+    assert [(e.start, e.end, e.type) for e in merged.entities] == [(0, 1, "X"), (2, 4, "Z"), (5, 6, "Y")]
+    assert merged.relations == [Relation(1, 1, "Self")]
+    assert merged.metadata["warnings"][-1] == (
+        "sentence 1: 3 pairs of entities are never together in one window: relations between them cannot be found"
+    )
 
 
 def test_a_word_longer_than_the_window_keeps_its_first_pieces_with_a_warning():

@@ -237,9 +237,10 @@ class TestSpertModel(_SpanModelTest):
         assert len(result["entities"]) == 6 and len(result["relations"]) == 12
         spans = [6 * 7 // 2, 7 * 8 // 2]  # spans of 6 and 7 words ("." is a word)
         assert result["warnings"] == [
-            f"sentence {n}: {spans[n] - 3} entities beyond max_entities_per_sentence=3 dropped (lowest scores)"
+            f"sentence {n + 1}: {spans[n] - 3} entities beyond max_entities_per_sentence=3 dropped (lowest scores)"
             for n in (0, 1)
         ]
+        assert result["warnings"][0].startswith("sentence 1: ")  # counted from 1, as the windows' warnings
 
     def test_nothing_above_the_relation_threshold_gives_no_relations(self):
         model = self._model(rel_filter_threshold=1.01)

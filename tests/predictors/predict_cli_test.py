@@ -126,17 +126,17 @@ def test_every_line_is_answered_in_order_with_its_reason(archive, tmp_path):
     # U+2028 / U+0085 inside the text survive the round trip
     assert by_id["sep"]["text"] == f"{NAME}\u2028met\u0085{NAME} ."
 
-    # long input: split into windows, every word looked at, and said so
+    # long input: read in overlapping windows, every word looked at, and said so
     long_tokens = by_id["tokens2000"]
     # (the tagger was trained on short sentences only, so it also tags some filler words in long windows)
     assert (1990, NAME) in [(e["start"], e["text"]) for e in long_tokens["entities"]]
-    assert len(long_tokens["warnings"]) == 1 and "split into" in long_tokens["warnings"][0]
+    assert len(long_tokens["warnings"]) == 1 and "overlapping windows" in long_tokens["warnings"][0]
     assert "2000 words" in long_tokens["warnings"][0]
     text50k = by_id["text50k"]
     assert len(text50k["text"]) == 50000 and len(text50k["sentences"]) == 1  # no sentence punctuation
     name_at = text50k["text"].index(NAME)
     assert (name_at, NAME) in [(e["char_start"], e["text"]) for e in text50k["entities"]]
-    assert "split into" in text50k["warnings"][0]
+    assert "overlapping windows" in text50k["warnings"][0]
     assert by_id["after"]["entities"][0]["text"] == NAME
 
 
