@@ -210,3 +210,40 @@ def test_marked_entity_windows_keep_the_given_entities_and_take_relations_once()
     merged = merge_windows(document.with_annotations(document.entities, []), predicted)
     assert [e.type for e in merged.entities] == ["A", "B", "C", "D", "E", "L"]  # the given ones, in order
     assert sorted((r.head, r.tail, r.type) for r in merged.relations) == [(1, 2, "back"), (2, 3, "near")]
+
+
+def test_a_model_trains_evaluates_and_predicts_on_windowed_sentences(tmp_path):
+    """The whole path with windows: spert on the fixtures with 8-piece windows (6 for words, 2 shared)."""
+    import json
+
+    from allennlp.commands.train import train_model
+    from allennlp.common import Params
+
+    root = Path(__file__).resolve().parents[2]
+    spert = root / "fixtures" / "spert_json"
+    ext_vars = {
+        "TRANSFORMER_MODEL": TINY_BERT, "TRAIN_DATA_PATH": str(spert / "conll04_like_train.json"),
+        "VALIDATION_DATA_PATH": str(spert / "conll04_like_dev.json"),
+        "TEST_DATA_PATH": str(spert / "conll04_like_test.json"), "NUM_EPOCHS": "1",
+        "BATCH_SIZE": "4",
+    }
+    params = Params.from_file(str(root / "training_configs" / "spert" / "conll04.jsonnet"), ext_vars=ext_vars)
+    params["dataset_reader"]["max_length"] = 8
+    params.pop("validation_dataset_reader", None)
+    params.pop("evaluate_on_test", None)
+    model = train_model(params, serialization_dir=str(tmp_path / "run"))
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert 0.0 <= metrics["validation_ner_f1"] <= 1.0
+    log = (tmp_path / "run" / "out.log").read_text(encoding="utf-8").splitlines()
+    logged = [line for line in log if "overlapping windows (sharing up to 2 pieces)" in line]
+    assert any("conll04_like_train.json" in m for m in logged) and any("conll04_like_dev.json" in m for m in logged)
+
+    model.eval()
+    reader = SpanJointReader(TINY_BERT, max_length=8)
+    words = json.loads((spert / "conll04_like_train.json").read_text())[0]["tokens"]
+    record = JointExtractionPredictor(model, reader).predict_json({"id": "w", "tokens": words})
+    assert record["tokens"] == words and "overlapping windows" in record["warnings"][0]
+    spans = [(e["start"], e["end"], e["type"]) for e in record["entities"]]
+    assert len(spans) == len(set(spans)) and all(0 <= s < e <= len(words) for s, e, _ in spans)
+    pairs = [(r["head"], r["tail"], r["type"]) for r in record["relations"]]
+    assert len(pairs) == len(set(pairs)) and all(0 <= h < len(spans) and 0 <= t < len(spans) for h, t, _ in pairs)
