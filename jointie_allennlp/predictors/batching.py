@@ -3,16 +3,20 @@ Batching across documents: the instances of many documents (their sentences, or 
 entity) are pooled, sorted by length and run in forward passes of up to `batch_size` instances;
 each document gets back its own outputs. A document whose instances cannot be built or whose
 forward pass fails gets its exception instead; the other documents of the batch are unaffected
-(a failing pass is rerun one instance at a time to find the failing document).
+(a failing pass is rerun one instance at a time to find the failing document). A stop request
+(SIGTERM, which allennlp raises as `SigTermReceived`) is never taken for a failing document.
 """
 import logging
 from typing import Any, Callable, Dict, List, Sequence, Union
 
+from allennlp.common.util import SigTermReceived
 from allennlp.data import Instance
 
 logger = logging.getLogger(__name__)
 
 Outputs = List[Dict[str, Any]]
+#: exceptions that stop the whole run rather than fail one document (`except INTERRUPTS: raise`)
+INTERRUPTS = (SigTermReceived,)
 
 
 def _length(instance: Instance) -> int:
@@ -53,6 +57,8 @@ def forward_in_batches(
             continue
         try:
             outputs = forward([instance for _, _, instance in chunk])
+        except INTERRUPTS:
+            raise
         except Exception:  # noqa: BLE001  find the failing document(s), keep the others
             outputs = None
         if outputs is None:
@@ -63,6 +69,8 @@ def forward_in_batches(
                     continue
                 try:
                     outputs.extend(forward([instance]))
+                except INTERRUPTS:
+                    raise
                 except Exception as error:  # noqa: BLE001  one bad document must not end the batch
                     results[document] = error
                     outputs.append(None)

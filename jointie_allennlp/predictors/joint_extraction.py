@@ -14,7 +14,7 @@ from jointie_allennlp.data.formats.text import document_from_json
 from jointie_allennlp.data.schema import error_to_json, prediction_to_json
 from jointie_allennlp.data.tokenization import get_segmenter
 from jointie_allennlp.data.windows import merge_windows
-from jointie_allennlp.predictors.batching import forward_in_batches
+from jointie_allennlp.predictors.batching import INTERRUPTS, forward_in_batches
 from jointie_allennlp.predictors.lines import InputRecord, LineInput, dump_record, line_of, parse_line
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,8 @@ class JointExtractionPredictor(Predictor):
         for document in prepared:
             try:
                 instances.append(self._dataset_reader.document_to_instances(document))  # type: ignore[attr-defined]
+            except INTERRUPTS:
+                raise
             except Exception as error:  # noqa: BLE001  one bad document must not end the batch
                 instances.append(error)
         outputs = forward_in_batches(instances, self._model.forward_on_instances, self._batch_size)
@@ -120,6 +122,8 @@ class JointExtractionPredictor(Predictor):
                 continue
             try:
                 results.append(self.combine_outputs(document, output))
+            except INTERRUPTS:
+                raise
             except Exception as error:  # noqa: BLE001
                 results.append(error)
         return results
@@ -167,6 +171,8 @@ class JointExtractionPredictor(Predictor):
                 if getattr(record, "error", None):
                     raise _UnreadableLine(record.error)
                 documents.append(self.input_document(record, line_of(record)))
+            except INTERRUPTS:
+                raise
             except Exception as error:  # noqa: BLE001
                 documents.append(error)
         readable = [i for i, document in enumerate(documents) if isinstance(document, Document)]

@@ -2,7 +2,9 @@
 import json
 from typing import Dict, List
 
+import pytest
 import torch
+from allennlp.common.util import SigTermReceived
 from allennlp.data import Instance, Vocabulary
 from allennlp.data.fields import MetadataField, TensorField
 from allennlp.models import Model
@@ -33,6 +35,8 @@ class CapitalsModel(Model):
         for sentence in document:
             if "BOOM" in sentence.tokens:
                 raise RuntimeError("model failure")
+            if "STOP" in sentence.tokens:
+                raise SigTermReceived()
             entities = [
                 Entity(i, i + 1, "Cap", score=0.9) for i, t in enumerate(sentence.tokens) if t[:1].isupper()
             ]
@@ -85,6 +89,14 @@ def test_one_failing_input_does_not_stop_the_batch():
     assert results[2]["entities"] == []
     assert predictor.failed_inputs == 2
     assert results[3]["id"] == "line4"
+
+
+def test_a_stop_request_ends_the_run_instead_of_failing_a_line():
+    predictor = _predictor()
+    lines = ['{"id": "1", "text": "Anna left."}', '{"id": "2", "text": "STOP here"}']
+    with pytest.raises(SigTermReceived):
+        predictor.predict_batch_json([predictor.load_line(line) for line in lines])
+    assert predictor.failed_inputs == 0
 
 
 def test_brat_output(tmp_path):
