@@ -27,10 +27,11 @@ ERRORS = {4: "blank line", 5: "invalid JSON", 6: "not UTF-8", 7: "FormatError", 
 @pytest.fixture(scope="module")
 def local_ray():
     # Ray gives a starting node 30 s to register (a constant in ray/_private/node.py); a loaded
-    # machine can miss that, so the start is tried again.
+    # machine can miss that, so the start is tried again. Its workers run at nice 15 by default
+    # (worker_niceness): on a busy machine the two actors would then take minutes to import torch.
     for attempt in range(3):
         try:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _system_config={"worker_niceness": 0})
             break
         except Exception:
             ray.shutdown()
