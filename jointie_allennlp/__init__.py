@@ -5,7 +5,8 @@ Importing the package (as `--include-package jointie_allennlp` does) applies the
 fixes for today's torch/transformers, provides defaults for the configs' external variables
 (while allennlp evaluates a config; the process environment is not changed), resolves portable
 encoder names such as `offline:all-MiniLM-L6-v2`, and registers every reader, model, metric and
-predictor.
+predictor; the `jointie` subcommand, the `whole_test_set` train loop and the prediction serializer
+of `allennlp evaluate` are registered when `allennlp.commands` / `allennlp.evaluation` are imported.
 """
 from jointie_allennlp import compat, environment
 from jointie_allennlp.encoders import offline as offline_encoders
@@ -14,5 +15,19 @@ compat.apply()
 environment.install()
 offline_encoders.install()
 
-from jointie_allennlp import commands, dataset_readers, metrics, models, modules, predictors, training  # noqa: E402,F401
-from jointie_allennlp import evaluation  # noqa: E402,F401
+from jointie_allennlp import dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
+
+
+def _register_commands(_) -> None:
+    from jointie_allennlp import commands, training  # noqa: F401
+
+
+def _register_serializer(_) -> None:
+    from jointie_allennlp import evaluation  # noqa: F401
+
+
+# What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop) and
+# its evaluator (the prediction serializer) is registered when those are imported: at once inside
+# the `allennlp` command line, never in a process that only predicts.
+compat.when_imported("allennlp.commands", _register_commands)
+compat.when_imported("allennlp.evaluation", _register_serializer)

@@ -9,6 +9,7 @@ Small commands around the data formats:
     python -m jointie_allennlp tune-threshold ARCHIVE DEV
     python -m jointie_allennlp serve model.tar.gz --host 127.0.0.1 --port 8000   (the `serve` extra)
     python -m jointie_allennlp predict-ray model.tar.gz in.jsonl out.jsonl --num-workers 2   (the `ray` extra)
+    python -m jointie_allennlp predict model.tar.gz input.jsonl --output-file out.jsonl --batch-size 32
 
 `convert` prints, as its last line, one JSON object with the counts written, split, merged and
 skipped. Malformed input ends it with exit status 2 and a message naming the file and line.
@@ -377,9 +378,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from jointie_allennlp import ray_prediction
 
     ray_prediction.add_arguments(commands.add_parser("predict-ray", help="predict a JSONL corpus with Ray workers"))
+    from jointie_allennlp.predictors import command as predict_command
+
+    predict_command.add_arguments(commands.add_parser(
+        "predict", help="allennlp predict's output for this package's predictors, started faster"))
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serving.serve(args)
+    if args.command == "predict":
+        return predict_command.run(args)
     actions = {"convert": convert, "score": score, "render": render, "split-brat": split_brat,
                "encoder": encoder, "tune-threshold": threshold_tuning.run, "predict-ray": ray_prediction.run}
     try:

@@ -6,7 +6,12 @@ a few things in allennlp break.  Each fix below is a separate function, guarded
 by a version check, whose docstring says what breaks, why, and how the breakage
 was reproduced (all reproduced in this venv: torch 2.13.0, transformers 4.49.0).
 ``apply()`` runs all of them; it is idempotent and is called when
-``jointie_allennlp`` is imported.
+``jointie_allennlp`` is imported.  A fix whose target lives in allennlp's
+training or command modules waits until that module is imported
+(``when_imported``; at once when it already is, as inside the ``allennlp``
+command line), so that importing the package does not import them: a
+prediction-only process (``python -m jointie_allennlp predict``) never loads
+``allennlp.commands``.
 
 Fixes:
 
@@ -93,7 +98,7 @@ import contextvars
 import functools
 import inspect
 import logging
-from typing import List, Union  # noqa: UP035  (see fix_reduce_on_plateau_verbose)
+from typing import Any, Callable, List, Union  # noqa: UP035  (see fix_reduce_on_plateau_verbose)
 
 from packaging.version import Version
 
@@ -104,6 +109,16 @@ _APPLIED = False
 # Marker attribute set on every function this module installs, so that each fix
 # is idempotent even if the module is reloaded.
 _MARKER = "_jointie_compat_patched"
+
+
+def when_imported(module: str, action: Callable[[Any], Any]) -> None:
+    """
+    Calls `action(module_object)` once `module` is imported: at once when it already is, else
+    right after its import (wrapt's post-import hooks).
+    """
+    import wrapt
+
+    wrapt.register_post_import_hook(action, module)
 
 
 def _torch_version() -> Version:
@@ -270,7 +285,6 @@ def fix_torch_load_weights_only() -> bool:
         return False
     import torch
     from allennlp.common.file_utils import TensorCache
-    from allennlp.training.checkpointer import Checkpointer
 
     if not getattr(torch.load, _MARKER, False):
         original_load = torch.load
@@ -285,11 +299,18 @@ def fix_torch_load_weights_only() -> bool:
         load.__wrapped_original__ = original_load
         torch.load = load
 
-    for cls, name in ((Checkpointer, "load_checkpoint"), (TensorCache, "__getitem__")):
-        method = cls.__dict__[name]
-        if not getattr(method, _MARKER, False):
-            setattr(cls, name, _trusted_torch_load(method))
+    _trust_torch_load_in(TensorCache, "__getitem__")
+    when_imported(
+        "allennlp.training.checkpointer",
+        lambda module: _trust_torch_load_in(module.Checkpointer, "load_checkpoint"),
+    )
     return True
+
+
+def _trust_torch_load_in(cls, name: str) -> None:
+    method = cls.__dict__[name]
+    if not getattr(method, _MARKER, False):
+        setattr(cls, name, _trusted_torch_load(method))
 
 
 # ---------------------------------------------------------------------------
@@ -486,6 +507,8 @@ def fix_predict_reads_every_line() -> bool:
     """
     from allennlp.commands.predict import _PredictManager
 
+    from jointie_allennlp.predictors.lines import read_input_lines
+
     if getattr(_PredictManager._get_json_data, _MARKER, False):
         return True
     original = _PredictManager._get_json_data
@@ -495,8 +518,6 @@ def fix_predict_reads_every_line() -> bool:
         if not hasattr(self._predictor, "parse_line"):
             yield from original(self)
             return
-        from jointie_allennlp.predictors.lines import read_input_lines
-
         for line in read_input_lines(self._input_file):
             yield self._predictor.load_line(line)
 
@@ -510,14 +531,18 @@ def fix_predict_reads_every_line() -> bool:
 
 
 def apply() -> None:
-    """Install every fix that applies to the installed versions.  Idempotent."""
+    """Install every fix that applies to the installed versions (those on allennlp's training and
+    command modules when these are imported).  Idempotent."""
     global _APPLIED
     if _APPLIED:
         return
     fix_get_tokenizer_add_special_tokens()
-    fix_torch_load_weights_only()
-    fix_reduce_on_plateau_verbose()
+    fix_torch_load_weights_only()  # the Checkpointer part when allennlp.training.checkpointer is imported
+    when_imported(
+        "allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers",
+        lambda _: fix_reduce_on_plateau_verbose(),
+    )
     silence_known_future_warnings()
     fix_batch_size_with_batch_sampler()
-    fix_predict_reads_every_line()
+    when_imported("allennlp.commands.predict", lambda _: fix_predict_reads_every_line())
     _APPLIED = True

@@ -1,0 +1,117 @@
+"""
+`python -m jointie_allennlp predict`: the same output file as `allennlp predict` for the same
+archive and input (good and broken lines), from a process that never imports allennlp's command
+line; allennlp's commands still get this package's extensions when they are imported later.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jointie_allennlp.__main__ import main as jointie_main
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+
+INPUT = b"".join([
+    json.dumps({"id": "a", "text": "John Smith works for Acme Corp in Boston."}).encode() + b"\n",
+    json.dumps({"tokens": ["Mary", "lives", "in", "Paris", "."]}).encode() + b"\n",
+    b"\n",
+    b"{not json\n",
+    b"caf\xe9 au lait\n",
+    b"[1, 2]\n",
+    json.dumps({"id": "b", "text": "Bill Gates, the chairman of Microsoft Corp."}).encode() + b"\r\n",
+    json.dumps({"id": "c", "tokens": []}).encode() + b"\n",
+])
+
+# Runs the command in a fresh interpreter, then reports what it imported and, after importing
+# allennlp's commands, whether this package's extensions reached them.
+PROBE = """
+import json, sys
+from jointie_allennlp.__main__ import main
+code = main(sys.argv[1:])
+imported = {name: name in sys.modules for name in ("allennlp.commands", "jointie_allennlp.commands",
+                                                  "jointie_allennlp.training", "jointie_allennlp.evaluation")}
+from allennlp.commands.predict import _PredictManager
+from allennlp.commands.subcommand import Subcommand
+from allennlp.commands.train import TrainModel
+from allennlp.evaluation.serializers.serializers import Serializer
+registered = {
+    "jointie": "jointie" in Subcommand.list_available(),
+    "whole_test_set": "whole_test_set" in TrainModel.list_available(),
+    "serializer": "joint_extraction" in Serializer.list_available(),
+    "predict_reads_bytes": hasattr(_PredictManager._get_json_data, "__wrapped_original__"),
+}
+print(json.dumps({"code": code, "imported": imported, "registered": registered}))
+"""
+
+
+def test_output_equals_allennlp_predict_without_importing_its_commands(spert_archive, tmp_path):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    theirs, ours = tmp_path / "allennlp.jsonl", tmp_path / "ours.jsonl"
+    common = [str(spert_archive), str(inputs), "--batch-size", "3", "--silent"]
+    subprocess.run(
+        [sys.executable, "-m", "allennlp", "predict", *common, "--include-package", "jointie_allennlp",
+         "--output-file", str(theirs)],
+        env=ENV, cwd=PROJECT_ROOT, capture_output=True, check=True,
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, "predict", *common, "--output-file", str(ours)],
+        env=ENV, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+    )
+    report = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0
+    assert report["imported"] == {name: False for name in report["imported"]}
+    assert report["registered"] == {name: True for name in report["registered"]}
+
+    assert ours.read_bytes() == theirs.read_bytes()
+    records = [json.loads(line) for line in ours.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == INPUT.count(b"\n")
+    assert [r.get("id") for r in records[:2]] == ["a", "line2"]
+    assert records[1]["tokens"] == ["Mary", "lives", "in", "Paris", "."]
+    assert [r.get("input_line") for r in records if "error" in r] == [3, 4, 5, 6]
+    assert "not UTF-8" in records[4]["error"] and "expected a JSON object" in records[5]["error"]
+    assert records[6]["id"] == "b" and "error" not in records[6]
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
+
+
+def test_console_output_and_batch_sizes_agree(spert_archive, tmp_path, capsys):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    outputs = []
+    for batch_size in ("1", "4"):
+        output = tmp_path / f"out{batch_size}.jsonl"
+        assert jointie_main(["predict", str(spert_archive), str(inputs), "--batch-size", batch_size,
+                             "--output-file", str(output)]) == 0
+        outputs.append(output.read_text(encoding="utf-8"))
+    # Another batch pads the encoder input differently, which moves scores by ~1e-7.
+    assert [_rounded(json.loads(line)) for line in outputs[0].splitlines()] == [
+        _rounded(json.loads(line)) for line in outputs[1].splitlines()
+    ]
+    printed = capsys.readouterr().out.splitlines()
+    lines = outputs[0].splitlines()
+    assert printed[1] == "prediction:  " + lines[0]  # as allennlp predict prints them
+    assert printed[0].startswith("input 0:  ") and json.loads(printed[0][len("input 0:  "):])["id"] == "a"
+
+
+def test_a_missing_archive_or_input_is_a_clear_error(spert_archive, tmp_path, capsys):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    assert jointie_main(["predict", str(tmp_path / "nothing.tar.gz"), str(inputs), "--silent",
+                         "--output-file", str(tmp_path / "o.jsonl")]) == 2
+    assert "nothing.tar.gz" in capsys.readouterr().err
+    assert jointie_main(["predict", str(spert_archive), str(tmp_path / "absent.jsonl"), "--silent",
+                         "--output-file", str(tmp_path / "o.jsonl")]) == 2
+    assert "absent.jsonl" in capsys.readouterr().err
+
