@@ -195,7 +195,7 @@ def _cell(key: str, value) -> str:
 
 
 def all_rows_table(rows: Sequence[dict]) -> str:
-    """The training / test rows, then the start-up and side-by-side rows (rows with a `kind`)."""
+    """The training / test rows, then the start-up, throughput and side-by-side rows (rows with a `kind`)."""
     lines = [
         "| " + " | ".join(title for _, title in COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
@@ -223,6 +223,25 @@ def all_rows_table(rows: Sequence[dict]) -> str:
         for row in startup:
             cells = [f"`{row['command']}`", row["runs"], row["wall_s"], row["cpu_s"], row["peak_rss_mb"],
                      row["torch_threads"], row.get("load_average"), row.get("note", ""), row["date"]]
+            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
+    throughput = [row for row in rows if row.get("kind") == "throughput"]
+    if throughput:
+        lines += [
+            "",
+            "## Prediction throughput (`benchmarks/predict_throughput.py`)",
+            "",
+            "Whole commands, start-up included: input lines per second of wall time (median of the runs);",
+            "load = the 1-minute load average when the batch size's runs started.",
+            "",
+            "| command | input | lines | batch | overrides | lines/s | wall s | CPU s | peak RSS MB | threads "
+            "| load | note | date |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in throughput:
+            cells = [f"`{row['command']}`", row["input"], row["lines"], row["batch_size"],
+                     f"`{row['overrides']}`" if row.get("overrides") else "", row["lines_per_s"], row["wall_s"],
+                     row["cpu_s"], row["peak_rss_mb"], row["torch_threads"], row.get("load_average"),
+                     row.get("note", ""), row["date"]]
             lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
     side = [row for row in rows if row.get("kind") == "side_by_side"]
     if side:

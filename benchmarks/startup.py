@@ -1,12 +1,14 @@
 """
 Start-up time of the commands a user runs first: `import torch, transformers`, `allennlp --help`
-and a one-line `allennlp predict` (time to the first prediction). Each command runs `--runs`
-times, one after the other; one row per command (median wall and CPU seconds, largest peak RSS)
-goes to benchmarks/results.jsonl (kind "startup") and RESULTS.md.
+and a one-line prediction (time to the first prediction) with `allennlp predict` and with
+`python -m jointie_allennlp predict`. Each command runs `--runs` times, one at a time, the
+commands interleaved round by round (so a change of load touches all alike); one row per command
+(median wall and CPU seconds, largest peak RSS) goes to benchmarks/results.jsonl (kind "startup")
+and RESULTS.md.
 
     .venv/bin/python benchmarks/startup.py --archive runs/spert/model.tar.gz --runs 5 --threads 2
 
-Without `--archive` the predict command is left out. CPU seconds (user + system) move less than
+Without `--archive` the predict commands are left out. CPU seconds (user + system) move less than
 wall time when the machine is busy; the row keeps the load average seen at its start.
 """
 import argparse
@@ -39,6 +41,10 @@ def commands(archive: str, workdir: Path) -> dict:
             allennlp, "predict", archive, str(line), "--include-package", "jointie_allennlp",
             "--silent", "--output-file", str(workdir / "prediction.jsonl"),
         ]
+        result["python -m jointie_allennlp predict (one line)"] = [
+            python, "-m", "jointie_allennlp", "predict", archive, str(line),
+            "--silent", "--output-file", str(workdir / "prediction.jsonl"),
+        ]
     return result
 
 
@@ -48,6 +54,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="OMP/MKL threads of the commands")
     parser.add_argument("--note", default="", help="free text kept in the row (e.g. what changed)")
+    parser.add_argument("--only", help="measure only the commands whose name contains this text")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append rows")
     args = parser.parse_args()
 
@@ -56,12 +63,18 @@ def main() -> int:
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
     load_average = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as workdir:
-        for name, argv in commands(args.archive, Path(workdir)).items():
-            runs = [run_measured({name: argv}, env=env, cwd=PROJECT)[name] for _ in range(args.runs)]
-            failed = [run for run in runs if run["exit_code"] != 0]
-            if failed:
-                print(f"{name}: exit code {failed[0]['exit_code']}: {failed[0]['command']}", file=sys.stderr)
-                return 1
+        measured = commands(args.archive, Path(workdir))
+        if args.only:
+            measured = {name: argv for name, argv in measured.items() if args.only in name}
+        all_runs = {name: [] for name in measured}
+        for _ in range(args.runs):
+            for name, argv in measured.items():
+                run = run_measured({name: argv}, env=env, cwd=PROJECT)[name]
+                if run["exit_code"] != 0:
+                    print(f"{name}: exit code {run['exit_code']}: {run['command']}", file=sys.stderr)
+                    return 1
+                all_runs[name].append(run)
+        for name, runs in all_runs.items():
             row = {
                 "kind": "startup",
                 "command": name,

@@ -40,3 +40,41 @@ def test_side_by_side_records_each_commands_memory_threads_and_exit_code(tmp_pat
     rendered = table.read_text()
     assert "## Side by side" in rendered and "| test | 3 |" in rendered
     assert "| d | a |" in rendered and "| 2 | 4 / ? |" in rendered  # threads, train / inference batch
+
+
+def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp_path, monkeypatch):
+    throughput = _load("predict_throughput")
+    run_benchmark = sys.modules["run_benchmark"]
+    results, table = tmp_path / "results.jsonl", tmp_path / "RESULTS.md"
+    results.write_text("")
+    monkeypatch.setattr(run_benchmark, "RESULTS", results)
+    monkeypatch.setattr(run_benchmark, "TABLE", table)
+    test = tmp_path / "test.json"
+    test.write_text(json.dumps([{"tokens": ["a", "b"], "entities": []}, {"tokens": ["c"], "entities": []}]))
+    python = sys.executable
+    copy = "import shutil, sys; shutil.copy(sys.argv[1], sys.argv[2])"
+    drop = "import sys; open(sys.argv[2], 'w').write(open(sys.argv[1]).readline())"
+
+    def fake(script):
+        return lambda archive, inputs, output, batch_size, overrides: {
+            "allennlp predict": [python, "-c", copy, str(inputs), str(output)],
+            "python -m jointie_allennlp predict": [python, "-c", script, str(inputs), str(output)],
+        }
+
+    monkeypatch.setattr(throughput, "commands", fake(copy))
+    assert throughput.main(["model.tar.gz", "--test", str(test), "--repeat", "3", "--batch-sizes", "4",
+                            "--threads", "2", "--overrides", '{"model.bf16_inference": true}']) == 0
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [r["command"] for r in rows] == ["allennlp predict", "python -m jointie_allennlp predict"]
+    for row in rows:
+        assert row["kind"] == "throughput" and row["lines"] == 6 and row["batch_size"] == 4
+        assert row["lines_per_s"] == round(6 / row["wall_s"], 1) and row["torch_threads"] == 2
+        assert row["overrides"] == '{"model.bf16_inference": true}'
+    assert "## Prediction throughput" in table.read_text()
+    assert throughput.write_input(str(test), 2, tmp_path / "in.jsonl") == 4
+    assert [json.loads(line)["tokens"] for line in (tmp_path / "in.jsonl").read_text().splitlines()] == [
+        ["a", "b"], ["c"], ["a", "b"], ["c"]]
+
+    monkeypatch.setattr(throughput, "commands", fake(drop))  # one line of six: no row
+    assert throughput.main(["model.tar.gz", "--test", str(test), "--repeat", "3", "--batch-sizes", "4"]) == 1
+    assert len(results.read_text().splitlines()) == 2

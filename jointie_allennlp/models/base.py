@@ -1,4 +1,4 @@
-"""What every approach's model shares: predicted `Document`s and the shared metric."""
+"""What every approach's model shares: predicted `Document`s, the shared metric, bf16 inference."""
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -34,11 +34,24 @@ class JointExtractionModel(Model):
 
     vocab : `Vocabulary`
     metric_per_type : `bool`, optional (default = `True`) also report per-type scores.
+    bf16_inference : `bool`, optional (default = `False`) outside training, run every forward pass
+        under `torch.autocast("cpu", dtype=torch.bfloat16)` (matrix products in bfloat16; faster on
+        CPUs with bf16 instructions). One switch for `predict`, `evaluate` and every predictor:
+        `-o '{"model.bf16_inference": true}'`. Training is never affected.
     """
 
-    def __init__(self, vocab: Vocabulary, metric_per_type: bool = True, **kwargs) -> None:
+    def __init__(
+        self, vocab: Vocabulary, metric_per_type: bool = True, bf16_inference: bool = False, **kwargs
+    ) -> None:
         super().__init__(vocab, **kwargs)
         self._metric = JointExtractionMetric(per_type=metric_per_type)
+        self.bf16_inference = bf16_inference
+
+    def __call__(self, *args, **kwargs):
+        if self.bf16_inference and not self.training:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return super().__call__(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
 
     def score_documents(
         self, predicted: Sequence[Document], gold: Optional[Sequence[Document]]

@@ -242,6 +242,29 @@ class TestSpertModel(_SpanModelTest):
         ]
         assert result["warnings"][0].startswith("sentence 1: ")  # counted from 1, as the windows' warnings
 
+    def test_bf16_inference_autocasts_evaluation_only_and_stays_close_to_fp32(self):
+        model = self._model(bf16_inference=True)  # the config key reaches the model
+        assert model.bf16_inference is True
+        pieces, products = [], []
+        model.text_field_embedder.register_forward_hook(lambda module, inputs, output: pieces.append(output))
+        linear = next(m for m in model.text_field_embedder.modules() if isinstance(m, torch.nn.Linear))
+        linear.register_forward_hook(lambda module, inputs, output: products.append(output.dtype))
+        model.eval()
+        losses = []
+        for bf16 in (False, True):
+            model.bf16_inference = bf16
+            with torch.no_grad():
+                output = model(**self._tensors())
+            assert len(output["document"]) == len(self.instances)
+            losses.append(output["loss"].float())
+        assert products == [torch.float32, torch.bfloat16]  # the encoder's matrix products in bf16
+        assert not torch.equal(pieces[1].float(), pieces[0])
+        assert torch.allclose(pieces[1].float(), pieces[0], atol=0.1, rtol=0.05)
+        assert torch.allclose(losses[1], losses[0], rtol=0.02)
+        model.train()  # training never autocasts, whatever the switch
+        assert torch.isfinite(model(**self._tensors())["loss"])
+        assert products[-1] == torch.float32
+
     def test_nothing_above_the_relation_threshold_gives_no_relations(self):
         model = self._model(rel_filter_threshold=1.01)
         model.eval()

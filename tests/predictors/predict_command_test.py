@@ -115,3 +115,10 @@ def test_a_missing_archive_or_input_is_a_clear_error(spert_archive, tmp_path, ca
                          "--output-file", str(tmp_path / "o.jsonl")]) == 2
     assert "absent.jsonl" in capsys.readouterr().err
 
+
+def test_the_bf16_switch_reaches_the_model_of_an_archive(spert_archive):
+    from allennlp.models.archival import load_archive
+
+    assert load_archive(str(spert_archive)).model.bf16_inference is False
+    switched = load_archive(str(spert_archive), overrides=json.dumps({"model.bf16_inference": True}))
+    assert switched.model.bf16_inference is True
