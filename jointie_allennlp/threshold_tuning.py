@@ -4,10 +4,11 @@ Choosing decision thresholds on dev without retraining:
     python -m jointie_allennlp tune-threshold ARCHIVE DEV [--entity-grid ...] [--relation-grid ...]
 
 The archived model encodes every dev batch once; its span and pair scores are then decoded at
-every grid point (`SpertModel.predict_with_thresholds`) and scored with the shared metric. The
+every grid point (the model's `predict_with_thresholds`) and scored with the shared metric. The
 entity threshold is chosen by NER F1 (it alone decides the entities), the relation threshold by
-relation F1 at that entity threshold. Models: `spert` (relation threshold `rel_filter_threshold`)
-and `spert_mt` (`entity_threshold`, `relation_threshold`).
+relation F1 at that entity threshold. Models: `spert` (relation threshold `rel_filter_threshold`),
+`spert_mt` (`entity_threshold`, `relation_threshold`) and `marked_entity` (`relation_threshold`,
+on the given entities of its instances: subtask 2).
 """
 import argparse
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -70,9 +71,7 @@ def tune_thresholds(
         for batch in loader:
             batch = util.move_to_device(batch, model._get_prediction_device())
             gold = model.documents_of(batch["metadata"])
-            decoded = model.predict_with_thresholds(
-                batch["tokens"], batch["word_spans"], batch["metadata"], list(entity_grid), list(relation_grid)
-            )
+            decoded = model.predict_with_thresholds(batch, list(entity_grid), list(relation_grid))
             for key, predicted in decoded.items():
                 metrics.setdefault(key, JointExtractionMetric(per_type=False))(predicted, gold)
 
@@ -83,7 +82,7 @@ def tune_thresholds(
         row: Dict[str, object] = {"entity_threshold": entity_threshold, "relation_threshold": relation_threshold}
         row.update({k: values[k] for k in ("ner_f1", "rel_strict_f1", "rel_boundaries_f1")})
         grid.append(row)
-    relation_option = "relation_threshold" if has_entity else "rel_filter_threshold"
+    relation_option = next(name for name in options if name != "entity_threshold")
     # ties go to the threshold closest to the model's current one (then the lower)
     current = options.get("entity_threshold", 0.0), options[relation_option]
 
@@ -115,7 +114,7 @@ def tune_thresholds(
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "tune-threshold",
-        help="choose decision thresholds (spert, spert_mt) on dev from one scoring pass",
+        help="choose decision thresholds (spert, spert_mt, marked_entity) on dev from one scoring pass",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -22,6 +22,14 @@ def without_trainable_pooler(embedder: torch.nn.Module) -> torch.nn.Module:
     return embedder
 
 
+def relations_at_threshold(documents: Sequence[Document], threshold: float) -> List[Document]:
+    """The documents without their relations scored below `threshold` (unscored ones are kept)."""
+    return [
+        d.with_annotations(d.entities, [r for r in d.relations if r.score is None or r.score >= threshold])
+        for d in documents
+    ]
+
+
 class JointExtractionModel(Model):
     """
     Base class of the approaches' models. A subclass decodes its scores into one predicted

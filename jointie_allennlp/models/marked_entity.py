@@ -2,7 +2,7 @@
 Relation extraction as sequence labelling with a marked main entity, with a joint NER head
 (RuREBus 2020, "Joint task learning for relation extraction and named entity recognition").
 """
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -13,10 +13,10 @@ from allennlp.nn import InitializerApplicator, util
 from allennlp.training.metrics import SpanBasedF1Measure
 from torch import nn
 
-from jointie_allennlp.data.document import Entity, Relation
+from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
 from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, RELATION_LABEL_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
+from jointie_allennlp.models.base import JointExtractionModel, relations_at_threshold, without_trainable_pooler
 from jointie_allennlp.models.ner_tagger import word_vectors
 
 
@@ -96,6 +96,9 @@ class MarkedEntityModel(JointExtractionModel):
     no_relation_weight : `float`, optional (default = `1.0`) the class weight of the `"0"` label in the
         relation loss (the other labels weigh 1; allennlp's `alpha`): below 1 against the imbalance of
         RuREBus, where about 1% of the words carry a relation label.
+    relation_threshold : `float`, optional (default = `0.0`) relations whose score (the mean
+        probability of their label over the tail's words) is below it are dropped; `tune-threshold`
+        chooses it on dev.
     metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
@@ -108,6 +111,7 @@ class MarkedEntityModel(JointExtractionModel):
         ner_weight: float = 0.1,
         relation_weight: float = 1.0,
         no_relation_weight: float = 1.0,
+        relation_threshold: float = 0.0,
         metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
@@ -124,6 +128,7 @@ class MarkedEntityModel(JointExtractionModel):
         self.no_relation = vocab.get_token_index(NO_RELATION, RELATION_LABEL_NAMESPACE)
         self.ner_weight = ner_weight
         self.relation_weight = relation_weight
+        self.relation_threshold = relation_threshold
         class_weights = [1.0] * vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
         class_weights[self.no_relation] = no_relation_weight
         self.relation_class_weights = None if no_relation_weight == 1.0 else class_weights
@@ -165,18 +170,38 @@ class MarkedEntityModel(JointExtractionModel):
         if loss is not None:
             output["loss"] = loss
         if not self.training:
-            probabilities = relation_logits.detach().softmax(-1)
-            documents = []
-            for meta, instance_probabilities, instance_mask in zip(metadata, probabilities, mask):
-                sentence = meta["document"]
-                relations = decode_relations(
-                    sentence.entities, meta["main"], instance_probabilities, self.relation_labels,
-                    self.no_relation, length=int(instance_mask.sum()),
-                )
-                documents.append(sentence.with_annotations(sentence.entities, relations))
+            documents = relations_at_threshold(self._decode(relation_logits, mask, metadata), self.relation_threshold)
             output["document"] = documents
             self.score_documents(documents, self.documents_of(metadata) if relation_labels is not None else None)
         return output
+
+    def _decode(self, relation_logits: torch.Tensor, mask: torch.Tensor, metadata: List[Dict[str, Any]]):
+        probabilities = relation_logits.detach().softmax(-1)
+        documents = []
+        for meta, instance_probabilities, instance_mask in zip(metadata, probabilities, mask):
+            sentence = meta["document"]
+            relations = decode_relations(
+                sentence.entities, meta["main"], instance_probabilities, self.relation_labels,
+                self.no_relation, length=int(instance_mask.sum()),
+            )
+            documents.append(sentence.with_annotations(sentence.entities, relations))
+        return documents
+
+    def thresholds(self) -> Dict[str, float]:
+        """The decision threshold in use (see `tune-threshold`)."""
+        return {"relation_threshold": self.relation_threshold}
+
+    def predict_with_thresholds(
+        self, batch: Dict[str, Any], entity_thresholds: List[Optional[float]], relation_thresholds: List[float],
+    ) -> Dict[Tuple[Optional[float], float], List[Document]]:
+        """Predictions of one batch at every relation θ (the entities are given), with one encoder pass."""
+        words, mask = word_vectors(self.text_field_embedder, batch["tokens"], batch["word_offsets"])
+        decoded = self._decode(self.relation_projection(words), mask, batch["metadata"])
+        return {
+            (entity_threshold, threshold): relations_at_threshold(decoded, threshold)
+            for entity_threshold in entity_thresholds
+            for threshold in relation_thresholds
+        }
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         metrics = super().get_metrics(reset)

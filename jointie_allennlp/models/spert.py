@@ -20,7 +20,7 @@ from torch.nn import functional
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
+from jointie_allennlp.models.base import JointExtractionModel, relations_at_threshold, without_trainable_pooler
 from jointie_allennlp.modules.span_decoding import (
     argmax_above,
     canonical_relations,
@@ -517,11 +517,11 @@ class SpertModel(JointExtractionModel):
         return metrics
 
     def predict_with_thresholds(
-        self, tokens: TextFieldTensors, word_spans: torch.LongTensor, metadata: List[Dict[str, Any]],
-        entity_thresholds: List[float], relation_thresholds: List[float],
+        self, batch: Dict[str, Any], entity_thresholds: List[float], relation_thresholds: List[float],
     ) -> Dict[Tuple[float, float], List[Document]]:
         """
-        Predictions of one batch at every (entity θ, relation θ) of a grid, with one encoder pass.
+        Predictions of one batch (the data loader's tensor dict) at every (entity θ, relation θ) of a
+        grid, with one encoder pass.
         For each entity θ the relations are decoded at the lowest relation θ and then filtered by
         score, which equals decoding at each relation θ. Entity thresholds apply only to models
         that have one (`spert_mt`; `spert`'s entities are a softmax argmax and take `[None]`).
@@ -529,10 +529,11 @@ class SpertModel(JointExtractionModel):
         saved = self.thresholds()
         if not saved:
             raise ConfigurationError(f"{type(self).__name__} with these options decodes without thresholds")
-        pieces = self.text_field_embedder(tokens)
+        word_spans = batch["word_spans"]
+        pieces = self.text_field_embedder(batch["tokens"])
         table = RangeMaxTable(pieces)
         num_words = (word_spans[..., 0] >= 0).sum(1)
-        documents = self.documents_of(metadata)
+        documents = self.documents_of(batch["metadata"])
         results: Dict[Tuple[float, float], List[Document]] = {}
         relation_option = [name for name in saved if name != "entity_threshold"][0]
         try:
@@ -542,12 +543,7 @@ class SpertModel(JointExtractionModel):
                 setattr(self, relation_option, min(relation_thresholds))
                 decoded = self._predict(table, pieces[:, 0], word_spans, num_words, documents)
                 for relation_threshold in relation_thresholds:
-                    results[entity_threshold, relation_threshold] = [
-                        d.with_annotations(
-                            d.entities, [r for r in d.relations if r.score is None or r.score >= relation_threshold]
-                        )
-                        for d in decoded
-                    ]
+                    results[entity_threshold, relation_threshold] = relations_at_threshold(decoded, relation_threshold)
         finally:
             for name, value in saved.items():
                 setattr(self, name, value)

@@ -176,3 +176,23 @@ def test_config_gives_the_embedder_the_reader_markers():
     assert typed_embedder["tokenizer_kwargs"]["additional_special_tokens"] == typed_reader.markers
     assert len(typed_reader.markers) == 2 + 2 * 4  # generic pair + typed pairs of the 4 CoNLL04 types
     assert params["vocabulary"]["tokens_to_add"]["relation_labels"][0] == "0"
+
+
+def test_relation_threshold_grid_equals_decoding_at_each_threshold():
+    _, _, model, tensors, output = evaluated_once(ner_weight=0.0)
+    scores = torch.tensor([r.score for d in output["document"] for r in d.relations])
+    assert len(scores) > 3
+    grid = scores.quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()
+    with torch.no_grad():
+        decoded = model.predict_with_thresholds(tensors, [None], grid)
+        assert set(decoded) == {(None, threshold) for threshold in grid}
+        counts = []
+        for threshold in grid:
+            model.relation_threshold = threshold
+            direct = model(**tensors)["document"]
+            kept = [[(r.head, r.tail, r.type) for r in d.relations] for d in decoded[None, threshold]]
+            assert kept == [[(r.head, r.tail, r.type) for r in d.relations] for d in direct]
+            assert all(r.score >= threshold for d in direct for r in d.relations)
+            counts.append(sum(map(len, kept)))
+    assert counts[0] > counts[-1]  # the grid points decode differently
+    assert model.thresholds() == {"relation_threshold": grid[-1]}

@@ -486,9 +486,7 @@ class TestSpertMTModel(_SpanModelTest):
             relation_scores = torch.tensor([r.score for d in everything for r in d.relations])
             entity_grid = entity_scores.quantile(quantiles).tolist()
             relation_grid = relation_scores.quantile(quantiles).tolist()
-            grid = model.predict_with_thresholds(
-                tensors["tokens"], tensors["word_spans"], tensors["metadata"], entity_grid, relation_grid
-            )
+            grid = model.predict_with_thresholds(tensors, entity_grid, relation_grid)
             assert set(grid) == {(e, r) for e in entity_grid for r in relation_grid}
             counts = set()
             for (entity_threshold, relation_threshold), documents in grid.items():
