@@ -194,6 +194,36 @@ def _cell(key: str, value) -> str:
     return "" if value is None else str(value)
 
 
+def _run_cells(run: dict) -> str:
+    return f"{run['wall_s']:.1f} / {run['cpu_s']:.1f} / {run['peak_rss_mb']:.0f}"
+
+
+# The rows with a `kind`: (kind, title, intro lines, column titles, row -> cells).
+KIND_TABLES = (
+    ("startup", "Start-up (`benchmarks/startup.py`)",
+     ["Median of the runs; CPU = user + system seconds (less sensitive to a busy machine than wall",
+      "time); load = the 1-minute load average when the runs started."],
+     ["command", "runs", "wall s", "CPU s", "peak RSS MB", "threads", "load", "note", "date"],
+     lambda row: [f"`{row['command']}`", row["runs"], row["wall_s"], row["cpu_s"], row["peak_rss_mb"],
+                  row["torch_threads"], row.get("load_average"), row.get("note", ""), row["date"]]),
+    ("throughput", "Prediction throughput (`benchmarks/predict_throughput.py`)",
+     ["Whole commands, start-up included: input lines per second of wall time (median of the runs);",
+      "load = the 1-minute load average when the batch size's runs started."],
+     ["command", "input", "lines", "batch", "overrides", "lines/s", "wall s", "CPU s", "peak RSS MB", "threads",
+      "load", "note", "date"],
+     lambda row: [f"`{row['command']}`", row["input"], row["lines"], row["batch_size"],
+                  f"`{row['overrides']}`" if row.get("overrides") else "", row["lines_per_s"], row["wall_s"],
+                  row["cpu_s"], row["peak_rss_mb"], row["torch_threads"], row.get("load_average"),
+                  row.get("note", ""), row["date"]]),
+    ("side_by_side", "Side by side (`benchmarks/side_by_side.py`)",
+     ["Both commands started together, each with the given threads; wall time and peak RSS per command."],
+     ["label", "threads", "ours: wall s / CPU s / peak RSS MB", "theirs: wall s / CPU s / peak RSS MB",
+      "wall ratio (theirs / ours)", "date"],
+     lambda row: [row["label"], row["torch_threads"], _run_cells(row["ours"]), _run_cells(row["theirs"]),
+                  f"{row['wall_ratio']:.2f}", row["date"]]),
+)
+
+
 def all_rows_table(rows: Sequence[dict]) -> str:
     """The training / test rows, then the start-up, throughput and side-by-side rows (rows with a `kind`)."""
     lines = [
@@ -208,60 +238,12 @@ def all_rows_table(rows: Sequence[dict]) -> str:
             "batch_sizes": f"{row.get('train_batch_size', '?')} / {row.get('inference_batch_size', '?')}",
         }
         lines.append("| " + " | ".join(_cell(key, row.get(key, "")) for key, _ in COLUMNS) + " |")
-    startup = [row for row in rows if row.get("kind") == "startup"]
-    if startup:
-        lines += [
-            "",
-            "## Start-up (`benchmarks/startup.py`)",
-            "",
-            "Median of the runs; CPU = user + system seconds (less sensitive to a busy machine than wall",
-            "time); load = the 1-minute load average when the runs started.",
-            "",
-            "| command | runs | wall s | CPU s | peak RSS MB | threads | load | note | date |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for row in startup:
-            cells = [f"`{row['command']}`", row["runs"], row["wall_s"], row["cpu_s"], row["peak_rss_mb"],
-                     row["torch_threads"], row.get("load_average"), row.get("note", ""), row["date"]]
-            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
-    throughput = [row for row in rows if row.get("kind") == "throughput"]
-    if throughput:
-        lines += [
-            "",
-            "## Prediction throughput (`benchmarks/predict_throughput.py`)",
-            "",
-            "Whole commands, start-up included: input lines per second of wall time (median of the runs);",
-            "load = the 1-minute load average when the batch size's runs started.",
-            "",
-            "| command | input | lines | batch | overrides | lines/s | wall s | CPU s | peak RSS MB | threads "
-            "| load | note | date |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for row in throughput:
-            cells = [f"`{row['command']}`", row["input"], row["lines"], row["batch_size"],
-                     f"`{row['overrides']}`" if row.get("overrides") else "", row["lines_per_s"], row["wall_s"],
-                     row["cpu_s"], row["peak_rss_mb"], row["torch_threads"], row.get("load_average"),
-                     row.get("note", ""), row["date"]]
-            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
-    side = [row for row in rows if row.get("kind") == "side_by_side"]
-    if side:
-        lines += [
-            "",
-            "## Side by side (`benchmarks/side_by_side.py`)",
-            "",
-            "Both commands started together, each with the given threads; wall time and peak RSS per command.",
-            "",
-            "| label | threads | ours: wall s / CPU s / peak RSS MB | theirs: wall s / CPU s / peak RSS MB "
-            "| wall ratio (theirs / ours) | date |",
-            "|---|---|---|---|---|---|",
-        ]
-        for row in side:
-            ours, theirs = row["ours"], row["theirs"]
-            cells = [row["label"], row["torch_threads"],
-                     f"{ours['wall_s']:.1f} / {ours['cpu_s']:.1f} / {ours['peak_rss_mb']:.0f}",
-                     f"{theirs['wall_s']:.1f} / {theirs['cpu_s']:.1f} / {theirs['peak_rss_mb']:.0f}",
-                     f"{row['wall_ratio']:.2f}", row["date"]]
-            lines.append("| " + " | ".join(_cell("", c) for c in cells) + " |")
+    for kind, title, intro, header, cells in KIND_TABLES:
+        kind_rows = [row for row in rows if row.get("kind") == kind]
+        if kind_rows:
+            lines += ["", f"## {title}", "", *intro, "", "| " + " | ".join(header) + " |",
+                      "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(_cell("", c) for c in cells(row)) + " |" for row in kind_rows]
     return "\n".join(lines) + "\n"
 
 
