@@ -65,6 +65,8 @@ def main() -> int:
     parser.add_argument("--gold-entities", action="store_true", help="use the gold entities (subtask 2)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads of the predict run (OMP_NUM_THREADS)")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--re-overrides", default="",
+                        help='JSON overrides of the relation archive, e.g. \'{"model.relation_threshold": 0.5}\'')
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
     args = parser.parse_args()
 
@@ -89,6 +91,7 @@ def main() -> int:
         "brat_output_dir": str(args.output_dir / "brat"),
         "gold_entities": args.gold_entities,
         "batch_size": args.batch_size,
+        **({"re_overrides": json.loads(args.re_overrides)} if args.re_overrides else {}),
     }
     env = dict(os.environ)
     if args.threads:
@@ -134,7 +137,7 @@ def main() -> int:
         "re_archive": str(args.re_archive),
         "test": str(test),
         "config": str(PIPELINE_CONFIG.relative_to(PROJECT)),
-        "overrides": "",
+        "overrides": args.re_overrides,
         **run_facts(args.threads),
     }
     record_row(row, args.no_record)

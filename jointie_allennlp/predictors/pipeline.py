@@ -1,5 +1,5 @@
 """End-to-end RuREBus subtask 3: an NER archive, then a relation archive over its entities."""
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from allennlp.data import DatasetReader
 from allennlp.models import Model
@@ -32,6 +32,8 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
     gold_entities : `bool`, optional (default = `False`) skip NER and use the entities of the input
         (brat `.ann` beside the `.txt`, or SpERT-form `entities`): RuREBus subtask 2.
     cuda_device : `int`, optional (default = `-1`) device of the relation model.
+    re_overrides : `Dict`, optional overrides of the relation archive's config, e.g.
+        `{"model.relation_threshold": 0.5}` (a threshold chosen with `tune-threshold`).
     tokenizer, brat_output_dir, batch_size : as `joint_extraction`.
     """
 
@@ -42,6 +44,7 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
         re_archive: str,
         gold_entities: bool = False,
         cuda_device: int = -1,
+        re_overrides: Optional[Dict[str, Any]] = None,
         tokenizer: str = "razdel",
         brat_output_dir: Optional[str] = None,
         batch_size: int = 32,
@@ -51,7 +54,7 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
             model, dataset_reader, tokenizer=tokenizer, brat_output_dir=brat_output_dir,
             batch_size=batch_size, frozen=frozen,
         )
-        archive = load_archive(re_archive, cuda_device=cuda_device)
+        archive = load_archive(re_archive, cuda_device=cuda_device, overrides=re_overrides or "")
         relation_model = archive.model
         relation_model.eval()
         self.relation_predictor = MarkedEntityPredictor(

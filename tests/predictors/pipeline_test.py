@@ -88,6 +88,19 @@ def test_pipeline_with_gold_entities_keeps_them(archives, tmp_path):
     assert all(0 <= r.head < len(predicted.entities) for r in predicted.relations)
 
 
+def test_relation_archive_overrides_reach_the_relation_model(archives):
+    def relations(predictor):
+        record = predictor.predict_json(predictor.load_line(str(BRAT / "doc1.txt")))
+        return record["relations"]
+
+    every = relations(pipeline(archives, gold_entities=True))
+    assert every  # the fixture model relates some given entities
+    middle = sorted(r["score"] for r in every)[len(every) // 2]
+    filtered = pipeline(archives, gold_entities=True, re_overrides={"model.relation_threshold": middle})
+    assert filtered.relation_predictor._model.relation_threshold == middle
+    assert relations(filtered) == [r for r in every if r["score"] >= middle] != every
+
+
 def test_pipeline_raw_text_line(archives):
     predictor = pipeline(archives)
     text = "Администрация края планирует увеличить инвестиции в промышленность."
