@@ -194,6 +194,10 @@ def _cell(key: str, value) -> str:
     return "" if value is None else str(value)
 
 
+def _percent_cell(value: Optional[float]) -> str:
+    return _percent([] if value is None else [value])
+
+
 def _run_cells(run: dict) -> str:
     return f"{run['wall_s']:.1f} / {run['cpu_s']:.1f} / {run['peak_rss_mb']:.0f}"
 
@@ -215,6 +219,18 @@ KIND_TABLES = (
                   f"`{row['overrides']}`" if row.get("overrides") else "", row["lines_per_s"], row["wall_s"],
                   row["cpu_s"], row["peak_rss_mb"], row["torch_threads"], row.get("load_average"),
                   row.get("note", ""), row["date"]]),
+    ("time_to_accuracy", "Time to accuracy (`benchmarks/time_to_accuracy.py`)",
+     ["Final runs (train+dev, last epoch) scored on the test file after every epoch; train s = training",
+      "time to the last epoch without that scoring (also in `f1_vs_time.png`); reached = the first epoch",
+      "(and its training seconds) whose NER and strict relation F1 reach the row's targets."],
+     ["label", "approach", "encoder", "batch", "lr", "epochs", "threads", "train s", "NER F1", "RE strict F1",
+      "targets NER / RE", "reached", "peak RSS MB", "date"],
+     lambda row: [row["label"], row["approach"], row["encoder"], row["train_batch_size"], f"{row['lr']:g}", row["epochs"],
+                  row["torch_threads"], row["train_seconds"], _percent_cell(row["ner_f1"]),
+                  _percent_cell(row["rel_strict_f1"]),
+                  f"{row['targets'].get('ner_f1')} / {row['targets'].get('rel_strict_f1')}",
+                  f"epoch {row['reached']['epoch']}, {row['reached']['train_seconds']:.0f} s" if row.get("reached")
+                  else "no", row["peak_rss_mb"], row["date"]]),
     ("side_by_side", "Side by side (`benchmarks/side_by_side.py`)",
      ["Both commands started together, each with the given threads; wall time and peak RSS per command."],
      ["label", "threads", "ours: wall s / CPU s / peak RSS MB", "theirs: wall s / CPU s / peak RSS MB",

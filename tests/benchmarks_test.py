@@ -81,3 +81,43 @@ def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp
     monkeypatch.setattr(throughput, "commands", fake(drop))  # one line of six: no row
     assert throughput.main(["model.tar.gz", "--test", str(test), "--repeat", "3", "--batch-sizes", "4"]) == 1
     assert len(results.read_text().splitlines()) == 2
+
+
+def test_time_to_accuracy_records_a_test_curve_whose_last_point_is_the_archived_model(tmp_path, monkeypatch):
+    time_to_accuracy = _load("time_to_accuracy")
+    run_benchmark = sys.modules["run_benchmark"]
+    fixtures = PROJECT_ROOT / "fixtures" / "spert_json"
+    test = str(fixtures / "conll04_like_test.json")
+    for name, value in {"TRANSFORMER_MODEL": str(PROJECT_ROOT / "fixtures" / "tiny_bert"),
+                        "TRAIN_DATA_PATH": str(fixtures / "conll04_like_train.json"),
+                        "BATCH_SIZE": "4", "FINAL_RUN": "", "DISTRIBUTED_DEVICES": ""}.items():
+        monkeypatch.setenv(name, value)
+    results, plot, run = tmp_path / "results.jsonl", tmp_path / "curve.png", tmp_path / "run"
+    code = time_to_accuracy.main([
+        str(PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"), "--label", "tiny", "--approach", "spert",
+        "--test", test, "--serialization-dir", str(run), "--results", str(results), "--plot", str(plot),
+        "--target-ner", "0", "--target-rel", "0", "--overrides", '{"trainer.num_epochs": 2}',
+    ])
+    assert code == 0
+    row = json.loads(results.read_text().splitlines()[-1])
+    assert row["kind"] == "time_to_accuracy" and row["epochs"] == 2 and row["train_batch_size"] == 4
+    assert row["train_data"].endswith("conll04_like_train.json")  # the final run's training file
+    first, last = row["curve"]
+    assert [first["epoch"], last["epoch"]] == [1, 2] and 0 < first["train_seconds"] < last["train_seconds"]
+    assert row["reached"] == {"epoch": 1, "train_seconds": first["train_seconds"]}  # targets of 0 % are met at once
+    # the last point scores the weights the archive holds (no validation: the last epoch's)
+    archived = run_benchmark.evaluate_archive(run, test)
+    assert last["ner_f1"] == pytest.approx(archived["ner_f1"]) and row["ner_f1"] == last["ner_f1"]
+    assert last["rel_strict_f1"] == pytest.approx(archived["rel_strict_f1"])
+    assert plot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_time_to_accuracy_finds_the_first_epoch_reaching_both_targets():
+    time_to_accuracy = _load("time_to_accuracy")
+    curve = [{"epoch": 1, "train_seconds": 10, "ner_f1": 0.85, "rel_strict_f1": 0.40},
+             {"epoch": 2, "train_seconds": 20, "ner_f1": 0.80, "rel_strict_f1": 0.62},
+             {"epoch": 3, "train_seconds": 30, "ner_f1": 0.846, "rel_strict_f1": 0.613}]
+    assert time_to_accuracy.first_reaching(curve, 84.56, 61.26) == {"epoch": 3, "train_seconds": 30}
+    assert time_to_accuracy.first_reaching(curve, 85.0, None) == {"epoch": 1, "train_seconds": 10}
+    assert time_to_accuracy.first_reaching(curve, 90.0, 50.0) is None
+    assert time_to_accuracy.first_reaching(curve, None, None) is None
