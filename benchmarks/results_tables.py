@@ -225,8 +225,8 @@ KIND_TABLES = (
       "(and its training seconds) whose NER and strict relation F1 reach the row's targets."],
      ["label", "approach", "encoder", "batch", "lr", "epochs", "threads", "train s", "NER F1", "RE strict F1",
       "targets NER / RE", "reached", "peak RSS MB", "date"],
-     lambda row: [row["label"], row["approach"], row["encoder"], row["train_batch_size"], f"{row['lr']:g}", row["epochs"],
-                  row["torch_threads"], row["train_seconds"], _percent_cell(row["ner_f1"]),
+     lambda row: [row["label"], row["approach"], row["encoder"], row["train_batch_size"], f"{row['lr']:g}",
+                  row["epochs"], row["torch_threads"], row["train_seconds"], _percent_cell(row["ner_f1"]),
                   _percent_cell(row["rel_strict_f1"]),
                   f"{row['targets'].get('ner_f1')} / {row['targets'].get('rel_strict_f1')}",
                   f"epoch {row['reached']['epoch']}, {row['reached']['train_seconds']:.0f} s" if row.get("reached")

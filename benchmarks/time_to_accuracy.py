@@ -127,6 +127,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     train_model_from_file(args.config, str(serialization_dir), overrides=json.dumps(overrides), force=not resume,
                           recover=resume)
     wall = time.perf_counter() - start
+    scoring = sum(point["scoring_seconds"] for point in read_curve(serialization_dir))
     curve = read_curve(serialization_dir)
     keep = ("epoch", "train_seconds", "scoring_seconds", "ner_f1", "rel_f1", "rel_strict_f1")
     targets = {"ner_f1": args.target_ner, "rel_strict_f1": args.target_rel}
@@ -144,7 +145,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "train_data": params["train_data_path"],
         "test": args.test,
         "train_seconds": curve[-1]["train_seconds"] if curve else None,
-        "wall_s_without_scoring": round(wall - sum(point["scoring_seconds"] for point in curve), 1) if not resume else None,
+        "wall_s_without_scoring": round(wall - scoring, 1) if not resume else None,
         "ner_f1": curve[-1]["ner_f1"] if curve else None,
         "rel_strict_f1": curve[-1]["rel_strict_f1"] if curve else None,
         "targets": targets,

@@ -71,8 +71,9 @@ class ScoreCurveCallback(TrainerCallback):
             self._loader.index_with(trainer.model.vocab)
         scores = evaluate(trainer.model, self._loader, cuda_device=trainer.cuda_device)
         trainer.model.train()
+        scoring_seconds = time.perf_counter() - scoring_started
         point = {"epoch": epoch + 1, "train_seconds": round(train_seconds, 2),
-                 "scoring_seconds": round(time.perf_counter() - scoring_started, 2), "data_path": self.data_path, **scores}
+                 "scoring_seconds": round(scoring_seconds, 2), "data_path": self.data_path, **scores}
         with self.output.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(point) + "\n")
         logger.info("score curve, epoch %d, %.0f s of training: %s", epoch + 1, train_seconds,
