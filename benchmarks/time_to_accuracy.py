@@ -127,8 +127,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     train_model_from_file(args.config, str(serialization_dir), overrides=json.dumps(overrides), force=not resume,
                           recover=resume)
     wall = time.perf_counter() - start
-    scoring = sum(point["scoring_seconds"] for point in read_curve(serialization_dir))
     curve = read_curve(serialization_dir)
+    scoring = sum(point["scoring_seconds"] for point in curve)
     keep = ("epoch", "train_seconds", "scoring_seconds", "ner_f1", "rel_f1", "rel_strict_f1")
     targets = {"ner_f1": args.target_ner, "rel_strict_f1": args.target_rel}
     data_loader = params.as_dict()["data_loader"]
