@@ -51,8 +51,10 @@ class JointExtractionPredictor(Predictor):
 
     model : `Model`
     dataset_reader : `DatasetReader` a `DocumentReader`.
-    tokenizer : `str`, optional (default = `"razdel"`)
-        Segmenter for `text` input: `razdel`, `whitespace` or `spacy[:<lang>]`.
+    tokenizer : `str`, optional (default = the reader's `tokenizer`, else `"razdel"`)
+        Segmenter for `text` input: `razdel`, `whitespace` or `spacy[:<lang>]`. By default raw
+        text is split as the model's training files were (the English configs: `spacy:en`, which
+        keeps `D.C.`, `Corp.`, `U.S.` whole as CoNLL04 and SciERC do; the Russian ones: razdel).
     brat_output_dir : `str`, optional
         Also write every prediction as brat `<id>.txt` + `<id>.ann` into this directory; an id
         that another document of the run already took as a file name, or that is not a safe file
@@ -66,13 +68,13 @@ class JointExtractionPredictor(Predictor):
         self,
         model: Model,
         dataset_reader: DatasetReader,
-        tokenizer: str = "razdel",
+        tokenizer: Optional[str] = None,
         brat_output_dir: Optional[str] = None,
         batch_size: int = 32,
         frozen: bool = True,
     ) -> None:
         super().__init__(model, dataset_reader, frozen=frozen)
-        self._segmenter = get_segmenter(tokenizer)
+        self._segmenter = get_segmenter(tokenizer or getattr(dataset_reader, "tokenizer_name", "razdel"))
         self._brat_output_dir = brat_output_dir
         self._brat_stems = UniqueFileStems()
         self._batch_size = batch_size

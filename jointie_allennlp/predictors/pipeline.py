@@ -45,7 +45,7 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
         gold_entities: bool = False,
         cuda_device: int = -1,
         re_overrides: Optional[Dict[str, Any]] = None,
-        tokenizer: str = "razdel",
+        tokenizer: Optional[str] = None,
         brat_output_dir: Optional[str] = None,
         batch_size: int = 32,
         frozen: bool = True,

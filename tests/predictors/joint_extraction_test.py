@@ -1,5 +1,6 @@
 """The shared predictor, driven by a small rule-based model defined here."""
 import json
+from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -13,6 +14,8 @@ from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.formats.brat import read_brat
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class SentenceReader(DocumentReader):
@@ -65,6 +68,32 @@ def test_text_input_gives_the_shared_schema():
         {"head": 2, "tail": 3, "type": "Rel", "score": 0.5},
     ]
     json.dumps(result)
+
+
+def test_raw_text_is_split_as_the_readers_training_files_unless_the_predictor_says_otherwise():
+    text = {"text": "Bill Gates of Microsoft Corp. visited Washington, D.C."}
+
+    def tokens(predictor):
+        return predictor.predict_json(text)["tokens"]
+
+    spacy_reader = JointExtractionPredictor(CapitalsModel(Vocabulary()), SentenceReader(tokenizer="spacy:en"))
+    assert tokens(spacy_reader) == ["Bill", "Gates", "of", "Microsoft", "Corp.", "visited", "Washington", ",", "D.C."]
+    assert tokens(_predictor()) == ["Bill", "Gates", "of", "Microsoft", "Corp", ".", "visited", "Washington", ",",
+                                    "D", ".", "C", "."]  # the reader's default, razdel
+    chosen = JointExtractionPredictor(CapitalsModel(Vocabulary()), SentenceReader(tokenizer="spacy:en"),
+                                      tokenizer="whitespace")
+    assert tokens(chosen)[4:] == ["Corp.", "visited", "Washington,", "D.C."]
+
+
+def test_english_configs_split_raw_text_with_spacy_and_russian_ones_with_razdel():
+    from allennlp.common import Params
+
+    for config, expected in [("spert/conll04.jsonnet", "spacy:en"), ("spert_mt/scierc.jsonnet", "spacy:en"),
+                             ("biaffine/conll04.jsonnet", "spacy:en"),
+                             ("deeper_task_specificity/conll04.jsonnet", "spacy:en"),
+                             ("spert/rurebus.jsonnet", "razdel"), ("biaffine/rurebus.jsonnet", "razdel")]:
+        params = Params.from_file(str(PROJECT_ROOT / "training_configs" / config))
+        assert params["dataset_reader"]["tokenizer"] == expected, config
 
 
 def test_tokens_input_echoes_input_and_gold():
