@@ -65,7 +65,8 @@ def plot(rows: Sequence[dict], output: Path = PLOT) -> Optional[Path]:
         for row in rows:
             minutes = [point["train_seconds"] / 60 for point in row["curve"]]
             axis.plot(minutes, [100 * point[key] for point in row["curve"]], marker="o", markersize=3,
-                      label=f"{row['label']} ({row['torch_threads']} threads, {row['date']})")
+                      label=f"{row['label']} ({row['torch_threads']} thread{'s' * (row['torch_threads'] != 1)}, "
+                            f"{row['date']})")
         targets = {row["targets"][key] for row in rows if row.get("targets", {}).get(key) is not None}
         for target in sorted(targets):
             axis.axhline(target, color="grey", linestyle="--", linewidth=0.8)
