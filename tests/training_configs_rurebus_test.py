@@ -104,8 +104,9 @@ def test_archives_name_the_built_encoder_portably(tmp_path, monkeypatch):
     assert archive.model.vocab.get_vocab_size("ner_tags") > 1
 
 
-def test_frozen_word_embeddings_stay_as_loaded_while_the_rest_trains(tmp_path):
-    params = load("rurebus/ner.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), FREEZE_WORD_EMBEDDINGS="1")
+@pytest.mark.parametrize("config", ["rurebus/ner.jsonnet", "spert/rurebus.jsonnet", "spert_mt/rurebus.jsonnet"])
+def test_frozen_word_embeddings_stay_as_loaded_while_the_rest_trains(tmp_path, config):
+    params = load(config, TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), FREEZE_WORD_EMBEDDINGS="1")
     groups = params["trainer"]["optimizer"]["parameter_groups"]
     assert groups[0] == [["^text_field_embedder.*word_embeddings"], {"requires_grad": False}]
     params["trainer"]["optimizer"]["lr"] = 1e-2  # large steps: anything trainable visibly moves

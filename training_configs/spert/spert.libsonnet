@@ -125,7 +125,10 @@ local common = import '../common.libsonnet';
           lr: lr,
           weight_decay: 0.01,
           correct_bias: correct_bias,
-          parameter_groups: [
+          // FREEZE_WORD_EMBEDDINGS=1: no gradient and no optimizer state for the word-piece embeddings
+          parameter_groups: (
+            if common.freeze_word_embeddings then [[['^text_field_embedder.*word_embeddings'], { requires_grad: false }]] else []
+          ) + [
             [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
           ],
         },

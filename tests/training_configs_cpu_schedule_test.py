@@ -1,0 +1,31 @@
+"""The CPU schedule of SpERT (conll04_fast.jsonnet) against the paper's (conll04.jsonnet)."""
+from pathlib import Path
+
+from allennlp.common import Params
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT_ROOT / "fixtures"
+SPERT = FIXTURES / "spert_json"
+VARIABLES = {
+    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
+    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
+    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
+    "NUM_EPOCHS": "", "BATCH_SIZE": "", "FINAL_RUN": "", "BATCHING": "", "FREEZE_WORD_EMBEDDINGS": "",
+}
+
+
+def _config(name: str, **variables) -> Params:
+    return Params.from_file(str(PROJECT_ROOT / "training_configs" / name), ext_vars={**VARIABLES, **variables})
+
+
+def test_the_cpu_schedule_differs_from_the_papers_only_in_batch_learning_rate_and_epochs():
+    paper, fast = _config("spert/conll04.jsonnet").as_dict(), _config("spert/conll04_fast.jsonnet").as_dict()
+    assert paper["data_loader"]["batch_sampler"]["batch_size"] == 2 and paper["trainer"]["num_epochs"] == 20
+    assert paper["trainer"]["optimizer"]["lr"] == 5e-5
+    fast_batch, fast_lr = fast["data_loader"]["batch_sampler"]["batch_size"], fast["trainer"]["optimizer"]["lr"]
+    assert fast_batch > 2 and fast_lr > 5e-5 and fast["trainer"]["num_epochs"] < 20
+    for part in (fast, paper):
+        del part["data_loader"]["batch_sampler"]["batch_size"], part["trainer"]["optimizer"]["lr"]
+        del part["trainer"]["num_epochs"]
+    assert fast == paper
