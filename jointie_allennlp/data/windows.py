@@ -33,14 +33,15 @@ also warns how many pairs of predicted entities are never together in one window
 relation between them can be found.
 """
 import bisect
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
+from jointie_allennlp.data.reports import ReadReport
 
 
 @dataclass
-class WindowReport:
+class WindowReport(ReadReport):
     """What windowing did during one read (logged by the readers)."""
 
     sentences: int = 0
@@ -49,9 +50,6 @@ class WindowReport:
     cut_words: int = 0
     entities_outside_windows: int = 0
     relations_outside_windows: int = 0
-
-    def as_dict(self) -> Dict[str, int]:
-        return asdict(self)
 
     @property
     def lossy(self) -> bool:

@@ -1,6 +1,6 @@
 """Reader of Giorgi et al. (2019): word pieces, BIOES tags per word, gold relations for labelling pairs."""
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from allennlp.data import DatasetReader, Instance
@@ -14,6 +14,7 @@ from allennlp.data.fields import (
 )
 
 from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tagging import entities_to_tags
 from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 from jointie_allennlp.modules.entity_pairs import entity_key
@@ -26,7 +27,7 @@ RELATION_NAMESPACE = "relation_labels"
 
 
 @dataclass
-class TaggingReport:
+class TaggingReport(ReadReport):
     """What a read lost to the BIOES encoding and to the word-piece limit (logged after each read)."""
 
     sentences: int = 0
@@ -36,9 +37,6 @@ class TaggingReport:
     relations: int = 0
     relations_dropped: int = 0
     truncated_words: int = 0
-
-    def as_dict(self) -> Dict[str, int]:
-        return asdict(self)
 
 
 @DatasetReader.register("biaffine_joint")
@@ -92,17 +90,14 @@ class BiaffineJointReader(WordpieceDocumentReader):
     def _read(self, file_path: str) -> Iterable[Instance]:
         self.report = TaggingReport()
         yield from super()._read(file_path)
-        report = self.report.as_dict()
-        lost = self.report.nested_dropped + self.report.overlapping_dropped + self.report.relations_dropped
-        if lost or self.report.truncated_words:
-            logger.warning(
-                "%s: BIOES tags cannot express %d nested and %d overlapping gold entities (dropped from "
-                "the training labels, %d relations with them); %d words cut off by max_length; %s",
-                file_path, self.report.nested_dropped, self.report.overlapping_dropped,
-                self.report.relations_dropped, self.report.truncated_words, report,
-            )
-        else:
-            logger.info("%s: %s", file_path, report)
+        report = self.report
+        lost = report.nested_dropped + report.overlapping_dropped + report.relations_dropped
+        report.log(
+            logger, file_path, bool(lost or report.truncated_words),
+            "BIOES tags cannot express %d nested and %d overlapping gold entities (dropped from the training "
+            "labels, %d relations with them); %d words cut off by max_length; ",
+            report.nested_dropped, report.overlapping_dropped, report.relations_dropped, report.truncated_words,
+        )
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]

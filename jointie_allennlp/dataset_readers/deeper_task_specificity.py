@@ -82,15 +82,12 @@ class DeeperTaskSpecificityReader(DocumentReader):
         yield from super()._read(file_path)
         report = self.report
         lost = report.nested_dropped + report.overlapping_dropped + report.relations_dropped
-        if lost:
-            logger.warning(
-                "%s: %s tags cannot express %d nested and %d overlapping gold entities (dropped from the "
-                "training labels, %d relations with them); %s",
-                file_path, self.tag_scheme, report.nested_dropped, report.overlapping_dropped,
-                report.relations_dropped, report.as_dict(),
-            )
-        else:
-            logger.info("%s: %s", file_path, report.as_dict())
+        report.log(
+            logger, file_path, bool(lost),
+            "%s tags cannot express %d nested and %d overlapping gold entities (dropped from the training "
+            "labels, %d relations with them); ",
+            self.tag_scheme, report.nested_dropped, report.overlapping_dropped, report.relations_dropped,
+        )
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]

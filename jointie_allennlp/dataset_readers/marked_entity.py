@@ -5,14 +5,15 @@ Reader of relation extraction as sequence labelling with a marked main entity (R
 """
 import logging
 import random
-from dataclasses import asdict, dataclass
-from typing import Dict, Iterable, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence
 
 from allennlp.common.checks import ConfigurationError
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
 
 from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tagging import TaggingLoss
 from jointie_allennlp.dataset_readers.bio_tagger import bio_fields, word_offsets_field
 from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
@@ -35,7 +36,7 @@ def marker_tokens(entity_types: Sequence[str] = (), start: str = START_MARKER, e
 
 
 @dataclass
-class MarkedEntityReport:
+class MarkedEntityReport(ReadReport):
     """What a read lost (logged after each read)."""
 
     instances: int = 0
@@ -44,9 +45,6 @@ class MarkedEntityReport:
     truncated_words: int = 0
     skipped_truncated_main: int = 0
     sampled_out_main_without_relations: int = 0
-
-    def as_dict(self) -> Dict[str, int]:
-        return asdict(self)
 
 
 @DatasetReader.register("marked_entity")
@@ -119,10 +117,9 @@ class MarkedEntityReader(WordpieceDocumentReader):
         self.report = MarkedEntityReport()
         self._sampler = random.Random(self.sampling_seed)  # the same sample in every epoch
         yield from super()._read(file_path)
-        if self.report.conflicting_word_labels or self.report.truncated_words or self.report.skipped_truncated_main:
-            logger.warning("%s: labels lost (see counts): %s", file_path, self.report.as_dict())
-        else:
-            logger.info("%s: %s", file_path, self.report.as_dict())
+        report = self.report
+        lost = report.conflicting_word_labels or report.truncated_words or report.skipped_truncated_main
+        report.log(logger, file_path, bool(lost), "labels lost (see counts): ")
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         instances = (

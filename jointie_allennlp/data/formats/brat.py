@@ -13,12 +13,13 @@ merged. Both are counted in the `BratReport`.
 """
 import bisect
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tokenization import Segmenter, razdel_segment, split_at_boundaries
 
 PathLike = Union[str, os.PathLike]
@@ -34,7 +35,7 @@ _UNSUPPORTED_KINDS = {
 
 
 @dataclass
-class BratReport:
+class BratReport(ReadReport):
     """Counts of what a brat read did; every field is a count."""
 
     documents: int = 0
@@ -50,13 +51,6 @@ class BratReport:
     normalizations: int = 0
     notes: int = 0
     equivalences: int = 0
-
-    def add(self, other: "BratReport") -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    def as_dict(self) -> Dict[str, int]:
-        return asdict(self)
 
     @property
     def kept_verbatim(self) -> int:

@@ -1,0 +1,33 @@
+"""
+Counts of what one read did: what it read and what it lost or changed on the way. Each format,
+windowing and reader keeps its own `ReadReport` dataclass of `int` fields, fresh for every read,
+and logs it when the read ends.
+"""
+import logging
+from dataclasses import asdict, fields
+from typing import Any, Dict
+
+
+class ReadReport:
+    """
+    The base of the per-read count dataclasses (`BratReport`, `WindowReport`, `TaggingReport`,
+    `MarkedEntityReport`): a subclass is a `@dataclass` whose fields are all `int` counts.
+    """
+
+    def as_dict(self) -> Dict[str, int]:
+        return asdict(self)
+
+    def add(self, other: "ReadReport") -> None:
+        """Adds the counts of `other`, a report of the same class."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def log(self, logger: logging.Logger, file_path: str, lost: bool = False, message: str = "", *args: Any) -> None:
+        """
+        Logs `<file_path>: <counts>` as info, or, when something was `lost`, as a warning with
+        `message % args` between them (`message` ends with its separator from the counts, e.g. `"; "`).
+        """
+        if lost:
+            logger.warning("%s: " + message + "%s", file_path, *args, self.as_dict(), stacklevel=2)
+        else:
+            logger.info("%s: %s", file_path, self.as_dict(), stacklevel=2)
