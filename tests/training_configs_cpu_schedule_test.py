@@ -19,13 +19,16 @@ def _config(name: str, **variables) -> Params:
     return Params.from_file(str(PROJECT_ROOT / "training_configs" / name), ext_vars={**VARIABLES, **variables})
 
 
-def test_the_cpu_schedule_differs_from_the_papers_only_in_batch_learning_rate_and_epochs():
+def test_the_cpu_schedule_differs_from_the_papers_only_in_batch_learning_rate_epochs_and_frozen_word_pieces():
     paper, fast = _config("spert/conll04.jsonnet").as_dict(), _config("spert/conll04_fast.jsonnet").as_dict()
     assert paper["data_loader"]["batch_sampler"]["batch_size"] == 2 and paper["trainer"]["num_epochs"] == 20
     assert paper["trainer"]["optimizer"]["lr"] == 5e-5
     fast_batch, fast_lr = fast["data_loader"]["batch_sampler"]["batch_size"], fast["trainer"]["optimizer"]["lr"]
     assert fast_batch > 2 and fast_lr > 5e-5 and fast["trainer"]["num_epochs"] < 20
+    frozen = [["^text_field_embedder.*word_embeddings"], {"requires_grad": False}]
+    groups = [part["trainer"]["optimizer"]["parameter_groups"] for part in (fast, paper)]
+    assert groups[0] == [frozen] + groups[1]
     for part in (fast, paper):
         del part["data_loader"]["batch_sampler"]["batch_size"], part["trainer"]["optimizer"]["lr"]
-        del part["trainer"]["num_epochs"]
+        del part["trainer"]["num_epochs"], part["trainer"]["optimizer"]["parameter_groups"]
     assert fast == paper

@@ -39,6 +39,7 @@ local common = import '../common.libsonnet';
     lr=5e-5,
     warmup_fraction=0.1,
     correct_bias=false,
+    freeze_word_embeddings=false,  // or FREEZE_WORD_EMBEDDINGS=1
     batching=null,
     model_overrides={},
     language='en',  // 'ru': the Russian encoder by default (JOINTIE_RU_ENCODER)
@@ -127,7 +128,7 @@ local common = import '../common.libsonnet';
           correct_bias: correct_bias,
           // FREEZE_WORD_EMBEDDINGS=1: no gradient and no optimizer state for the word-piece embeddings
           parameter_groups: (
-            if common.freeze_word_embeddings then [[['^text_field_embedder.*word_embeddings'], { requires_grad: false }]] else []
+            if freeze_word_embeddings || common.freeze_word_embeddings then [[['^text_field_embedder.*word_embeddings'], { requires_grad: false }]] else []
           ) + [
             [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
           ],
