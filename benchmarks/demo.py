@@ -1,8 +1,9 @@
 """
 `make demo`: trains `spert` with the CPU schedule of training_configs/spert/conll04_fast.jsonnet
-(batch 4, lr 7e-5, word-piece embeddings frozen) on CoNLL04 train with the offline all-MiniLM-L6-v2 encoder, scores every epoch
-on CoNLL04 dev, then runs `allennlp predict` with the shared `joint_extraction` predictor on a few
-raw sentences (split by the config's English tokenizer) and prints what it extracted.
+(batch 4, lr 7e-5, word-piece embeddings frozen) on CoNLL04 train with the offline
+all-MiniLM-L6-v2 encoder, scores every epoch on CoNLL04 dev, then runs `allennlp predict` with
+the shared `joint_extraction` predictor on a few raw sentences (split by the config's English
+tokenizer) and prints what it extracted.
 
 Data: ../shared/data/conll04 (or $JOINTIE_DATA_DIR/conll04) when present, else the small
 CoNLL04-like fixtures in fixtures/spert_json (the extractions are then mostly noise).
@@ -112,7 +113,8 @@ def main() -> int:
 
     say(
         f"training spert on {files['name']}: {train_sentences} training sentences, {epochs} epoch(s), "
-        f"batch 4, lr 7e-5, frozen word pieces, encoder all-MiniLM-L6-v2 (offline), torch threads {threads or 'default'}; "
+        f"batch 4, lr 7e-5, frozen word pieces, encoder all-MiniLM-L6-v2 (offline), "
+        f"torch threads {threads or 'default'}; "
         f"model and logs in {output}"
     )
     start = time.time()
