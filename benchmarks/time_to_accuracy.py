@@ -60,7 +60,7 @@ def plot(rows: Sequence[dict], output: Path = PLOT) -> Optional[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharex=True)
+    figure, axes = plt.subplots(1, 2, figsize=(11, 5), sharex=True)
     for axis, (key, title) in zip(axes, (("ner_f1", "entities (NER F1)"), ("rel_strict_f1", "relations (strict F1)"))):
         for row in rows:
             minutes = [point["train_seconds"] / 60 for point in row["curve"]]
@@ -75,8 +75,9 @@ def plot(rows: Sequence[dict], output: Path = PLOT) -> Optional[Path]:
         axis.set_ylabel("F1 (%)")
         axis.set_ylim(0, 100)
         axis.grid(alpha=0.3)
-    axes[1].legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, fontsize=7)
+    figure.tight_layout(rect=(0, 0.06 + 0.035 * ((len(rows) + 1) // 2), 1, 1))
     figure.savefig(output, dpi=110)
     plt.close(figure)
     return output
