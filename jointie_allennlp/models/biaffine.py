@@ -81,6 +81,10 @@ class BiaffineJointModel(JointExtractionModel):
         well-formed BIOES (`S-X`, or `B-X I-X* E-X`) are relation candidates, each at its `E-`/`S-`
         word, as the authors' code; `False`: every entity of the lenient decode (where `B-X I-X`
         without `E-X` is an entity too). The NER output is the lenient decode either way.
+    max_pairs : `int`, optional (default = `1000`) outside training, relation candidates are
+        projected and scored in chunks of this many pairs (the same scores; memory bounded by the
+        chunk, not by the number of candidates, which grows with the square of the entities a weak
+        tagger predicts). Training scores all pairs at once (one dropout draw per pair).
     metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
@@ -100,6 +104,7 @@ class BiaffineJointModel(JointExtractionModel):
         gold_entities: bool = False,
         train_with_gold_entities: bool = False,
         strict_relation_candidates: bool = True,
+        max_pairs: int = 1000,
         metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
@@ -107,6 +112,9 @@ class BiaffineJointModel(JointExtractionModel):
         super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
+        if max_pairs < 1:
+            raise ConfigurationError(f"max_pairs must be positive, not {max_pairs}")
+        self.max_pairs = max_pairs
         self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         encoder_dim = text_field_embedder.get_output_dim()
         self.dropout = nn.Dropout(dropout)
@@ -232,11 +240,17 @@ class BiaffineJointModel(JointExtractionModel):
         relation_input = self.dropout(relation_input)
         indices, pairs = batch_pair_token_indices(candidates, position="last")
         indices = indices.to(words.device)
+        chunks = [indices] if self.training else indices.split(self.max_pairs) or [indices]
+        scores = [self._pair_scores(relation_input, chunk) for chunk in chunks]
+        return (scores[0] if len(scores) == 1 else torch.cat(scores)), pairs
+
+    def _pair_scores(self, relation_input: torch.Tensor, indices: torch.LongTensor) -> torch.Tensor:
+        """Relation scores `(pairs, labels)` of the pairs `indices` `(pairs, 3)`: instance, head word, tail word."""
         heads = relation_input[indices[:, 0], indices[:, 1]]
         tails = relation_input[indices[:, 0], indices[:, 2]]
         if self.head_feedforward is not None:
             heads, tails = self.head_feedforward(heads), self.tail_feedforward(tails)
-        return self.biaffine(heads, tails), pairs
+        return self.biaffine(heads, tails)
 
     def _relation_loss(self, scores, pairs, candidates, metadata, reference: torch.Tensor) -> torch.Tensor:
         labels: List[int] = []

@@ -108,6 +108,29 @@ class TestBiaffineJointModel(ModelTestCase):
         assert metrics["ner_f1"] == 1.0  # the fixtures have no nested entities
         assert 0 < metrics["rel_strict_recall"] <= 1.0
 
+    def test_evaluation_scores_pairs_in_chunks_of_max_pairs_with_unchanged_results(self):
+        model = self._model(gold_entities=True)
+        model.eval()
+        rows = []
+        model.biaffine.register_forward_hook(lambda module, inputs, output: rows.append(inputs[0].shape[0]))
+        tensors = self._tensors()
+        whole = model(**tensors)
+        pairs = sum(rows)
+        assert rows == [pairs] and pairs > 2  # the default chunk (1000) holds every pair of the fixtures
+        rows.clear()
+        model.max_pairs = 2
+        chunked = model(**tensors)
+        assert sum(rows) == pairs and max(rows) == 2 and len(rows) == -(-pairs // 2)
+        assert torch.allclose(chunked["loss"], whole["loss"], atol=1e-6)
+        for a, b in zip(whole["document"], chunked["document"]):
+            assert [(r.head, r.tail, r.type) for r in a.relations] == [(r.head, r.tail, r.type) for r in b.relations]
+            assert [r.score for r in a.relations] == pytest.approx([r.score for r in b.relations], abs=1e-6)
+        # training scores every pair in one call (one dropout draw per pair, as before)
+        rows.clear()
+        model.train()
+        model(**tensors)
+        assert rows == [pairs]
+
     def test_negative_class_everywhere_predicts_no_relation(self):
         model = self._model(gold_entities=True)
         self._force_relation(model, "NEG")
