@@ -11,6 +11,8 @@ sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
 import results_tables  # noqa: E402
 import run_matrix  # noqa: E402
 
+from tests.conftest import tiny_bert_environment  # noqa: E402
+
 
 def _row(approach, variant, date, ner, rel, **extra):
     return {"dataset": "toy", "approach": approach, "variant": variant, "encoder": "tiny", "epochs": 3,
@@ -82,10 +84,7 @@ def test_a_recorded_run_is_not_rerun(tmp_path, capsys):
         "approach": "spert", "dataset": "fixture", "variant": "1 epoch", "table": "Fixture",
         "config": str(PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"),
         "test": str(spert / "conll04_like_test.json"), "seeds": [1, 2], "epochs": 1,
-        "env": {"TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-                "TRAIN_DATA_PATH": str(spert / "conll04_like_train.json"),
-                "VALIDATION_DATA_PATH": str(spert / "conll04_like_dev.json"),
-                "TEST_DATA_PATH": str(spert / "conll04_like_test.json")},
+        "env": tiny_bert_environment(NUM_EPOCHS=None, BATCH_SIZE=None),
     }
     recorded = _row("spert", "1 epoch", "2026-01-01", 0.5, 0.5, seed=1, dataset="fixture")
     matrix, results = _write(tmp_path, [entry], [recorded])

@@ -83,15 +83,14 @@ def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp
     assert len(results.read_text().splitlines()) == 2
 
 
-def test_time_to_accuracy_records_a_test_curve_whose_last_point_is_the_archived_model(tmp_path, monkeypatch):
+def test_time_to_accuracy_records_a_test_curve_whose_last_point_is_the_archived_model(tmp_path, tiny_bert_env):
     time_to_accuracy = _load("time_to_accuracy")
     run_benchmark = sys.modules["run_benchmark"]
     fixtures = PROJECT_ROOT / "fixtures" / "spert_json"
     test = str(fixtures / "conll04_like_test.json")
-    for name, value in {"TRANSFORMER_MODEL": str(PROJECT_ROOT / "fixtures" / "tiny_bert"),
-                        "TRAIN_DATA_PATH": str(fixtures / "conll04_like_train.json"),
-                        "BATCH_SIZE": "4", "FINAL_RUN": "", "DISTRIBUTED_DEVICES": ""}.items():
-        monkeypatch.setenv(name, value)
+    # FINAL_RUN set, so that the script's FINAL_RUN=1 is undone after the test
+    tiny_bert_env(VALIDATION_DATA_PATH=None, TEST_DATA_PATH=None, NUM_EPOCHS=None, BATCH_SIZE="4", FINAL_RUN="",
+                  DISTRIBUTED_DEVICES="")
     results, plot, run = tmp_path / "results.jsonl", tmp_path / "curve.png", tmp_path / "run"
     code = time_to_accuracy.main([
         str(PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"), "--label", "tiny", "--approach", "spert",

@@ -1,6 +1,6 @@
 import os
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pytest
 import torch
@@ -19,6 +19,47 @@ FIXTURES = PROJECT_ROOT / "fixtures"
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def tiny_bert_environment(**changes: Optional[str]) -> Dict[str, str]:
+    """
+    The variables a training config reads, for a run on the fixtures: the tiny BERT, the CoNLL04-like
+    SpERT JSON files, one epoch, batches of 2. `changes` replace or add variables; a change to `None`
+    leaves that variable out.
+    """
+    spert_json = FIXTURES / "spert_json"
+    environment = {
+        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
+        "TRAIN_DATA_PATH": str(spert_json / "conll04_like_train.json"),
+        "VALIDATION_DATA_PATH": str(spert_json / "conll04_like_dev.json"),
+        "TEST_DATA_PATH": str(spert_json / "conll04_like_test.json"),
+        "NUM_EPOCHS": "1",
+        "BATCH_SIZE": "2",
+        **changes,
+    }
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+def set_environment(environment: Dict[str, str]) -> pytest.MonkeyPatch:
+    """Sets `environment` in `os.environ`; `undo()` of the returned patch restores what was there
+    (for a test class's `setup_method` / `teardown_method`, which have no `monkeypatch` fixture)."""
+    patch = pytest.MonkeyPatch()
+    for name, value in environment.items():
+        patch.setenv(name, value)
+    return patch
+
+
+@pytest.fixture
+def tiny_bert_env(monkeypatch):
+    """`tiny_bert_env(**changes)`: sets `tiny_bert_environment(**changes)` in `os.environ` for the test."""
+
+    def apply(**changes: Optional[str]) -> Dict[str, str]:
+        environment = tiny_bert_environment(**changes)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        return environment
+
+    return apply
 
 
 def _fit_then_score(model: Model, instances: List[Instance], epochs: int, lr: float, batch_size: int = 8) -> Dict:
@@ -75,16 +116,7 @@ def spert_archive(tmp_path_factory) -> Path:
     from allennlp.commands.train import train_model
     from allennlp.common import Params
 
-    spert_json = FIXTURES / "spert_json"
-    ext_vars = {
-        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-        "TRAIN_DATA_PATH": str(spert_json / "conll04_like_train.json"),
-        "VALIDATION_DATA_PATH": str(spert_json / "conll04_like_dev.json"),
-        "TEST_DATA_PATH": str(spert_json / "conll04_like_test.json"),
-        "NUM_EPOCHS": "1",
-        "BATCH_SIZE": "2",
-        "DISTRIBUTED_DEVICES": "",
-    }
+    ext_vars = tiny_bert_environment(DISTRIBUTED_DEVICES="")
     params = Params.from_file(str(PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"), ext_vars=ext_vars)
     directory = tmp_path_factory.mktemp("spert_archive")
     train_model(params, serialization_dir=str(directory / "run"))

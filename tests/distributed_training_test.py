@@ -7,6 +7,8 @@ from pathlib import Path
 
 from allennlp.commands.evaluate import evaluate_from_archive
 
+from tests.conftest import tiny_bert_environment
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPERT_JSON = PROJECT_ROOT / "fixtures" / "spert_json"
 
@@ -17,13 +19,7 @@ def test_two_cpu_workers_report_the_test_metrics_of_a_single_process_evaluate(tm
         **os.environ,
         "PYTHONPATH": str(PROJECT_ROOT),
         "OMP_NUM_THREADS": "1",
-        "TRANSFORMER_MODEL": str(PROJECT_ROOT / "fixtures" / "tiny_bert"),
-        "TRAIN_DATA_PATH": str(SPERT_JSON / "conll04_like_train.json"),
-        "VALIDATION_DATA_PATH": str(SPERT_JSON / "conll04_like_dev.json"),
-        "TEST_DATA_PATH": test_path,
-        "NUM_EPOCHS": "1",
-        "BATCH_SIZE": "2",
-        "DISTRIBUTED_DEVICES": "",
+        **tiny_bert_environment(TEST_DATA_PATH=test_path, DISTRIBUTED_DEVICES=""),
     }
     run = tmp_path / "run"
     command = [

@@ -10,6 +10,7 @@ from allennlp.models.archival import load_archive
 from allennlp.training.util import evaluate
 
 from jointie_allennlp.__main__ import main
+from tests.conftest import tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -18,16 +19,9 @@ DEV = str(FIXTURES / "spert_json" / "conll04_like_dev.json")
 
 @pytest.fixture(scope="module")
 def spert_mt_archive(tmp_path_factory) -> str:
-    spert = FIXTURES / "spert_json"
     params = Params.from_file(
         str(PROJECT_ROOT / "training_configs" / "spert_mt" / "conll04.jsonnet"),
-        ext_vars={
-            "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-            "TRAIN_DATA_PATH": str(spert / "conll04_like_train.json"),
-            "VALIDATION_DATA_PATH": DEV,
-            "NUM_EPOCHS": "2",
-            "BATCH_SIZE": "2",
-        },
+        ext_vars=tiny_bert_environment(TEST_DATA_PATH=None, NUM_EPOCHS="2"),
     )
     params.pop("evaluate_on_test", None)
     params.pop("test_data_path", None)

@@ -3,16 +3,10 @@ from pathlib import Path
 
 from allennlp.common import Params
 
+from tests.conftest import tiny_bert_environment
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = PROJECT_ROOT / "fixtures"
-SPERT = FIXTURES / "spert_json"
-VARIABLES = {
-    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
-    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
-    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
-    "NUM_EPOCHS": "", "BATCH_SIZE": "", "FINAL_RUN": "", "BATCHING": "", "FREEZE_WORD_EMBEDDINGS": "",
-}
+VARIABLES = tiny_bert_environment(NUM_EPOCHS="", BATCH_SIZE="", FINAL_RUN="", BATCHING="", FREEZE_WORD_EMBEDDINGS="")
 
 
 def _config(name: str, **variables) -> Params:

@@ -8,22 +8,15 @@ from allennlp.data.data_loaders import DataLoader
 from allennlp.models import Model
 from allennlp.training.optimizers import Optimizer
 
+from tests.conftest import tiny_bert_environment
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
 SPERT = FIXTURES / "spert_json"
 
 
 def _ext_vars(**extra) -> dict:
-    return {
-        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-        "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
-        "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
-        "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
-        "BATCH_SIZE": "3",
-        "FINAL_RUN": "",
-        "BATCHING": "",
-        **extra,
-    }
+    return tiny_bert_environment(NUM_EPOCHS=None, BATCH_SIZE="3", FINAL_RUN="", BATCHING="", **extra)
 
 
 def _config(approach: str, **extra) -> Params:

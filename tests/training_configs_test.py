@@ -11,6 +11,7 @@ from allennlp.models import Model
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.formats.spert_json import document_to_spert_dicts
+from tests.conftest import tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -21,20 +22,13 @@ CONFIGS = sorted(
 
 def fixture_ext_vars(config: Path) -> dict:
     """Points a config at the fixtures: brat for RuREBus configs, SpERT JSON for the others."""
+    data_dir = str(FIXTURES)
     if "rurebus" in config.parts or config.stem == "rurebus":
-        train = validation = test = str(FIXTURES / "brat")
-    else:
-        spert = FIXTURES / "spert_json"
-        train, validation, test = (str(spert / f"conll04_like_{s}.json") for s in ("train", "dev", "test"))
-    return {
-        "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-        "TRAIN_DATA_PATH": train,
-        "VALIDATION_DATA_PATH": validation,
-        "TEST_DATA_PATH": test,
-        "NUM_EPOCHS": "1",
-        "BATCH_SIZE": "2",
-        "JOINTIE_DATA_DIR": str(FIXTURES),
-    }
+        brat = str(FIXTURES / "brat")
+        return tiny_bert_environment(
+            TRAIN_DATA_PATH=brat, VALIDATION_DATA_PATH=brat, TEST_DATA_PATH=brat, JOINTIE_DATA_DIR=data_dir
+        )
+    return tiny_bert_environment(JOINTIE_DATA_DIR=data_dir)
 
 
 def load_config(config: Path) -> Params:

@@ -1,5 +1,4 @@
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,13 @@ from allennlp.models import Model
 
 from jointie_allennlp.models.biaffine import BiaffineJointModel
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+from tests.conftest import set_environment, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
 CONFIG = PROJECT_ROOT / "training_configs" / "biaffine" / "conll04.jsonnet"
 SPERT = FIXTURES / "spert_json"
-ENVIRONMENT = {
-    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
-    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
-    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
-    "NUM_EPOCHS": "1",
-    "BATCH_SIZE": "2",
-}
+ENVIRONMENT = tiny_bert_environment()
 # RE parameters only get gradients from pairs of entities: a fresh tagger predicts few, so the
 # gradient check trains with gold entities added and λ = 1.
 # The bucket sampler shuffles (and adds padding noise) on its own: off, so both readings match.
@@ -40,16 +33,11 @@ GRADIENT_OVERRIDES = json.dumps(
 class TestBiaffineJointModel(ModelTestCase):
     def setup_method(self):
         super().setup_method()
-        self._saved_environment = {k: os.environ.get(k) for k in ENVIRONMENT}
-        os.environ.update(ENVIRONMENT)
+        self._environment = set_environment(ENVIRONMENT)
         self.set_up_model(CONFIG, SPERT / "conll04_like_dev.json", seed=1)
 
     def teardown_method(self):
-        for key, value in self._saved_environment.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._environment.undo()
         super().teardown_method()
 
     def _model(self, **options) -> BiaffineJointModel:

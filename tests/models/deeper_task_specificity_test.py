@@ -1,5 +1,4 @@
 import json
-import os
 from pathlib import Path
 
 import torch
@@ -13,19 +12,13 @@ from jointie_allennlp.dataset_readers.deeper_task_specificity import RELATION_NA
 from jointie_allennlp.models.deeper_task_specificity import DeeperTaskSpecificityModel
 from jointie_allennlp.modules.resbn_transformer import ResBNTransformerEncoder
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+from tests.conftest import set_environment, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
 CONFIGS = PROJECT_ROOT / "training_configs" / "deeper_task_specificity"
 SPERT = FIXTURES / "spert_json"
-ENVIRONMENT = {
-    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
-    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
-    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
-    "NUM_EPOCHS": "1",
-    "BATCH_SIZE": "2",
-}
+ENVIRONMENT = tiny_bert_environment()
 # The bucket sampler shuffles and adds padding noise on its own: off, so both readings match.
 # RE parameters only get gradients from pairs of gold entities: the gradient check's batch is the
 # whole training fixture (10 sentences), so it holds some.
@@ -43,16 +36,11 @@ class _Base(ModelTestCase):
 
     def setup_method(self):
         super().setup_method()
-        self._saved_environment = {k: os.environ.get(k) for k in ENVIRONMENT}
-        os.environ.update(ENVIRONMENT)
+        self._environment = set_environment(ENVIRONMENT)
         self.set_up_model(self.config, SPERT / "conll04_like_dev.json", seed=1)
 
     def teardown_method(self):
-        for key, value in self._saved_environment.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._environment.undo()
         super().teardown_method()
 
     def _tensors(self):

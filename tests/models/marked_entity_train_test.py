@@ -1,18 +1,15 @@
-import os
 from pathlib import Path
 
 from allennlp.common.testing import ModelTestCase
 from allennlp.data import Batch
 
+from tests.conftest import set_environment, tiny_bert_environment
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
-ENVIRONMENT = {
-    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-    "TRAIN_DATA_PATH": str(FIXTURES / "brat"),
-    "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
-    "NUM_EPOCHS": "1",
-    "BATCH_SIZE": "2",
-}
+ENVIRONMENT = tiny_bert_environment(
+    TRAIN_DATA_PATH=str(FIXTURES / "brat"), VALIDATION_DATA_PATH=str(FIXTURES / "brat"), TEST_DATA_PATH=None
+)
 # ner_weight 0.1 (the paper's other runs) so that both heads get gradients; the default is 0.
 OVERRIDES = ('{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0, '
              '"model.ner_weight": 0.1}')
@@ -21,16 +18,11 @@ OVERRIDES = ('{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sa
 class TestMarkedEntityModelTraining(ModelTestCase):
     def setup_method(self):
         super().setup_method()
-        self._saved = {k: os.environ.get(k) for k in ENVIRONMENT}
-        os.environ.update(ENVIRONMENT)
+        self._environment = set_environment(ENVIRONMENT)
         self.set_up_model(PROJECT_ROOT / "training_configs" / "rurebus" / "re.jsonnet", FIXTURES / "brat", seed=1)
 
     def teardown_method(self):
-        for key, value in self._saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._environment.undo()
         super().teardown_method()
 
     def test_model_can_train_save_and_load(self):

@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import torch
@@ -7,16 +6,13 @@ from allennlp.data import Batch, Vocabulary
 
 from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
 from jointie_allennlp.models.ner_tagger import decode_bio
+from tests.conftest import set_environment, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
-ENVIRONMENT = {
-    "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
-    "TRAIN_DATA_PATH": str(FIXTURES / "brat"),
-    "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
-    "NUM_EPOCHS": "1",
-    "BATCH_SIZE": "2",
-}
+ENVIRONMENT = tiny_bert_environment(
+    TRAIN_DATA_PATH=str(FIXTURES / "brat"), VALIDATION_DATA_PATH=str(FIXTURES / "brat"), TEST_DATA_PATH=None
+)
 OVERRIDES = '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0}'
 
 
@@ -25,16 +21,11 @@ class _Environment(ModelTestCase):
 
     def setup_method(self):
         super().setup_method()
-        self._saved = {k: os.environ.get(k) for k in ENVIRONMENT}
-        os.environ.update(ENVIRONMENT)
+        self._environment = set_environment(ENVIRONMENT)
         self.set_up_model(self.config, FIXTURES / "brat", seed=1)
 
     def teardown_method(self):
-        for key, value in self._saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._environment.undo()
         super().teardown_method()
 
     def _pooler(self):

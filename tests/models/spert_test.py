@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,13 @@ from jointie_allennlp.models.spert import SpertModel, SpertMTModel
 from jointie_allennlp.modules.span_pooling import RangeMaxTable
 from jointie_allennlp.modules.span_sampling import enumerate_spans, negative_pair_mask
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+from tests.conftest import set_environment, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
 SPERT = FIXTURES / "spert_json"
 TINY_BERT = str(FIXTURES / "tiny_bert")
-ENVIRONMENT = {
-    "TRANSFORMER_MODEL": TINY_BERT,
-    "TRAIN_DATA_PATH": str(SPERT / "conll04_like_train.json"),
-    "VALIDATION_DATA_PATH": str(SPERT / "conll04_like_dev.json"),
-    "TEST_DATA_PATH": str(SPERT / "conll04_like_test.json"),
-    "NUM_EPOCHS": "1",
-    "BATCH_SIZE": "2",
-}
+ENVIRONMENT = tiny_bert_environment()
 OVERRIDES = (
     '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0, '
     '"data_loader.batch_sampler.batch_size": 4}'  # one batch holding every dev relation
@@ -38,17 +31,12 @@ class _SpanModelTest(ModelTestCase):
 
     def setup_method(self):
         super().setup_method()
-        self._saved_environment = {k: os.environ.get(k) for k in ENVIRONMENT}
-        os.environ.update(ENVIRONMENT)
+        self._environment = set_environment(ENVIRONMENT)
         config = PROJECT_ROOT / "training_configs" / self.approach / "conll04.jsonnet"
         self.set_up_model(config, SPERT / "conll04_like_dev.json", seed=1)
 
     def teardown_method(self):
-        for key, value in self._saved_environment.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        self._environment.undo()
         super().teardown_method()
 
     def _model(self, full_vocabulary: bool = False, **options) -> SpertModel:
