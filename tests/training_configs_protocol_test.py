@@ -16,7 +16,7 @@ SPERT = FIXTURES / "spert_json"
 
 
 def _ext_vars(**extra) -> dict:
-    return tiny_bert_environment(NUM_EPOCHS=None, BATCH_SIZE="3", FINAL_RUN="", BATCHING="", **extra)
+    return tiny_bert_environment(**{"NUM_EPOCHS": None, "BATCH_SIZE": "3", "FINAL_RUN": "", "BATCHING": "", **extra})
 
 
 def _config(approach: str, **extra) -> Params:
