@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from results_tables import RESULTS, load_rows
-from run_benchmark import encoder_label, peak_rss_mb, record_row, run_facts
+from run_benchmark import _batch_size, encoder_label, peak_rss_mb, record_row, run_facts
 
 BENCHMARKS = Path(__file__).resolve().parent
 PLOT = BENCHMARKS / "f1_vs_time.png"
@@ -133,7 +133,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     scoring = sum(point["scoring_seconds"] for point in curve)
     keep = ("epoch", "train_seconds", "scoring_seconds", "ner_f1", "rel_f1", "rel_strict_f1")
     targets = {"ner_f1": args.target_ner, "rel_strict_f1": args.target_rel}
-    data_loader = params.as_dict()["data_loader"]
     row = {
         "kind": KIND,
         "label": args.label,
@@ -142,7 +141,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "config": args.config,
         "overrides": args.overrides,
         "epochs": len(curve),
-        "train_batch_size": data_loader.get("batch_size") or data_loader.get("batch_sampler", {}).get("batch_size"),
+        "train_batch_size": _batch_size(params.get("data_loader")),
         "lr": params["trainer"]["optimizer"]["lr"],
         "train_data": params["train_data_path"],
         "test": args.test,
