@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from results_tables import COLUMNS, MATRIX, README, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
+from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, README, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
 
 BENCHMARKS = Path(__file__).resolve().parent
 DEFAULT_TABLE = TABLE
@@ -169,6 +169,12 @@ def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: 
     return total if paths else fallback
 
 
+def config_settings() -> Dict[str, str]:
+    """The config variables of this run that are set and that the row's other fields do not show."""
+    names = ("FINAL_RUN", "BATCHING", "MAX_INSTANCES", "BATCH_SIZE", "NUM_EPOCHS", "FREEZE_WORD_EMBEDDINGS")
+    return {name: os.environ[name] for name in names if os.environ.get(name)}
+
+
 def run_facts(threads) -> dict:
     """The row fields that say where and when a benchmark ran."""
     return {
@@ -270,9 +276,9 @@ def main() -> int:
         "test": args.test,
         "config": args.config,
         "overrides": args.overrides,
-        "seed": int(os.environ.get("SEED") or 13370),
+        "seed": int(os.environ.get("SEED") or DEFAULT_SEED),
         **({"fold": args.fold} if args.fold is not None else {}),
-        "settings": {k: os.environ[k] for k in ("FINAL_RUN", "BATCHING", "MAX_INSTANCES") if os.environ.get(k)},
+        "settings": config_settings(),
         **run_facts(torch.get_num_threads()),
     }
     record_row(row, args.no_record, args.results)

@@ -102,6 +102,7 @@ def test_time_to_accuracy_records_a_test_curve_whose_last_point_is_the_archived_
     row = json.loads(results.read_text().splitlines()[-1])
     assert row["kind"] == "time_to_accuracy" and row["epochs"] == 2 and row["train_batch_size"] == 4
     assert row["train_data"].endswith("conll04_like_train.json")  # the final run's training file
+    assert row["settings"] == {"FINAL_RUN": "1", "BATCH_SIZE": "4"}  # the variables the run was made with
     first, last = row["curve"]
     assert [first["epoch"], last["epoch"]] == [1, 2] and 0 < first["train_seconds"] < last["train_seconds"]
     assert row["reached"] == {"epoch": 1, "train_seconds": first["train_seconds"]}  # targets of 0 % are met at once

@@ -18,12 +18,15 @@
   // FREEZE_WORD_EMBEDDINGS=1: the encoder's word-piece embedding matrix gets no gradient and no
   // optimizer state (most of a multilingual encoder's parameters; the rest still trains).
   freeze_word_embeddings:: self.extVarOr('FREEZE_WORD_EMBEDDINGS', '') == '1',
+  // The optimizer parameter group that freezes the encoder's word-piece embeddings when `freeze`
+  // (a list of one group, else empty).
+  frozen_word_embeddings(freeze, prefix='^text_field_embedder')::
+    if freeze then [[[prefix + '.*word_embeddings'], { requires_grad: false }]] else [],
   // Optimizer parameter groups for the encoder (regexes over parameter names): its own options,
   // plus, with FREEZE_WORD_EMBEDDINGS=1, the frozen word-piece embeddings.
   encoder_parameter_groups(options, prefix='^text_field_embedder')::
-    if self.freeze_word_embeddings
-    then [[[prefix + '.*word_embeddings'], { requires_grad: false }], [[prefix + '(?!.*word_embeddings)'], options]]
-    else [[[prefix], options]],
+    self.frozen_word_embeddings(self.freeze_word_embeddings, prefix)
+    + [[[prefix + (if self.freeze_word_embeddings then '(?!.*word_embeddings)' else '')], options]],
   // Where the development data lives (read in place, never copied).
   data_dir:: self.extVarOr('JOINTIE_DATA_DIR', '../shared/data'),
   data_path(var, relative):: self.extVarOr(var, self.data_dir + '/' + relative),

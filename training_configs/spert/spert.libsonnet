@@ -127,9 +127,7 @@ local common = import '../common.libsonnet';
           weight_decay: 0.01,
           correct_bias: correct_bias,
           // FREEZE_WORD_EMBEDDINGS=1: no gradient and no optimizer state for the word-piece embeddings
-          parameter_groups: (
-            if freeze_word_embeddings || common.freeze_word_embeddings then [[['^text_field_embedder.*word_embeddings'], { requires_grad: false }]] else []
-          ) + [
+          parameter_groups: common.frozen_word_embeddings(freeze_word_embeddings || common.freeze_word_embeddings) + [
             [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
           ],
         },
