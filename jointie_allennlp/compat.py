@@ -31,6 +31,9 @@ Fixes:
   reads its input in text mode, so one non-UTF-8 byte ends the run and blank
   lines get no output line; for this package's predictors it now reads bytes
   and hands every physical line to the predictor.
+* ``fix_gradient_checkpointing`` -- transformers>=4.11: the
+  ``pretrained_transformer`` embedder's ``gradient_checkpointing: true`` does
+  nothing.
 
 How the stack was checked: with a throwaway tiny BERT (hidden 32, 1 layer),
 ``allennlp train`` of a ``basic_classifier`` (``pretrained_transformer``
@@ -528,6 +531,53 @@ def fix_predict_reads_every_line() -> bool:
 
 
 # ---------------------------------------------------------------------------
+# 7. transformers>=4.11: the embedder's gradient_checkpointing option does nothing
+# ---------------------------------------------------------------------------
+
+
+def fix_gradient_checkpointing() -> bool:
+    """Make ``PretrainedTransformerEmbedder(gradient_checkpointing=True)`` checkpoint.
+
+    What breaks: allennlp's embedder sets ``config.gradient_checkpointing`` on the
+    model it has loaded.  Since transformers 4.11 a model reads that attribute only
+    while it is built (``post_init``); its layers follow the module flag that
+    ``gradient_checkpointing_enable()`` sets.  So the option is accepted and does
+    nothing.  Reproduced with transformers 4.49 on the tiny BERT of ``fixtures/``:
+    ``transformer_model.is_gradient_checkpointing`` stays False, and a batch of
+    16 x 512 pieces through multilingual-e5-small peaks at the same memory with or
+    without the option.
+
+    The fix wraps the embedder's ``__init__`` (same signature): after allennlp's
+    constructor, ``gradient_checkpointing_enable()`` or ``_disable()`` as the option
+    says (``None`` leaves the model as loaded).
+
+    Returns True if the patch was installed (or already present).
+    """
+    if _transformers_version() < Version("4.11"):
+        return False
+    from allennlp.modules.token_embedders.pretrained_transformer_embedder import (
+        PretrainedTransformerEmbedder as cls,
+    )
+
+    original_init = cls.__init__
+    if getattr(original_init, _MARKER, False):
+        return True
+
+    @functools.wraps(original_init)
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        wanted = inspect.signature(original_init).bind(self, *args, **kwargs).arguments.get("gradient_checkpointing")
+        if wanted is True:
+            self.transformer_model.gradient_checkpointing_enable()
+        elif wanted is False and self.transformer_model.is_gradient_checkpointing:
+            self.transformer_model.gradient_checkpointing_disable()
+
+    setattr(__init__, _MARKER, True)
+    cls.__init__ = __init__
+    return True
+
+
+# ---------------------------------------------------------------------------
 
 
 def apply() -> None:
@@ -544,5 +594,6 @@ def apply() -> None:
     )
     silence_known_future_warnings()
     fix_batch_size_with_batch_sampler()
+    fix_gradient_checkpointing()
     when_imported("allennlp.commands.predict", lambda _: fix_predict_reads_every_line())
     _APPLIED = True

@@ -122,3 +122,26 @@ def test_time_to_accuracy_finds_the_first_epoch_reaching_both_targets():
     assert time_to_accuracy.first_reaching(curve, 85.0, None) == {"epoch": 1, "train_seconds": 10}
     assert time_to_accuracy.first_reaching(curve, 90.0, 50.0) is None
     assert time_to_accuracy.first_reaching(curve, None, None) is None
+
+
+def test_encoder_step_cost_records_each_forms_parameters_time_and_step_memory(tmp_path, monkeypatch):
+    step_cost = _load("encoder_step_cost")
+    run_benchmark = sys.modules["run_benchmark"]
+    results = tmp_path / "results.jsonl"
+    monkeypatch.setattr(run_benchmark, "RESULTS", results)
+    monkeypatch.setattr(run_benchmark, "TABLE", tmp_path / "RESULTS.md")
+    bert = PROJECT_ROOT / "fixtures" / "tiny_bert"
+    assert step_cost.main(["--train", str(PROJECT_ROOT / "fixtures" / "brat"), "--form", f"full={bert}",
+                           "--form", f"lean={bert}:freeze,attention-dropout-0,checkpoint", "--steps", "2",
+                           "--batch-size", "2", "--longest"]) == 0
+    full, lean = [json.loads(line) for line in results.read_text().splitlines()]
+    assert (full["variant"], lean["variant"]) == ("training step cost: full", "training step cost: lean")
+    from transformers import AutoModel
+
+    word_embeddings = AutoModel.from_pretrained(bert).embeddings.word_embeddings.weight.numel()
+    assert full["trainable_parameters"] - lean["trainable_parameters"] == word_embeddings
+    for row in (full, lean):
+        assert row["steps_measured"] == 2 and row["batches"] == "longest" and row["step_peak_added_mb"] >= 0
+        assert row["seconds_per_step_median"] > 0 and row["torch_threads"] == 1
+    with pytest.raises(SystemExit, match="unknown form option 'fast'"):
+        step_cost.form_variables("freeze,fast")

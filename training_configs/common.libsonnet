@@ -27,6 +27,18 @@
   encoder_parameter_groups(options, prefix='^text_field_embedder')::
     self.frozen_word_embeddings(self.freeze_word_embeddings, prefix)
     + [[[prefix + (if self.freeze_word_embeddings then '(?!.*word_embeddings)' else '')], options]],
+  // The encoder's token embedder. ATTENTION_DROPOUT (e.g. 0) replaces the encoder's dropout on the
+  // attention probabilities (BERT-style configs: attention_probs_dropout_prob, 0.1 in MiniLM and e5):
+  // at 0 torch's fused attention kernel runs in training too, which keeps no
+  // batch x heads x pieces x pieces matrices for the backward pass. GRADIENT_CHECKPOINTING=1 keeps
+  // only each layer's input and recomputes the rest in the backward pass. README "Peak memory".
+  transformer_embedder(model_name, options={})::
+    local attention_dropout = self.extVarOr('ATTENTION_DROPOUT', '');
+    { type: 'pretrained_transformer', model_name: model_name }
+    + (if attention_dropout == '' then {}
+       else { transformer_kwargs: { attention_probs_dropout_prob: std.parseJson(attention_dropout) } })
+    + (if self.extVarOr('GRADIENT_CHECKPOINTING', '') == '1' then { gradient_checkpointing: true } else {})
+    + options,
   // Where the development data lives (read in place, never copied).
   data_dir:: self.extVarOr('JOINTIE_DATA_DIR', '../shared/data'),
   data_path(var, relative):: self.extVarOr(var, self.data_dir + '/' + relative),

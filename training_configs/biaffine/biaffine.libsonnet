@@ -65,7 +65,7 @@ local common = import '../common.libsonnet';
         type: 'biaffine_joint',
         text_field_embedder: {
           token_embedders: {
-            tokens: { type: 'pretrained_transformer', model_name: model_name, max_length: segment_length },
+            tokens: common.transformer_embedder(model_name, { max_length: segment_length }),
           },
         },
         dropout: 0.1,

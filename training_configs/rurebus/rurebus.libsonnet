@@ -56,7 +56,7 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
       model: model {
         text_field_embedder: {
           token_embedders: {
-            tokens: { type: 'pretrained_transformer', model_name: model_name } + embedder_extra,
+            tokens: common.transformer_embedder(model_name, embedder_extra),
           },
         },
       },

@@ -73,7 +73,7 @@ local common = import '../common.libsonnet';
         type: model_type,
         text_field_embedder: {
           token_embedders: {
-            tokens: { type: 'pretrained_transformer', model_name: model_name, max_length: segment_length },
+            tokens: common.transformer_embedder(model_name, { max_length: segment_length }),
           },
         },
         max_span_size: 10,
