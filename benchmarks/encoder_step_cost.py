@@ -60,7 +60,13 @@ def reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def build_form(path: str, variables: dict, train: str, sentence_ids, batch_size: int):
+def sentence_key(instance) -> tuple:
+    """Document id and text of an instance's sentence (or window)."""
+    sentence = instance["metadata"].metadata["document"]
+    return sentence.id, sentence.text
+
+
+def build_form(path: str, variables: dict, train: str, choose, batch_size: int):
     from allennlp.common import Params
     from allennlp.data import Batch, DatasetReader, Vocabulary
     from allennlp.models import Model
@@ -73,7 +79,7 @@ def build_form(path: str, variables: dict, train: str, sentence_ids, batch_size:
     model = Model.from_params(vocab=vocabulary, params=params.pop("model"))
     optimizer_params = params.pop("trainer").pop("optimizer")
     optimizer = Optimizer.from_params(model_parameters=list(model.named_parameters()), params=optimizer_params)
-    chosen = [instances[i] for i in sentence_ids(instances)]
+    chosen = choose(instances)
     for instance in chosen:
         instance.index_fields(vocabulary)
     batches = [Batch(chosen[i:i + batch_size]).as_tensor_dict() for i in range(0, len(chosen), batch_size)]
@@ -112,16 +118,29 @@ def main(argv=None) -> int:
 
     wanted = args.steps * args.batch_size + args.batch_size
 
-    def sentence_ids(instances):
-        if args.longest:
-            return sorted(range(len(instances)), key=lambda i: -len(instances[i]["tokens"]))[:wanted]
-        return random.Random(args.seed).sample(range(len(instances)), wanted)
+    chosen_sentences: list = []
+
+    def choose(instances):
+        """The same sentences for every form (chosen on the first form's instances: encoders may
+        cut long sentences into different numbers of windows)."""
+        by_sentence = {sentence_key(instance): instance for instance in instances}
+        if not chosen_sentences:
+            if args.longest:
+                ranked = sorted(instances, key=lambda instance: -len(instance["tokens"]))[:wanted]
+            else:
+                ranked = random.Random(args.seed).sample(instances, wanted)
+            chosen_sentences.extend(sentence_key(instance) for instance in ranked)
+        missing = [key for key in chosen_sentences if key not in by_sentence]
+        if missing:
+            raise SystemExit(f"{len(missing)} chosen sentences are windowed differently by this encoder, e.g. "
+                             f"{missing[0][0]}: {missing[0][1][:60]!r}; try another --seed")
+        return [by_sentence[key] for key in chosen_sentences]
 
     forms = {}
     for spec in args.form:
         label, _, target = spec.partition("=")
         path, _, options = target.partition(":")
-        forms[label] = build_form(path, form_variables(options), args.train, sentence_ids, args.batch_size)
+        forms[label] = build_form(path, form_variables(options), args.train, choose, args.batch_size)
         print(f"{label}: {forms[label]['trainable']:,} trainable parameters", file=sys.stderr)
     times = {label: [] for label in forms}
     step_memory = {label: [] for label in forms}
