@@ -104,7 +104,8 @@ def test_archives_name_the_built_encoder_portably(tmp_path, monkeypatch):
     assert archive.model.vocab.get_vocab_size("ner_tags") > 1
 
 
-@pytest.mark.parametrize("config", ["rurebus/ner.jsonnet", "spert/rurebus.jsonnet", "spert_mt/rurebus.jsonnet"])
+@pytest.mark.parametrize("config", ["rurebus/ner.jsonnet", "spert/rurebus.jsonnet", "spert_mt/rurebus.jsonnet",
+                                    "biaffine/rurebus.jsonnet"])
 def test_frozen_word_embeddings_stay_as_loaded_while_the_rest_trains(tmp_path, config):
     params = load(config, TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), FREEZE_WORD_EMBEDDINGS="1")
     groups = params["trainer"]["optimizer"]["parameter_groups"]

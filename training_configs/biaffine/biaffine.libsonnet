@@ -97,7 +97,8 @@ local common = import '../common.libsonnet';
           type: 'huggingface_adamw',
           lr: lr,
           weight_decay: 0.01,
-          parameter_groups: if head_lr == null then [
+          // FREEZE_WORD_EMBEDDINGS=1: no gradient and no optimizer state for the word-piece embeddings
+          parameter_groups: common.frozen_word_embeddings(common.freeze_word_embeddings) + if head_lr == null then [
             [['bias$', 'LayerNorm\\.weight$'], { weight_decay: 0.0 }],
           ] else [
             [['^text_field_embedder.*(bias|LayerNorm\\.weight)$'], { weight_decay: 0.0 }],
