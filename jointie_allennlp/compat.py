@@ -34,6 +34,9 @@ Fixes:
 * ``fix_gradient_checkpointing`` -- transformers>=4.11: the
   ``pretrained_transformer`` embedder's ``gradient_checkpointing: true`` does
   nothing.
+* ``fix_model_cache_key`` -- not version drift: allennlp's model cache ignores
+  ``transformer_kwargs`` and ``load_weights``, so a second load of the same
+  encoder in one process can get the first one's settings or random weights.
 
 How the stack was checked: with a throwaway tiny BERT (hidden 32, 1 layer),
 ``allennlp train`` of a ``basic_classifier`` (``pretrained_transformer``
@@ -578,6 +581,66 @@ def fix_gradient_checkpointing() -> bool:
 
 
 # ---------------------------------------------------------------------------
+# 8. the transformer cache key ignores transformer_kwargs and load_weights
+# ---------------------------------------------------------------------------
+
+
+def fix_model_cache_key() -> bool:
+    """Key ``cached_transformers.get``'s cache also by ``load_weights`` and the model kwargs.
+
+    What breaks (not version drift: allennlp 2.10.1 itself): ``get`` caches models under
+    ``(model_name, override_weights_file, override_weights_strip_prefix, reinit_modules)``.
+    A second request for the same encoder in one process gets the first one's model whatever
+    its ``transformer_kwargs`` (e.g. ``attention_probs_dropout_prob``) or ``load_weights``:
+    after an archive was loaded (``load_weights=False``: random weights, then the archive's
+    state dict), a new embedder of that encoder starts from random weights instead of the
+    pretrained ones. Reproduced on the tiny BERT of ``fixtures/``: ``get(name, True)`` then
+    ``get(name, True, attention_probs_dropout_prob=0.0)`` returns dropout 0.1.
+
+    The fix wraps ``get``: a request with kwargs or without weights is cached under its own key
+    (in the same ``_model_cache``, so ``_clear_caches()`` still clears it); the plain request
+    keeps allennlp's key and behaviour.
+
+    Returns True if the patch was installed (or already present).
+    """
+    import copy
+
+    from allennlp.common import cached_transformers
+    from allennlp.common.util import hash_object
+
+    if getattr(cached_transformers.get, _MARKER, False):
+        return True
+    original = cached_transformers.get
+
+    @functools.wraps(original)
+    def get(model_name, make_copy, override_weights_file=None, override_weights_strip_prefix=None,
+            reinit_modules=None, load_weights=True, **kwargs):
+        arguments = (model_name, override_weights_file, override_weights_strip_prefix, reinit_modules)
+        if load_weights and not kwargs:
+            return original(*arguments[:1], make_copy, *arguments[1:])
+        cache = cached_transformers._model_cache
+        plain = cached_transformers.TransformerSpec(*arguments)
+        key = (plain, load_weights, hash_object(kwargs))
+        model = cache.get(key)
+        if model is None:
+            shadowed = cache.pop(plain, None)  # make allennlp load anew, with these settings
+            try:
+                model = original(model_name, False, override_weights_file, override_weights_strip_prefix,
+                                 reinit_modules, load_weights, **kwargs)
+            finally:
+                cache.pop(plain, None)
+                if shadowed is not None:
+                    cache[plain] = shadowed
+            cache[key] = model
+        return copy.deepcopy(model) if make_copy else model
+
+    setattr(get, _MARKER, True)
+    get.__wrapped_original__ = original
+    cached_transformers.get = get
+    return True
+
+
+# ---------------------------------------------------------------------------
 
 
 def apply() -> None:
@@ -595,5 +658,6 @@ def apply() -> None:
     silence_known_future_warnings()
     fix_batch_size_with_batch_sampler()
     fix_gradient_checkpointing()
+    fix_model_cache_key()
     when_imported("allennlp.commands.predict", lambda _: fix_predict_reads_every_line())
     _APPLIED = True
