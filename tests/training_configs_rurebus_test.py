@@ -19,6 +19,7 @@ RUSSIAN_CONFIGS = ["rurebus/ner.jsonnet", "rurebus/re.jsonnet", "spert/rurebus.j
 
 def load(config: str, **ext_vars) -> Params:
     variables = {"TRANSFORMER_MODEL": "", "JOINTIE_RU_ENCODER": "", "FREEZE_WORD_EMBEDDINGS": "",
+                 "INIT_FROM_ARCHIVE": "",
                  "MAIN_WITHOUT_RELATIONS": "", "NO_RELATION_WEIGHT": "",
                  "TRAIN_DATA_PATH": str(FIXTURES / "brat"), "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
                  "NUM_EPOCHS": "1", "BATCH_SIZE": "2", **ext_vars}
@@ -136,3 +137,24 @@ def test_navec_vectors_for_the_corpus_words(tmp_path):
     assert "доля" in vectors and "Доля" not in vectors  # lower-cased as the reader indexes words
     navec = Navec.load(str(installed_vectors_file()))
     assert vectors["доля"] == pytest.approx(list(navec["доля"]), abs=1e-5)
+
+
+def test_init_from_archive_starts_a_new_run_from_the_archived_model(tmp_path):
+    from allennlp.data import Vocabulary
+    from allennlp.models import Model
+
+    first = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"))
+    train_model(first, serialization_dir=str(tmp_path / "first"))
+    archive = tmp_path / "first" / "model.tar.gz"
+    params = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), INIT_FROM_ARCHIVE=str(archive))
+    assert params["model"].as_dict() == {"type": "from_archive", "archive_file": str(archive)}
+    assert load("rurebus/ner.jsonnet", INIT_FROM_ARCHIVE=str(archive))["model"]["type"] == "from_archive"
+    started = Model.from_params(params=params.pop("model"), vocab=Vocabulary())
+    trained = load_archive(str(archive)).model
+    assert started.vocab.get_token_to_index_vocabulary("relation_labels") == \
+        trained.vocab.get_token_to_index_vocabulary("relation_labels")
+    for (name, value), (_, expected) in zip(started.state_dict().items(), trained.state_dict().items()):
+        assert torch.equal(value, expected), name
+    params = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), INIT_FROM_ARCHIVE=str(archive))
+    train_model(params, serialization_dir=str(tmp_path / "second"))  # the continued run trains and archives
+    assert load_archive(str(tmp_path / "second" / "model.tar.gz")).model.vocab == trained.vocab

