@@ -139,22 +139,25 @@ def test_navec_vectors_for_the_corpus_words(tmp_path):
     assert vectors["доля"] == pytest.approx(list(navec["доля"]), abs=1e-5)
 
 
-def test_init_from_archive_starts_a_new_run_from_the_archived_model(tmp_path):
-    from allennlp.data import Vocabulary
+def test_init_from_archive_starts_a_new_run_from_the_archived_weights(tmp_path):
     from allennlp.models import Model
 
-    first = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"))
-    train_model(first, serialization_dir=str(tmp_path / "first"))
+    tiny = str(FIXTURES / "tiny_bert")
+    train_model(load("rurebus/re.jsonnet", TRANSFORMER_MODEL=tiny), serialization_dir=str(tmp_path / "first"))
     archive = tmp_path / "first" / "model.tar.gz"
-    params = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), INIT_FROM_ARCHIVE=str(archive))
-    assert params["model"].as_dict() == {"type": "from_archive", "archive_file": str(archive)}
-    assert load("rurebus/ner.jsonnet", INIT_FROM_ARCHIVE=str(archive))["model"]["type"] == "from_archive"
-    started = Model.from_params(params=params.pop("model"), vocab=Vocabulary())
     trained = load_archive(str(archive)).model
-    assert started.vocab.get_token_to_index_vocabulary("relation_labels") == \
-        trained.vocab.get_token_to_index_vocabulary("relation_labels")
-    for (name, value), (_, expected) in zip(started.state_dict().items(), trained.state_dict().items()):
-        assert torch.equal(value, expected), name
-    params = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=str(FIXTURES / "tiny_bert"), INIT_FROM_ARCHIVE=str(archive))
+    params = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=tiny, INIT_FROM_ARCHIVE=str(archive))
+    assert params["model"]["initializer"].as_dict() == {
+        "regexes": [[".*", {"type": "pretrained", "weights_file_path": str(archive)}]]}
+    assert "initializer" in load("rurebus/ner.jsonnet", INIT_FROM_ARCHIVE=str(archive))["model"]
+    started = Model.from_params(params=params.pop("model"), vocab=trained.vocab)
+    assert type(started) is type(trained)
+    expected = dict(trained.named_parameters())
+    for name, value in started.named_parameters():
+        assert torch.equal(value, expected[name]), name
+    params = load("rurebus/re.jsonnet", TRANSFORMER_MODEL=tiny, INIT_FROM_ARCHIVE=str(archive))
     train_model(params, serialization_dir=str(tmp_path / "second"))  # the continued run trains and archives
-    assert load_archive(str(tmp_path / "second" / "model.tar.gz")).model.vocab == trained.vocab
+    shutil.rmtree(tmp_path / "first")  # the new archive stands alone and takes model overrides
+    continued = load_archive(str(tmp_path / "second" / "model.tar.gz"),
+                             overrides=json.dumps({"model.relation_threshold": 0.4})).model
+    assert continued.relation_threshold == 0.4 and continued.vocab == trained.vocab

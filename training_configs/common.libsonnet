@@ -39,10 +39,14 @@
        else { transformer_kwargs: { attention_probs_dropout_prob: std.parseJson(attention_dropout) } })
     + (if self.extVarOr('GRADIENT_CHECKPOINTING', '') == '1' then { gradient_checkpointing: true } else {})
     + options,
-  // INIT_FROM_ARCHIVE: a model.tar.gz whose model (weights, vocabulary, settings) a RuREBus run
-  // starts from, under this config's data, optimizer and a new schedule (more epochs after a
-  // finished run; `--recover` instead continues an interrupted one).
-  init_archive:: self.extVarOr('INIT_FROM_ARCHIVE', ''),
+  // INIT_FROM_ARCHIVE: a model.tar.gz (or weights .th) of the same model and config whose weights
+  // a RuREBus run starts from, under this config's data, optimizer and a new schedule (more epochs
+  // after a finished run; `--recover` instead continues an interrupted one). allennlp's
+  // `pretrained` initializer; archives drop initializers when loaded, so the new archive stands alone.
+  local init_archive = self.extVarOr('INIT_FROM_ARCHIVE', ''),
+  initializer_from_archive:: if init_archive == '' then {} else {
+    initializer: { regexes: [['.*', { type: 'pretrained', weights_file_path: init_archive }]] },
+  },
   // Where the development data lives (read in place, never copied).
   data_dir:: self.extVarOr('JOINTIE_DATA_DIR', '../shared/data'),
   data_path(var, relative):: self.extVarOr(var, self.data_dir + '/' + relative),

@@ -53,13 +53,13 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
       validation_data_path: validation,
       [if test != '' then 'test_data_path']: test,
       [if test != '' then 'evaluate_on_test']: true,
-      model: if common.init_archive != '' then { type: 'from_archive', archive_file: common.init_archive } else model {
+      model: model {
         text_field_embedder: {
           token_embedders: {
             tokens: common.transformer_embedder(model_name, embedder_extra),
           },
         },
-      },
+      } + common.initializer_from_archive,
       data_loader: {
         batch_sampler: { type: 'bucket', batch_size: common.intVarOr('BATCH_SIZE', batch_size), sorting_keys: ['tokens'] },
       },
