@@ -8,7 +8,7 @@ deviation over the seeds or folds of every entry, and the runs still missing lis
     .venv/bin/python benchmarks/run_matrix.py              # run what is missing, regenerate
     .venv/bin/python benchmarks/run_matrix.py --dry-run    # list what would run
     .venv/bin/python benchmarks/run_matrix.py --regenerate-only
-    .venv/bin/python benchmarks/run_matrix.py --only spert_mt --max-runs 1   # --only: an approach, dataset or variant
+    .venv/bin/python benchmarks/run_matrix.py --only spert_mt --max-runs 1   # --only: an approach, dataset, variant or table
 
 Run it from the repository root (config paths are relative to it).
 Resumable: rows already recorded are skipped, and an interrupted run continues from its last
@@ -39,7 +39,7 @@ def planned_runs(
     """`(entry, "seed" | "fold", value, status)` for every run without a row; status `ready` or why not."""
     plan = []
     for entry in entries:
-        if only and only not in (entry.approach, entry.dataset, entry.variant):
+        if only and only not in (entry.approach, entry.dataset, entry.variant, entry.table):
             continue
         for kind, value in entry.runs():
             if row_for(entry, kind, value, rows) is not None:
@@ -85,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--runs", type=Path, default=Path("runs/matrix"), help="where the runs are serialized")
     parser.add_argument("--dry-run", action="store_true", help="list the runs that would run, run nothing")
     parser.add_argument("--regenerate-only", action="store_true", help="only rewrite the tables")
-    parser.add_argument("--only", help="only entries of this approach, dataset or variant")
+    parser.add_argument("--only", help="only entries of this approach, dataset, variant or table")
     parser.add_argument("--max-runs", type=int, help="stop after this many runs")
     args = parser.parse_args(argv)
 

@@ -78,16 +78,16 @@ def test_dry_run_lists_only_the_missing_runs(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == ["would run: a toy [v] seed 2"]
 
 
-def test_only_selects_entries_by_approach_dataset_or_variant(tmp_path, capsys):
+def test_only_selects_entries_by_approach_dataset_variant_or_table(tmp_path, capsys):
     test_file = tmp_path / "test.json"
     test_file.write_text("[]", encoding="utf-8")
-    entries = [{"approach": a, "dataset": d, "variant": v, "config": "c", "test": str(test_file), "table": "T",
-                "seeds": [1]} for a, d, v in [("a", "toy", "v"), ("a", "toy", "fast"), ("b", "other", "v")]]
+    entries = [{"approach": a, "dataset": d, "variant": v, "config": "c", "test": str(test_file), "table": t,
+                "seeds": [1]} for a, d, v, t in [("a", "toy", "v", "T"), ("a", "toy", "fast", "T"), ("b", "other", "v", "U")]]
     matrix, results = _write(tmp_path, entries, [])
     arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
                  "--readme", str(tmp_path / "none.md"), "--dry-run", "--only"]
     expected = {"a": ["a toy [v]", "a toy [fast]"], "other": ["b other [v]"], "fast": ["a toy [fast]"],
-                "v": ["a toy [v]", "b other [v]"]}
+                "v": ["a toy [v]", "b other [v]"], "U": ["b other [v]"]}
     for only, runs in expected.items():
         assert run_matrix.main(arguments + [only]) == 0
         assert capsys.readouterr().out.splitlines() == [f"would run: {run} seed 1" for run in runs]
