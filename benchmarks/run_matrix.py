@@ -8,7 +8,7 @@ deviation over the seeds or folds of every entry, and the runs still missing lis
     .venv/bin/python benchmarks/run_matrix.py              # run what is missing, regenerate
     .venv/bin/python benchmarks/run_matrix.py --dry-run    # list what would run
     .venv/bin/python benchmarks/run_matrix.py --regenerate-only
-    .venv/bin/python benchmarks/run_matrix.py --only spert_mt --max-runs 1   # --only: an approach, dataset, variant or table
+    .venv/bin/python benchmarks/run_matrix.py --only spert_mt --max-runs 1  # --only: approach, dataset, variant, table
 
 Run it from the repository root (config paths are relative to it).
 Resumable: rows already recorded are skipped, and an interrupted run continues from its last

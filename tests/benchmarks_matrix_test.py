@@ -81,8 +81,9 @@ def test_dry_run_lists_only_the_missing_runs(tmp_path, capsys):
 def test_only_selects_entries_by_approach_dataset_variant_or_table(tmp_path, capsys):
     test_file = tmp_path / "test.json"
     test_file.write_text("[]", encoding="utf-8")
+    runs = [("a", "toy", "v", "T"), ("a", "toy", "fast", "T"), ("b", "other", "v", "U")]
     entries = [{"approach": a, "dataset": d, "variant": v, "config": "c", "test": str(test_file), "table": t,
-                "seeds": [1]} for a, d, v, t in [("a", "toy", "v", "T"), ("a", "toy", "fast", "T"), ("b", "other", "v", "U")]]
+                "seeds": [1]} for a, d, v, t in runs]
     matrix, results = _write(tmp_path, entries, [])
     arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
                  "--readme", str(tmp_path / "none.md"), "--dry-run", "--only"]

@@ -26,6 +26,7 @@ from jointie_allennlp.modules.entity_pairs import (
     batch_pair_token_indices,
     entity_key,
     pair_labels,
+    score_in_chunks,
 )
 from jointie_allennlp.modules.label_embedding import TagEmbedding
 from jointie_allennlp.modules.loss_weight_ramp import LossWeightRamp
@@ -240,9 +241,8 @@ class BiaffineJointModel(JointExtractionModel):
         relation_input = self.dropout(relation_input)
         indices, pairs = batch_pair_token_indices(candidates, position="last")
         indices = indices.to(words.device)
-        chunks = [indices] if self.training else indices.split(self.max_pairs) or [indices]
-        scores = [self._pair_scores(relation_input, chunk) for chunk in chunks]
-        return (scores[0] if len(scores) == 1 else torch.cat(scores)), pairs
+        chunk_size = None if self.training else self.max_pairs
+        return score_in_chunks(lambda chunk: self._pair_scores(relation_input, chunk), indices, chunk_size), pairs
 
     def _pair_scores(self, relation_input: torch.Tensor, indices: torch.LongTensor) -> torch.Tensor:
         """Relation scores `(pairs, labels)` of the pairs `indices` `(pairs, 3)`: instance, head word, tail word."""

@@ -21,6 +21,7 @@ from torch.nn import functional
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
 from jointie_allennlp.models.base import JointExtractionModel, relations_at_threshold, without_trainable_pooler
+from jointie_allennlp.modules.entity_pairs import score_in_chunks
 from jointie_allennlp.modules.span_decoding import (
     argmax_above,
     canonical_relations,
@@ -348,16 +349,17 @@ class SpertModel(JointExtractionModel):
 
     def _pair_scores(self, table, span, piece_ranges, entity_scores, batch, head, tail) -> Dict[str, torch.Tensor]:
         """Scores of pairs `(batch[i], head[i], tail[i])` (indices into the span tensors), in chunks."""
-        chunks: List[Dict[str, torch.Tensor]] = []
-        for start in range(0, batch.size(0), self.max_pairs):
-            b, h, t = (x[start : start + self.max_pairs] for x in (batch, head, tail))
+        if batch.numel() == 0:
+            return self._relation_scores(table.table.new_zeros((0, self._relation_input_dim())))
+
+        def score(pairs: torch.Tensor) -> Dict[str, torch.Tensor]:
+            b, h, t = pairs.unbind(1)
             context = context_between(piece_ranges[b, h], piece_ranges[b, t])
             pooled_context = table.query(b, context[:, 0], context[:, 1])
             parts = [pooled_context, span[b, h], span[b, t]] + self._relation_features(entity_scores, b, h, t)
-            chunks.append(self._relation_scores(self.dropout(torch.cat(parts, dim=-1))))
-        if not chunks:
-            return self._relation_scores(table.table.new_zeros((0, self._relation_input_dim())))
-        return {key: torch.cat([c[key] for c in chunks]) for key in chunks[0]}
+            return self._relation_scores(self.dropout(torch.cat(parts, dim=-1)))
+
+        return score_in_chunks(score, torch.stack([batch, head, tail], dim=1), self.max_pairs)
 
     def _relation_input_dim(self) -> int:
         return self.hidden_dim + 2 * self.span_dim

@@ -1,11 +1,12 @@
 """Relation candidates: ordered pairs of entities, each represented by one token (e.g. its last)."""
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import torch
 
 from jointie_allennlp.data.document import Entity
 
 TokenPosition = str  # "last" | "first"
+Scores = TypeVar("Scores", torch.Tensor, Dict[str, torch.Tensor])
 
 
 def entity_token(entity: Entity, position: TokenPosition = "last") -> int:
@@ -71,3 +72,18 @@ def batch_pair_token_indices(
         pairs_per_instance.append(pairs)
     indices = torch.tensor(rows, dtype=torch.long) if rows else torch.zeros((0, 3), dtype=torch.long)
     return indices, pairs_per_instance
+
+
+def score_in_chunks(
+    score: Callable[[torch.Tensor], Scores], pairs: torch.Tensor, chunk_size: Optional[int]
+) -> Scores:
+    """`score(pairs)` computed on at most `chunk_size` rows of `pairs` at a time (all at once when
+    `None`) and concatenated, so that memory is bounded by the chunk, not by the number of candidate
+    pairs (which grows with the square of the entities a weak model finds). `score` returns a tensor
+    or a dict of tensors, one row per pair; an empty `pairs` is scored as it is."""
+    if chunk_size is None or pairs.size(0) <= chunk_size:
+        return score(pairs)
+    chunks = [score(chunk) for chunk in pairs.split(chunk_size)]
+    if isinstance(chunks[0], dict):
+        return {key: torch.cat([chunk[key] for chunk in chunks]) for key in chunks[0]}
+    return torch.cat(chunks)

@@ -8,6 +8,7 @@ from jointie_allennlp.modules.entity_pairs import (
     entity_token,
     ordered_pairs,
     pair_labels,
+    score_in_chunks,
 )
 
 
@@ -56,3 +57,24 @@ def test_pair_labels_need_exact_entities_and_direction():
     wrong_span = [Entity(1, 2, "Peop"), Entity(3, 4, "Loc")]
     assert pair_labels(wrong_type, [(0, 1)], gold, "NEG") == ["NEG"]
     assert pair_labels(wrong_span, [(0, 1)], gold, "NEG") == ["NEG"]
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2, 3, 5, 100])
+def test_score_in_chunks_equals_scoring_everything_at_once(chunk_size):
+    pairs = torch.tensor([[0, 1, 2], [0, 2, 1], [1, 0, 3], [1, 3, 0], [1, 1, 2]])
+    calls = []
+
+    def score(chunk):
+        calls.append(chunk.size(0))
+        return {"sum": chunk.sum(dim=1).float(), "head": chunk[:, 1] * 10}
+
+    scores = score_in_chunks(score, pairs, chunk_size)
+    assert scores["sum"].tolist() == [3.0, 3.0, 4.0, 4.0, 4.0]
+    assert scores["head"].tolist() == [10, 20, 0, 30, 10]
+    assert max(calls) <= (chunk_size or 5) and sum(calls) == 5
+    assert score_in_chunks(lambda chunk: chunk[:, 0] * 2, pairs, chunk_size).tolist() == [0, 0, 2, 2, 2]
+
+
+def test_score_in_chunks_scores_no_pairs_once():
+    empty = torch.zeros((0, 3), dtype=torch.long)
+    assert score_in_chunks(lambda chunk: chunk[:, 0].float(), empty, 2).shape == (0,)
