@@ -1,17 +1,18 @@
 """
 `make demo-ru`: the Russian system end to end on a short CPU budget. It builds the offline
 multilingual-e5-small encoder if it is missing (`make encoder-ru` does the same), trains the
-RuREBus NER tagger (`training_configs/rurebus/ner.jsonnet`) and relation model (`re.jsonnet`) on a
-slice of RuREBus train, then runs the `pipeline` predictor on a few raw Russian sentences and
+RuREBus NER tagger (`training_configs/rurebus/ner.jsonnet`) and relation model (`re_cpu.jsonnet`)
+on a slice of RuREBus train, then runs the `pipeline` predictor on a few raw Russian sentences and
 prints the entities and relations it found.
 
 Data: ../shared/data/rurebus/train (or $JOINTIE_DATA_DIR/rurebus/train), split by document with
-`split-brat` (70/30, seed 13); without it the two Russian brat fixtures (the extractions are
-then mostly noise). The word-piece embeddings are frozen (FREEZE_WORD_EMBEDDINGS=1), the heads
-learn at 1e-3 (the encoder at the paper's rates), and the relation model trains with the
-imbalance switches MAIN_WITHOUT_RELATIONS=0.1 and NO_RELATION_WEIGHT=0.5 (with the paper's objective a
-short schedule predicts no relation): the budget is a few hundred steps, not the
-paper's schedule, so expect rough extractions (benchmarks/RESULTS.md has the full runs).
+`split-brat` (70/30, seed 13); validation on the smallest dev documents, about DEV_ENTITIES
+entities (each entity is one relation instance to score); without the data the two Russian brat
+fixtures (the extractions are then mostly noise). The word-piece embeddings are frozen
+(FREEZE_WORD_EMBEDDINGS=1), the heads learn at 1e-3 (the encoder at the paper's NER rate and
+re_cpu.jsonnet's relation rate), and the relation model trains with re_cpu.jsonnet's imbalance
+switches (with the paper's objective a short schedule predicts no relation): the budget is a few
+hundred steps, not the paper's schedule, so expect rough extractions (the README has the full runs).
 
 Environment: DEMO_RU_NER_SENTENCES (default 600), DEMO_RU_RE_INSTANCES (default 900),
 DEMO_RU_EPOCHS (default 2), DEMO_RU_OUTPUT (default runs/demo-ru), DEMO_THREADS (torch threads),
@@ -30,7 +31,7 @@ from demo import BIN, PROJECT, print_predictions, run, say  # noqa: E402
 
 RUREBUS = PROJECT / "training_configs" / "rurebus"
 FIXTURES = PROJECT / "fixtures" / "brat"
-DEV_DOCUMENTS = 2
+DEV_ENTITIES = 300
 SENTENCES = [
     {"id": "ru-1", "text": "Объем валового регионального продукта вырос на 3,5 процента."},
     {"id": "ru-2", "text": "Администрация края планирует увеличить инвестиции в промышленность."},
@@ -40,7 +41,7 @@ SENTENCES = [
 
 
 def split_data(output: Path, env: dict) -> dict:
-    """train/ and a small dev/ (the first DEV_DOCUMENTS dev documents) under `output`."""
+    """train/ and a small dev/ (the smallest dev documents, about DEV_ENTITIES entities) under `output`."""
     source = Path(os.environ.get("JOINTIE_DATA_DIR", PROJECT.parent / "shared" / "data")) / "rurebus" / "train"
     if not source.is_dir():
         return {"train": FIXTURES, "dev": FIXTURES, "name": "the two Russian brat fixtures (RuREBus not found)"}
@@ -48,19 +49,23 @@ def split_data(output: Path, env: dict) -> dict:
     if not (split / "train").is_dir():
         shutil.rmtree(split, ignore_errors=True)
         run([sys.executable, "-m", "jointie_allennlp", "split-brat", source, split], env)
-    dev = output / "dev_small"
+    dev = output / "dev_smallest"
     if not dev.is_dir():
         dev.mkdir(parents=True)
-        for text in sorted((split / "dev").glob("*.txt"))[:DEV_DOCUMENTS]:
+        entities = 0
+        for text in sorted((split / "dev").glob("*.txt"), key=lambda path: (path.stat().st_size, path.name)):
+            if entities >= DEV_ENTITIES:
+                break
+            annotations = text.with_suffix(".ann").read_text(encoding="utf-8").splitlines()
+            entities += sum(line.startswith("T") for line in annotations)
             for suffix in (".txt", ".ann"):
                 shutil.copy(text.with_suffix(suffix), dev)
-    name = f"RuREBus train (split 70/30; dev: {DEV_DOCUMENTS} documents)"
-    return {"train": split / "train", "dev": dev, "name": name}
+    count = len(list(dev.glob("*.txt")))
+    return {"train": split / "train", "dev": dev, "name": f"RuREBus train (split 70/30; dev: {count} documents)"}
 
 
-def train(config: Path, output: Path, env: dict, instances: int) -> dict:
-    overrides = {"trainer.optimizer.lr": 1e-3, "trainer.checkpointer": {"keep_most_recent_by_count": 1},
-                 "dataset_reader.max_length": 256}
+def train(config: Path, output: Path, env: dict, instances: int, overrides: dict) -> dict:
+    overrides = {"trainer.checkpointer": {"keep_most_recent_by_count": 1}, **overrides}
     run([BIN / "allennlp", "train", config, "-s", output, "--force", "--include-package", "jointie_allennlp",
          "--file-friendly-logging", "-o", json.dumps(overrides)], dict(env, MAX_INSTANCES=str(instances)))
     return json.loads((output / "metrics.json").read_text())
@@ -74,10 +79,7 @@ def main() -> int:
     name = os.environ.get("JOINTIE_RU_ENCODER") or "built:multilingual-e5-small"
     encoder = PROJECT / "encoders" / name[len("built:"):] if name.startswith("built:") else Path(name)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", JOINTIE_ENCODERS_DIR=str(PROJECT / "encoders"),
-               FREEZE_WORD_EMBEDDINGS="1", NUM_EPOCHS=os.environ.get("DEMO_RU_EPOCHS", "2"), BATCH_SIZE="8",
-               # against the label imbalance (see the README's RuREBus section), unless set by the user
-               MAIN_WITHOUT_RELATIONS=os.environ.get("MAIN_WITHOUT_RELATIONS", "0.1"),
-               NO_RELATION_WEIGHT=os.environ.get("NO_RELATION_WEIGHT", "0.5"))
+               FREEZE_WORD_EMBEDDINGS="1", NUM_EPOCHS=os.environ.get("DEMO_RU_EPOCHS", "2"), BATCH_SIZE="8")
     env.pop("TRANSFORMER_MODEL", None)
     if os.environ.get("DEMO_THREADS"):
         env["OMP_NUM_THREADS"] = os.environ["DEMO_THREADS"]
@@ -89,12 +91,13 @@ def main() -> int:
 
     ner_sentences = int(os.environ.get("DEMO_RU_NER_SENTENCES", "600"))
     say(f"[1/3] NER tagger on {ner_sentences} sentences of {files['name']}, {env['NUM_EPOCHS']} epochs")
-    ner = train(RUREBUS / "ner.jsonnet", output / "ner", env, ner_sentences)
+    ner = train(RUREBUS / "ner.jsonnet", output / "ner", env, ner_sentences,
+                {"trainer.optimizer.lr": 1e-3, "dataset_reader.max_length": 256})
     say(f"NER: dev F1 {100 * ner.get('best_validation_ner_f1', 0.0):.1f} after {time.time() - start:.0f} s")
 
     re_instances = int(os.environ.get("DEMO_RU_RE_INSTANCES", "900"))
     say(f"[2/3] relation model on {re_instances} (sentence, main entity) instances, {env['NUM_EPOCHS']} epochs")
-    relations = train(RUREBUS / "re.jsonnet", output / "re", env, re_instances)
+    relations = train(RUREBUS / "re_cpu.jsonnet", output / "re", env, re_instances, {})
     say(f"relations (gold entities): dev F1 {100 * relations.get('best_validation_rel_strict_f1', 0.0):.1f} "
         f"after {time.time() - start:.0f} s")
 

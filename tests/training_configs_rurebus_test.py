@@ -71,6 +71,26 @@ def test_imbalance_switches_are_off_by_default_and_train_only():
     assert switched["model"]["no_relation_weight"] == 0.5
 
 
+def test_the_cpu_relation_recipe_differs_from_the_paper_config_only_where_it_says():
+    paper = load("rurebus/re.jsonnet", NUM_EPOCHS="", BATCH_SIZE="")
+    cpu = load("rurebus/re_cpu.jsonnet", NUM_EPOCHS="", BATCH_SIZE="")
+    changed = {"dataset_reader.max_length": (512, 256), "validation_dataset_reader.max_length": (512, 256),
+               "data_loader.batch_sampler.batch_size": (16, 8), "trainer.num_epochs": (5, 2),
+               "trainer.optimizer.lr": (2e-5, 1e-3), "model.no_relation_weight": (1.0, 0.5)}
+    paper_flat, cpu_flat = paper.as_flat_dict(), cpu.as_flat_dict()
+    for key, (before, after) in changed.items():
+        assert (paper_flat[key], cpu_flat[key]) == (before, after), key
+    assert cpu_flat["dataset_reader.main_without_relations"] == 0.1
+    assert "dataset_reader.main_without_relations" not in paper_flat
+    assert paper["trainer"]["optimizer"]["parameter_groups"][0][1] == {"lr": 2e-5}
+    assert cpu["trainer"]["optimizer"]["parameter_groups"][0][1] == {"lr": 5e-5}
+    rest = set(paper_flat) - set(changed) - {"trainer.optimizer.parameter_groups"}
+    assert {key: cpu_flat.get(key) for key in rest} == {key: paper_flat[key] for key in rest}
+    # the switches can still be turned off
+    off = load("rurebus/re_cpu.jsonnet", MAIN_WITHOUT_RELATIONS="1.0", NO_RELATION_WEIGHT="1.0")
+    assert "main_without_relations" not in off["dataset_reader"] and off["model"]["no_relation_weight"] == 1.0
+
+
 def test_missing_russian_encoder_stops_with_the_make_target(tmp_path):
     params = load("rurebus/ner.jsonnet", JOINTIE_RU_ENCODER=str(tmp_path / "encoders" / "multilingual-e5-small"))
     with pytest.raises(FileNotFoundError, match="make encoder-ru"):
