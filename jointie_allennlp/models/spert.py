@@ -585,8 +585,8 @@ class SpertMTModel(SpertModel):
     # Parameters
 
     All of `spert`'s (defaults `neg_entity_count` = `neg_relation_count` = 120; `rel_filter_threshold`
-    is not used; `loss_reduction` applies to each stage's identification and classification losses),
-    and:
+    is not used; `loss_reduction`, default `"sum"` as in the paper's equations, applies to each
+    stage's identification and classification losses), and:
 
     multi_task : `bool`, optional (default = `True`) `False`: the "-MTL" ablation (see above).
     iou_scaled_loss : `bool`, optional (default = `True`) `False`: ENIoU = 0 in the entity
@@ -623,6 +623,7 @@ class SpertMTModel(SpertModel):
         margin_positive: float = 2.5,
         margin_negative: float = 0.5,
         delta: float = 0.25,
+        loss_reduction: str = "sum",
         **kwargs,
     ) -> None:
         self.multi_task = multi_task
@@ -632,6 +633,7 @@ class SpertMTModel(SpertModel):
             text_field_embedder,
             neg_entity_count=neg_entity_count,
             neg_relation_count=neg_relation_count,
+            loss_reduction=loss_reduction,
             **kwargs,
         )
         self.iou_scaled_loss = iou_scaled_loss

@@ -129,6 +129,9 @@ class TestSpertModel(_SpanModelTest):
             model.relation_classifier.bias.fill_(-10.0)
             model.relation_classifier.bias[model.relation_types.index(relation_type)] = 10.0
 
+    def test_each_stage_loss_is_averaged_as_in_the_reference(self):
+        assert self.model.loss_reduction == "mean"
+
     @pytest.mark.parametrize("max_pairs", [1000, 7])
     def test_every_span_an_entity_gives_every_ordered_pair(self, max_pairs):
         model = self._model(max_pairs=max_pairs, max_span_size=2, max_relations_per_sentence=10_000)
@@ -317,6 +320,10 @@ class TestSpertMTModel(_SpanModelTest):
         assert (model.gamma, model.margin_positive, model.margin_negative, model.delta) == (2.0, 2.5, 0.5, 0.25)
         assert model.entity_threshold == model.relation_threshold == 0.85
         assert model.entity_classifier.bias is None and model.relation_classifier.bias is None
+        assert model.loss_reduction == "sum"  # the paper's equations (the config and the class agree)
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.pop("loss_reduction")
+        assert Model.from_params(vocab=self.vocab, params=Params(params)).loss_reduction == "sum"
 
     @pytest.mark.parametrize(
         "options",
