@@ -387,7 +387,8 @@ class TestSpertMTModel(_SpanModelTest):
 
     def test_without_mtl_is_single_step_softmax_with_none(self):
         # caps high enough for every span and pair of the fixture sentences
-        model = self._model(multi_task=False, max_entities_per_sentence=10_000, max_relations_per_sentence=1_000_000)
+        model = self._model(multi_task=False, loss_reduction="mean", max_entities_per_sentence=10_000,
+                            max_relations_per_sentence=1_000_000)
         types, relation_types = len(model.entity_types), len(model.relation_types)
         assert model.entity_classifier.out_features == types + 1 and model.entity_classifier.bias is not None
         assert model.relation_classifier.out_features == relation_types + 1
