@@ -393,11 +393,11 @@ def _gzip_extra_flags(archive: Path) -> int:
     return archive.read_bytes()[8]
 
 
-def test_unpatched_archives_are_gzipped_at_level_9(tmp_path):
+def test_tarfile_itself_still_gzips_at_level_9(tmp_path):
     import tarfile
 
     archive = tmp_path / "stock.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:  # what allennlp's archive_model calls
+    with tarfile.open(archive, "w:gz") as tar:  # the call of archive_model, outside allennlp's module
         tar.add(_serialization_dir(tmp_path / "run") / "best.th", arcname="weights.th")
     assert _gzip_extra_flags(archive) == 2
 

@@ -78,9 +78,10 @@ def score_in_chunks(
     score: Callable[[torch.Tensor], Scores], pairs: torch.Tensor, chunk_size: Optional[int]
 ) -> Scores:
     """`score(pairs)` computed on at most `chunk_size` rows of `pairs` at a time (all at once when
-    `None`) and concatenated, so that memory is bounded by the chunk, not by the number of candidate
-    pairs (which grows with the square of the entities a weak model finds). `score` returns a tensor
-    or a dict of tensors, one row per pair; an empty `pairs` is scored as it is."""
+    `None`) and concatenated, so that outside training memory is bounded by the chunk, not by the
+    number of candidate pairs (which grows with the square of the entities a weak model finds).
+    `score` returns a tensor or a dict of tensors, one row per pair; an empty `pairs` is scored as
+    it is."""
     if chunk_size is None or pairs.size(0) <= chunk_size:
         return score(pairs)
     chunks = [score(chunk) for chunk in pairs.split(chunk_size)]
