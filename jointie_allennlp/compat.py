@@ -107,6 +107,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import tarfile
 from typing import Any, Callable, List, Union  # noqa: UP035  (see fix_reduce_on_plateau_verbose)
 
 from packaging.version import Version
@@ -656,14 +657,10 @@ class _FastGzipTarfile:
     ``tarfile``'s."""
 
     def __getattr__(self, name: str) -> Any:
-        import tarfile
-
         return getattr(tarfile, name)
 
     @staticmethod
     def open(name=None, mode="r", *args, **kwargs):
-        import tarfile
-
         if mode == "w:gz":
             kwargs.setdefault("compresslevel", ARCHIVE_COMPRESSLEVEL)
         return tarfile.open(name, mode, *args, **kwargs)

@@ -6,6 +6,7 @@
 {
   extVarOr(name, default):: local value = std.extVar(name); if value == '' then default else value,
   intVarOr(name, default):: local value = std.extVar(name); if value == '' then default else std.parseInt(value),
+  numberVarOr(name, default):: local value = std.extVar(name); if value == '' then default else std.parseJson(value),
 
   // The encoder: any Hugging Face name or local path (TRANSFORMER_MODEL); by default for English the
   // packaged all-MiniLM-L6-v2 under its portable name (resolved to the installed copy when loaded:

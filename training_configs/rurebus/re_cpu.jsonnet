@@ -1,9 +1,10 @@
 // RuREBus subtask 2 on a CPU budget: the settings of the recorded relation rows (README
-// "Results"; those rows ran 1 epoch, then continued from its archive) as one config. Against the paper's re.jsonnet: batches of 8, instances cut at 256 word pieces,
-// the encoder at lr 5e-5 and the heads at 1e-3, 2 epochs, and the two imbalance switches on (a
-// tenth of the main entities without relations kept for training, label "0" weighted 0.5), without
-// which a short schedule predicts no relation. MAIN_WITHOUT_RELATIONS, NO_RELATION_WEIGHT,
-// NUM_EPOCHS and BATCH_SIZE still override.
+// "Results"; those rows ran 1 epoch, then continued from its archive) as one config. Against the
+// paper's re.jsonnet: batches of 8, instances cut at 256 word pieces, the encoder at lr 5e-5 and
+// the heads at 1e-3, 2 epochs, and the two imbalance switches on (a tenth of the main entities
+// without relations kept for training, label "0" weighted 0.5), without which a short schedule
+// predicts no relation. MAIN_WITHOUT_RELATIONS, NO_RELATION_WEIGHT, NUM_EPOCHS and BATCH_SIZE
+// still override.
 local common = import '../common.libsonnet';
 local rurebus = import 'rurebus.libsonnet';
 
@@ -13,6 +14,6 @@ rurebus.re(
   max_length=256,
   lr=5e-5,
   head_lr=1e-3,
-  main_without_relations=std.parseJson(common.extVarOr('MAIN_WITHOUT_RELATIONS', '0.1')),
-  no_relation_weight=std.parseJson(common.extVarOr('NO_RELATION_WEIGHT', '0.5')),
+  main_without_relations=common.numberVarOr('MAIN_WITHOUT_RELATIONS', 0.1),
+  no_relation_weight=common.numberVarOr('NO_RELATION_WEIGHT', 0.5),
 )

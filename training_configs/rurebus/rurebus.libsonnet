@@ -105,8 +105,8 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
   // off by default (the paper's objective): MAIN_WITHOUT_RELATIONS (fraction of the main entities
   // without relations kept for training, e.g. 0.2) and NO_RELATION_WEIGHT (class weight of label "0").
   re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.0, relation_weight=1.0, typed_markers=false,
-     main_without_relations=std.parseJson(common.extVarOr('MAIN_WITHOUT_RELATIONS', '1.0')),
-     no_relation_weight=std.parseJson(common.extVarOr('NO_RELATION_WEIGHT', '1.0')),
+     main_without_relations=common.numberVarOr('MAIN_WITHOUT_RELATIONS', 1.0),
+     no_relation_weight=common.numberVarOr('NO_RELATION_WEIGHT', 1.0),
      lr=2e-5, head_lr=null, weight_decay=0.1, dropout=0.1,
      types=entity_types, relations=relation_types, train_path='rurebus/train', validation_path='rurebus/dev',
      language='ru')::
