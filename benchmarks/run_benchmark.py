@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, README, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
 
@@ -130,13 +130,35 @@ def render_table() -> None:
 
 
 def encoder_label(name: Optional[str]) -> str:
-    """A row's encoder: the offline all-MiniLM-L6-v2 (also for an empty name), else the name or last path part."""
-    from jointie_allennlp.encoders.offline import DEFAULT_ENCODER, offline_encoder_path
+    """A row's encoder: the offline all-MiniLM-L6-v2 (also for an empty name), a built encoder's
+    folder (`built:<folder>`), a local directory's last part, else the (hub) name."""
+    from jointie_allennlp.encoders.offline import BUILT_PREFIX, DEFAULT_ENCODER, offline_encoder_path
 
     offline = offline_encoder_path()
     if not name or name == DEFAULT_ENCODER or (offline and Path(name).resolve() == Path(offline).resolve()):
         return "all-MiniLM-L6-v2 (offline)"
-    return Path(name).name if os.path.sep in name else name
+    if name.startswith(BUILT_PREFIX):
+        return name[len(BUILT_PREFIX):]
+    local = os.path.isabs(name) or name.startswith(".") or Path(name).exists()
+    return Path(name.rstrip(os.path.sep)).name if local else name
+
+
+def config_encoder_label(config: Dict[str, Any]) -> str:
+    """The label of the encoder a resolved config's model embeds with (the first `model_name` in
+    its `model` section), or `none` for a model without a pretrained transformer."""
+
+    def model_names(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            if isinstance(node.get("model_name"), str):
+                yield node["model_name"]
+            for value in node.values():
+                yield from model_names(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from model_names(value)
+
+    name = next(model_names(config.get("model", {})), None)
+    return encoder_label(name) if name is not None else "none"
 
 
 def finished_or_last_epoch_metrics(serialization_dir: Path) -> dict:
@@ -207,7 +229,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--serialization-dir", default=None)
     parser.add_argument(
-        "--encoder", default=None, help="encoder label for the row (default: TRANSFORMER_MODEL or the offline MiniLM)"
+        "--encoder", default=None, help="encoder label for the row (default: the encoder the config's model names)"
     )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
@@ -263,7 +285,7 @@ def main() -> int:
         "dataset": args.dataset,
         "approach": args.approach,
         "variant": args.variant,
-        "encoder": args.encoder or encoder_label(os.environ.get("TRANSFORMER_MODEL")),
+        "encoder": args.encoder or config_encoder_label(params.as_dict(quiet=True)),
         "epochs": epochs_run,
         **{k: metrics[k] for k, _ in COLUMNS if k in metrics},
         "train_seconds": round(train_seconds, 1),

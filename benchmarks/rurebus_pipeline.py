@@ -31,7 +31,7 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run_benchmark import COLUMNS, encoder_label, record_row, run_facts  # noqa: E402
+from run_benchmark import COLUMNS, config_encoder_label, record_row, run_facts  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent
 PIPELINE_CONFIG = PROJECT / "training_configs" / "rurebus" / "pipeline.jsonnet"
@@ -46,10 +46,10 @@ def epochs_of(archive: Path) -> Optional[int]:
 
 
 def encoder_of(archive: Path) -> str:
-    """The encoder named in the archive's config, labelled as `run_benchmark.encoder_label` does."""
+    """The encoder named in the archive's config, labelled as `run_benchmark.config_encoder_label` does."""
     with tarfile.open(archive) as tar:
         config = json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
-    return encoder_label(config["model"]["text_field_embedder"]["token_embedders"]["tokens"]["model_name"])
+    return config_encoder_label(config)
 
 
 def main() -> int:

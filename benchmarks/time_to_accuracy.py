@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from results_tables import DEFAULT_SEED, RESULTS, load_rows
-from run_benchmark import _batch_size, config_settings, encoder_label, peak_rss_mb, record_row, run_facts
+from run_benchmark import _batch_size, config_encoder_label, config_settings, peak_rss_mb, record_row, run_facts
 
 BENCHMARKS = Path(__file__).resolve().parent
 PLOT = BENCHMARKS / "f1_vs_time.png"
@@ -137,7 +137,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "kind": KIND,
         "label": args.label,
         "approach": args.approach,
-        "encoder": encoder_label(os.environ.get("TRANSFORMER_MODEL")),
+        "encoder": config_encoder_label(params.as_dict(quiet=True)),
         "config": args.config,
         "overrides": args.overrides,
         "epochs": len(curve),

@@ -145,3 +145,27 @@ def test_encoder_step_cost_records_each_forms_parameters_time_and_step_memory(tm
         assert row["seconds_per_step_median"] > 0 and row["torch_threads"] == 1
     with pytest.raises(SystemExit, match="unknown form option 'fast'"):
         step_cost.form_variables("freeze,fast")
+
+
+def test_a_rows_encoder_is_the_one_its_config_names(monkeypatch):
+    from allennlp.common import Params
+
+    import jointie_allennlp  # noqa: F401  (the configs' external variables)
+
+    run_benchmark = _load("run_benchmark")
+    for variable in ("TRANSFORMER_MODEL", "JOINTIE_RU_ENCODER", "WORD_VECTORS"):
+        monkeypatch.delenv(variable, raising=False)
+
+    def label(config):
+        return run_benchmark.config_encoder_label(Params.from_file(str(PROJECT_ROOT / config)).as_dict(quiet=True))
+
+    assert label("training_configs/spert/conll04.jsonnet") == "all-MiniLM-L6-v2 (offline)"
+    assert label("training_configs/rurebus/ner.jsonnet") == "multilingual-e5-small"
+    assert label("training_configs/deeper_task_specificity/conll04.jsonnet") == "none"
+    monkeypatch.setenv("JOINTIE_RU_ENCODER", "/encoders/e5-ru-pruned/")
+    assert label("training_configs/rurebus/re.jsonnet") == "e5-ru-pruned"
+    assert label("training_configs/spert/rurebus.jsonnet") == "e5-ru-pruned"
+    hub_name = "DeepPavlov/rubert-base-cased"
+    monkeypatch.setenv("TRANSFORMER_MODEL", hub_name)
+    assert label("training_configs/biaffine/rurebus.jsonnet") == hub_name
+    assert label("training_configs/deeper_task_specificity/conll04_transformer.jsonnet") == hub_name
