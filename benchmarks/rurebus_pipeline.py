@@ -9,14 +9,18 @@ benchmarks/results.jsonl (and re-renders benchmarks/RESULTS.md), in the format o
     .venv/bin/python benchmarks/rurebus_pipeline.py runs/rurebus/ner/model.tar.gz runs/rurebus/re/model.tar.gz \\
         --test /tmp/rurebus_split/dev --output-dir /tmp/rurebus_pred --threads 1
 
+With one archive, a joint model's (`spert`, `biaffine_joint`, `deeper_task_specificity`, ...),
+its `joint_extraction` predictor reads each `.txt` as raw text (`{"id": <file stem>, "text": ...}`
+lines) and is scored the same way, so joint models and the pipeline compare on one scale.
+
 Row: `ner_f1` / `ner_macro_f1` are the predicted entities (subtask 1 scores of the pipeline's NER
 stage), `rel_strict_*` / `rel_boundaries_*` the shared metric's directed relation scores, and
 `rurebus_relations_{precision,recall,f1}` the shared task's convention (relation direction
 ignored; `subtask_3_relations` of `score --rurebus`). `--gold-entities` runs the predictor with
-the gold entities of the `.ann` files instead (subtask 2 through the same path). `epochs` is
-"<NER epochs>+<RE epochs>" as recorded in the archives' training metrics; nothing is trained here.
-`inference_sentences_per_s` counts the whole `allennlp predict` run (loading both archives
-included) and `peak_rss_mb` is that run's peak.
+the gold entities of the `.ann` files instead (subtask 2 through the same path; pipeline only).
+`epochs` is "<NER epochs>+<RE epochs>" (one archive: its epochs) as recorded in the archives'
+training metrics; nothing is trained here. `inference_sentences_per_s` counts the whole
+`allennlp predict` run (loading the archives included) and `peak_rss_mb` is that run's peak.
 """
 import argparse
 import json
@@ -35,6 +39,7 @@ from run_benchmark import COLUMNS, config_encoder_label, record_row, run_facts  
 
 PROJECT = Path(__file__).resolve().parent.parent
 PIPELINE_CONFIG = PROJECT / "training_configs" / "rurebus" / "pipeline.jsonnet"
+PIPELINE_APPROACH = "pipeline (bio_tagger -> marked_entity)"
 
 
 def epochs_of(archive: Path) -> Optional[int]:
@@ -45,21 +50,31 @@ def epochs_of(archive: Path) -> Optional[int]:
     return json.loads(metrics.read_text(encoding="utf-8")).get("epoch", -1) + 1
 
 
+def archived_config(archive: Path) -> dict:
+    """The `config.json` inside a `model.tar.gz`."""
+    with tarfile.open(archive) as tar:
+        return json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
+
+
 def encoder_of(archive: Path) -> str:
     """The encoder named in the archive's config, labelled as `run_benchmark.config_encoder_label` does."""
-    with tarfile.open(archive) as tar:
-        config = json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
-    return config_encoder_label(config)
+    return config_encoder_label(archived_config(archive))
+
+
+def model_type_of(archive: Path) -> str:
+    """The registered model type of the archive (`spert`, `biaffine_joint`, ...)."""
+    return archived_config(archive)["model"]["type"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("ner_archive", type=Path)
-    parser.add_argument("re_archive", type=Path)
+    parser.add_argument("ner_archive", type=Path, help="the NER archive, or a joint model's archive alone")
+    parser.add_argument("re_archive", type=Path, nargs="?", help="the relation archive (pipeline)")
     parser.add_argument("--test", required=True, help="brat directory with the gold .txt + .ann")
     parser.add_argument("--output-dir", required=True, type=Path, help="where the predicted brat files go")
     parser.add_argument("--dataset", default="rurebus")
-    parser.add_argument("--approach", default="pipeline (bio_tagger -> marked_entity)")
+    parser.add_argument("--approach", default=None,
+                        help="default: pipeline (bio_tagger -> marked_entity), or the joint archive's model type")
     parser.add_argument("--variant", default="subtask3")
     parser.add_argument("--encoder", default=None, help="encoder label (default: from the NER archive)")
     parser.add_argument("--gold-entities", action="store_true", help="use the gold entities (subtask 2)")
@@ -69,37 +84,49 @@ def main() -> int:
                         help='JSON overrides of the relation archive, e.g. \'{"model.relation_threshold": 0.5}\'')
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
     args = parser.parse_args()
+    joint = args.re_archive is None
+    if joint and args.gold_entities:
+        parser.error("--gold-entities needs the pipeline (an NER and a relation archive)")
 
     from allennlp.common import Params
 
     import jointie_allennlp  # noqa: F401  (defines the configs' external variables)
     from jointie_allennlp.__main__ import score
-    from jointie_allennlp.data.formats.brat import read_brat_directory
+    from jointie_allennlp.data.formats.brat import read_brat_directory, read_text_file
 
     test = Path(args.test)
     texts = sorted(test.glob("*.txt"))
     if not texts:
         parser.error(f"no .txt files in {test}")
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    inputs = args.output_dir / "inputs.txt"
-    inputs.write_text("".join(f"{path.resolve()}\n" for path in texts), encoding="utf-8")
-
-    pipeline = Params.from_file(str(PIPELINE_CONFIG)).as_dict()
-    predictor_args = {
-        **pipeline["predictor_args"],
-        "re_archive": str(args.re_archive),
-        "brat_output_dir": str(args.output_dir / "brat"),
-        "gold_entities": args.gold_entities,
-        "batch_size": args.batch_size,
-        **({"re_overrides": json.loads(args.re_overrides)} if args.re_overrides else {}),
-    }
+    brat_output = str(args.output_dir / "brat")
+    if joint:
+        inputs = args.output_dir / "inputs.jsonl"
+        inputs.write_text("".join(
+            json.dumps({"id": path.stem, "text": read_text_file(path)}, ensure_ascii=False) + "\n" for path in texts
+        ), encoding="utf-8")
+        predictor = "joint_extraction"
+        predictor_args = {"brat_output_dir": brat_output, "batch_size": args.batch_size}
+    else:
+        inputs = args.output_dir / "inputs.txt"
+        inputs.write_text("".join(f"{path.resolve()}\n" for path in texts), encoding="utf-8")
+        pipeline = Params.from_file(str(PIPELINE_CONFIG)).as_dict()
+        predictor = pipeline["predictor"]
+        predictor_args = {
+            **pipeline["predictor_args"],
+            "re_archive": str(args.re_archive),
+            "brat_output_dir": brat_output,
+            "gold_entities": args.gold_entities,
+            "batch_size": args.batch_size,
+            **({"re_overrides": json.loads(args.re_overrides)} if args.re_overrides else {}),
+        }
     env = dict(os.environ)
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
         env["MKL_NUM_THREADS"] = str(args.threads)
     command = [
         str(Path(sys.executable).with_name("allennlp")), "predict", str(args.ner_archive), str(inputs),
-        "--predictor", pipeline["predictor"], "--predictor-args", json.dumps(predictor_args),
+        "--predictor", predictor, "--predictor-args", json.dumps(predictor_args),
         "--include-package", "jointie_allennlp", "--silent",
         "--output-file", str(args.output_dir / "predictions.jsonl"),
     ]
@@ -117,13 +144,16 @@ def main() -> int:
     relations = next(v for k, v in summary.items() if k.endswith("_relations"))
     sentences = sum(len(d.split_sentences()) for d in read_brat_directory(test))
 
-    ner_epochs, re_epochs = epochs_of(args.ner_archive), epochs_of(args.re_archive)
+    if joint:
+        epochs = epochs_of(args.ner_archive)
+    else:
+        epochs = f"{'gold' if args.gold_entities else epochs_of(args.ner_archive)}+{epochs_of(args.re_archive)}"
     row = {
         "dataset": args.dataset,
-        "approach": args.approach,
+        "approach": args.approach or (model_type_of(args.ner_archive) if joint else PIPELINE_APPROACH),
         "variant": args.variant,
         "encoder": args.encoder or encoder_of(args.ner_archive),
-        "epochs": f"{'gold' if args.gold_entities else ner_epochs}+{re_epochs}",
+        "epochs": epochs,
         **{k: scores[k] for k, _ in COLUMNS if k in scores},
         **{f"rurebus_relations_{k}": v for k, v in relations.items()},
         "rurebus_entities": summary["entities"],
@@ -134,9 +164,9 @@ def main() -> int:
         "peak_rss_mb": predict_rss_mb,
         "inference_batch_size": args.batch_size,
         "ner_archive": str(args.ner_archive),
-        "re_archive": str(args.re_archive),
+        **({} if joint else {"re_archive": str(args.re_archive)}),
         "test": str(test),
-        "config": str(PIPELINE_CONFIG.relative_to(PROJECT)),
+        **({} if joint else {"config": str(PIPELINE_CONFIG.relative_to(PROJECT))}),
         "overrides": args.re_overrides,
         **run_facts(args.threads),
     }

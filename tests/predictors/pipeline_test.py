@@ -29,7 +29,7 @@ def train(config: str, directory: Path) -> Path:
         "BATCH_SIZE": "4",
         "MAX_INSTANCES": "",
     }
-    params = Params.from_file(str(PROJECT_ROOT / "training_configs" / "rurebus" / config), ext_vars=ext_vars)
+    params = Params.from_file(str(PROJECT_ROOT / "training_configs" / config), ext_vars=ext_vars)
     train_model(params, serialization_dir=str(directory))
     return directory / "model.tar.gz"
 
@@ -37,7 +37,7 @@ def train(config: str, directory: Path) -> Path:
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory):
     root = tmp_path_factory.mktemp("rurebus")
-    return train("ner.jsonnet", root / "ner"), train("re.jsonnet", root / "re")
+    return train("rurebus/ner.jsonnet", root / "ner"), train("rurebus/re.jsonnet", root / "re")
 
 
 def pipeline(archives, **kwargs):
@@ -133,18 +133,22 @@ def test_allennlp_predict_and_rurebus_score(archives, tmp_path, capsys):
     assert len(list(read_brat_directory(out))) == 2
 
 
+def run_rurebus_benchmark(archives, out: Path, *extra: str) -> dict:
+    """Runs benchmarks/rurebus_pipeline.py on the brat fixtures; its printed row."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "rurebus_pipeline.py"), *map(str, archives),
+         "--test", str(BRAT), "--output-dir", str(out), "--threads", "1", "--no-record", *extra],
+        check=True, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+    )
+    return json.loads(result.stdout[result.stdout.index("{"):])
+
+
 @pytest.mark.parametrize("gold_entities", [False, True])
 def test_rurebus_pipeline_benchmark_row(archives, tmp_path, gold_entities):
     """benchmarks/rurebus_pipeline.py: predict + `score --rurebus`, a row with the scorer's numbers."""
     out = tmp_path / "bench"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "benchmarks" / "rurebus_pipeline.py"), str(archives[0]), str(archives[1]),
-         "--test", str(BRAT), "--output-dir", str(out), "--threads", "1", "--no-record"]
-        + (["--gold-entities"] if gold_entities else []),
-        check=True, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True,
-    )
-    row = json.loads(result.stdout[result.stdout.index("{"):])
+    row = run_rurebus_benchmark(archives, out, *(["--gold-entities"] if gold_entities else []))
     scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
     assert_valid_brat(out / "brat", ["doc1", "doc2"])
     subtask = 2 if gold_entities else 3
@@ -156,3 +160,22 @@ def test_rurebus_pipeline_benchmark_row(archives, tmp_path, gold_entities):
     else:
         assert row["rurebus_entities"] == "predicted" and row["epochs"] == "2+2"
     assert row["test_documents"] == 2 and row["test_sentences"] > 0
+
+
+def test_rurebus_benchmark_scores_a_joint_model_from_raw_text_on_the_same_scale(tmp_path):
+    """One archive (here `spert/rurebus.jsonnet`): the joint predictor reads each `.txt` as raw text."""
+    archive = train("spert/rurebus.jsonnet", tmp_path / "spert")
+    out = tmp_path / "bench"
+    row = run_rurebus_benchmark([archive], out)
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    assert_valid_brat(out / "brat", ["doc1", "doc2"])
+    inputs = [json.loads(line) for line in (out / "inputs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [record["id"] for record in inputs] == ["doc1", "doc2"]
+    assert inputs[0]["text"] == (BRAT / "doc1.txt").read_text(encoding="utf-8")
+    assert row["approach"] == "spert" and row["epochs"] == 2 and "re_archive" not in row
+    assert row["rurebus_entities"] == "predicted"
+    assert row["ner_f1"] == scores["rurebus"]["subtask_1_ner"]["f1"]
+    assert row["rurebus_relations_f1"] == scores["rurebus"]["subtask_3_relations"]["f1"]
+    with pytest.raises(subprocess.CalledProcessError) as failure:
+        run_rurebus_benchmark([archive], tmp_path / "gold", "--gold-entities")
+    assert "--gold-entities needs the pipeline" in failure.value.stderr
