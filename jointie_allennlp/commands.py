@@ -21,6 +21,10 @@ def registered_names(package: str = "jointie_allennlp") -> Dict[str, List[str]]:
 
 @Subcommand.register("jointie")
 class JointIE(Subcommand):
+    """`allennlp jointie ACTION ...`: the package's own tools under AllenNLP's command line. `list`
+    prints the registered readers, models, predictors and metrics; every other action is handed on
+    to `python -m jointie_allennlp ACTION ...` with the rest of the arguments."""
+
     requires_plugins = True
 
     def add_subparser(self, parser: argparse._SubParsersAction) -> argparse.ArgumentParser:
