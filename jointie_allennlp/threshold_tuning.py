@@ -7,8 +7,9 @@ The archived model encodes every dev batch once; its span and pair scores are th
 every grid point (the model's `predict_with_thresholds`) and scored with the shared metric. The
 entity threshold is chosen by NER F1 (it alone decides the entities), the relation threshold by
 relation F1 at that entity threshold. Models: `spert` (relation threshold `rel_filter_threshold`),
-`spert_mt` (`entity_threshold`, `relation_threshold`) and `marked_entity` (`relation_threshold`,
-on the given entities of its instances: subtask 2).
+`spert_mt` (`entity_threshold`, `relation_threshold`), `marked_entity` (`relation_threshold`,
+on the given entities of its instances: subtask 2) and `deeper_task_specificity` (Θ,
+`relation_threshold`).
 """
 import argparse
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -114,7 +115,8 @@ def tune_thresholds(
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "tune-threshold",
-        help="choose decision thresholds (spert, spert_mt, marked_entity) on dev from one scoring pass",
+        help="choose decision thresholds (spert, spert_mt, marked_entity, deeper_task_specificity) on dev "
+        "from one scoring pass",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -215,3 +215,33 @@ class TestDeeperTaskSpecificityLearnsRelations(_Base):
                 if f1 == 1.0:
                     break
         assert f1 == 1.0, f"relation F1 {f1} after {step} full-batch steps"
+
+    def test_threshold_grid_in_one_pass_equals_decoding_at_each_threshold(self):
+        # `tune-threshold` decodes a whole Θ grid from one forward pass; each grid point must be the
+        # model's own prediction at that Θ (entities included, which Θ does not touch).
+        torch.manual_seed(0)
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.update(gold_entities=True)
+        model = Model.from_params(vocab=self.vocab, params=Params(params))
+        tensors = self._tensors()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for _ in range(60):  # part-way: relation probabilities spread over (0, 1)
+            model.train()
+            optimizer.zero_grad()
+            model(**tensors)["loss"].backward()
+            optimizer.step()
+        model.eval()
+        grid = [0.1, 0.5, 0.9]
+        assert model.thresholds() == {"relation_threshold": 0.9}
+        with torch.no_grad():
+            decoded = model.predict_with_thresholds(tensors, [None], grid)
+            counts = []
+            for threshold in grid:
+                model.relation_threshold = threshold
+                expected = model(**tensors)["document"]
+                got = decoded[(None, threshold)]
+                assert [d.entities for d in got] == [d.entities for d in expected]
+                assert [d.relations for d in got] == [d.relations for d in expected]
+                counts.append(sum(len(d.relations) for d in got))
+        assert model.thresholds() == {"relation_threshold": 0.9}
+        assert counts[0] > counts[1] > counts[2]
