@@ -82,6 +82,8 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--re-overrides", default="",
                         help='JSON overrides of the relation archive, e.g. \'{"model.relation_threshold": 0.5}\'')
+    parser.add_argument("--overrides", default="",
+                        help="JSON overrides of the first archive (the NER or the joint one), `allennlp predict -o`")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
     args = parser.parse_args()
     joint = args.re_archive is None
@@ -129,7 +131,7 @@ def main() -> int:
         "--predictor", predictor, "--predictor-args", json.dumps(predictor_args),
         "--include-package", "jointie_allennlp", "--silent",
         "--output-file", str(args.output_dir / "predictions.jsonl"),
-    ]
+    ] + (["-o", args.overrides] if args.overrides else [])
     print(" ".join(command), file=sys.stderr)
     start = time.perf_counter()
     subprocess.run(command, check=True, env=env, cwd=PROJECT)
@@ -167,7 +169,8 @@ def main() -> int:
         **({} if joint else {"re_archive": str(args.re_archive)}),
         "test": str(test),
         **({} if joint else {"config": str(PIPELINE_CONFIG.relative_to(PROJECT))}),
-        "overrides": args.re_overrides,
+        "overrides": args.overrides if joint else args.re_overrides,  # the relation model's
+        **({"ner_overrides": args.overrides} if args.overrides and not joint else {}),
         **run_facts(args.threads),
     }
     record_row(row, args.no_record)

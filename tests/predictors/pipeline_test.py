@@ -173,9 +173,19 @@ def test_rurebus_benchmark_scores_a_joint_model_from_raw_text_on_the_same_scale(
     assert [record["id"] for record in inputs] == ["doc1", "doc2"]
     assert inputs[0]["text"] == (BRAT / "doc1.txt").read_text(encoding="utf-8")
     assert row["approach"] == "spert" and row["epochs"] == 2 and "re_archive" not in row
+    predicted = [json.loads(line) for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(record["relations"] for record in predicted)  # the untrained model's low scores pass 0.4
     assert row["rurebus_entities"] == "predicted"
     assert row["ner_f1"] == scores["rurebus"]["subtask_1_ner"]["f1"]
     assert row["rurebus_relations_f1"] == scores["rurebus"]["subtask_3_relations"]["f1"]
+    # --overrides reach the joint archive: no relation scores above 1.0
+    above_every_score = '{"model.rel_filter_threshold": 1.01}'
+    strict = run_rurebus_benchmark([archive], tmp_path / "strict", "--overrides", above_every_score)
+    assert strict["overrides"] == above_every_score
+    assert strict["rurebus_relations_precision"] == strict["rel_strict_f1"] == 0.0
+    strict_file = tmp_path / "strict" / "predictions.jsonl"
+    predicted = [json.loads(line) for line in strict_file.read_text(encoding="utf-8").splitlines()]
+    assert not any(record["relations"] for record in predicted)
     with pytest.raises(subprocess.CalledProcessError) as failure:
         run_rurebus_benchmark([archive], tmp_path / "gold", "--gold-entities")
     assert "--gold-entities needs the pipeline" in failure.value.stderr
