@@ -190,22 +190,31 @@ class TestDeeperTaskSpecificityWithoutStacks(_Base):
 
 
 class TestDeeperTaskSpecificityLearnsRelations(_Base):
-    def test_overfits_the_fixture_relations_at_the_paper_threshold(self):
-        # Regression guard for "RE F1 ~ 0 while NER learns": with gold entities the RE branch alone
-        # must fit a handful of sentences to relation F1 1.0 at Θ = 0.9 (summed BCE, λ_r = 5).
+    def _gold_entities_model(self):
+        """A seeded model in gold-entities mode, the fixture's tensors and a step of full-batch Adam."""
         torch.manual_seed(0)
         params = Params.from_file(self.param_file).pop("model").as_dict()
         params.update(gold_entities=True)
         model = Model.from_params(vocab=self.vocab, params=Params(params))
         tensors = self._tensors()
-        assert sum(len(m["gold_relations"]) for m in tensors["metadata"]) > 0
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        f1 = 0.0
-        for step in range(1, 201):
+
+        def step():
             model.train()
             optimizer.zero_grad()
             model(**tensors)["loss"].backward()
             optimizer.step()
+
+        return model, tensors, step
+
+    def test_overfits_the_fixture_relations_at_the_paper_threshold(self):
+        # Regression guard for "RE F1 ~ 0 while NER learns": with gold entities the RE branch alone
+        # must fit a handful of sentences to relation F1 1.0 at Θ = 0.9 (summed BCE, λ_r = 5).
+        model, tensors, train_step = self._gold_entities_model()
+        assert sum(len(m["gold_relations"]) for m in tensors["metadata"]) > 0
+        f1 = 0.0
+        for step in range(1, 201):
+            train_step()
             if step % 20 == 0:
                 model.eval()
                 model.get_metrics(reset=True)
@@ -219,17 +228,9 @@ class TestDeeperTaskSpecificityLearnsRelations(_Base):
     def test_threshold_grid_in_one_pass_equals_decoding_at_each_threshold(self):
         # `tune-threshold` decodes a whole Θ grid from one forward pass; each grid point must be the
         # model's own prediction at that Θ (entities included, which Θ does not touch).
-        torch.manual_seed(0)
-        params = Params.from_file(self.param_file).pop("model").as_dict()
-        params.update(gold_entities=True)
-        model = Model.from_params(vocab=self.vocab, params=Params(params))
-        tensors = self._tensors()
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        model, tensors, train_step = self._gold_entities_model()
         for _ in range(60):  # part-way: relation probabilities spread over (0, 1)
-            model.train()
-            optimizer.zero_grad()
-            model(**tensors)["loss"].backward()
-            optimizer.step()
+            train_step()
         model.eval()
         grid = [0.1, 0.5, 0.9]
         assert model.thresholds() == {"relation_threshold": 0.9}
