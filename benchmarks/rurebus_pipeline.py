@@ -56,16 +56,6 @@ def archived_config(archive: Path) -> dict:
         return json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
 
 
-def encoder_of(archive: Path) -> str:
-    """The encoder named in the archive's config, labelled as `run_benchmark.config_encoder_label` does."""
-    return config_encoder_label(archived_config(archive))
-
-
-def model_type_of(archive: Path) -> str:
-    """The registered model type of the archive (`spert`, `biaffine_joint`, ...)."""
-    return archived_config(archive)["model"]["type"]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ner_archive", type=Path, help="the NER archive, or a joint model's archive alone")
@@ -150,11 +140,12 @@ def main() -> int:
         epochs = epochs_of(args.ner_archive)
     else:
         epochs = f"{'gold' if args.gold_entities else epochs_of(args.ner_archive)}+{epochs_of(args.re_archive)}"
+    first_config = archived_config(args.ner_archive)  # the encoder's, and a joint model's type
     row = {
         "dataset": args.dataset,
-        "approach": args.approach or (model_type_of(args.ner_archive) if joint else PIPELINE_APPROACH),
+        "approach": args.approach or (first_config["model"]["type"] if joint else PIPELINE_APPROACH),
         "variant": args.variant,
-        "encoder": args.encoder or encoder_of(args.ner_archive),
+        "encoder": args.encoder or config_encoder_label(first_config),
         "epochs": epochs,
         **{k: scores[k] for k, _ in COLUMNS if k in scores},
         **{f"rurebus_relations_{k}": v for k, v in relations.items()},
@@ -169,7 +160,7 @@ def main() -> int:
         **({} if joint else {"re_archive": str(args.re_archive)}),
         "test": str(test),
         **({} if joint else {"config": str(PIPELINE_CONFIG.relative_to(PROJECT))}),
-        "overrides": args.overrides if joint else args.re_overrides,  # the relation model's
+        "overrides": args.overrides if joint else args.re_overrides,  # the model that finds the relations
         **({"ner_overrides": args.overrides} if args.overrides and not joint else {}),
         **run_facts(args.threads),
     }
