@@ -36,18 +36,21 @@ BENCHMARKS = Path(__file__).resolve().parent
 def planned_runs(
     entries: List[Entry], rows: List[dict], only: Optional[str] = None
 ) -> List[Tuple[Entry, str, int, str]]:
-    """`(entry, "seed" | "fold", value, status)` for every run without a row; status `ready` or why not."""
+    """`(entry, "seed" | "fold", value, status)` for every run without a row; status `ready` or why not.
+
+    Runs are ordered round by round: the first seed or fold of every entry, then the second, so that
+    an interrupted `make results` leaves every entry with a row before any entry gets its third."""
     plan = []
-    for entry in entries:
+    for entry_index, entry in enumerate(entries):
         if only and only not in (entry.approach, entry.dataset, entry.variant, entry.table):
             continue
-        for kind, value in entry.runs():
+        for run_index, (kind, value) in enumerate(entry.runs()):
             if row_for(entry, kind, value, rows) is not None:
                 continue
             test = Path(entry.test_path(value if kind == "fold" else None))
             status = "ready" if test.exists() else f"no test data ({test})"
-            plan.append((entry, kind, value, status))
-    return plan
+            plan.append(((run_index, entry_index), (entry, kind, value, status)))
+    return [run for _, run in sorted(plan, key=lambda item: item[0])]
 
 
 def run_directory(runs: Path, entry: Entry, kind: str, value: int) -> Path:
