@@ -5,8 +5,11 @@ Importing the package (as `--include-package jointie_allennlp` does) applies the
 fixes for today's torch/transformers, provides defaults for the configs' external variables
 (while allennlp evaluates a config; the process environment is not changed), resolves portable
 encoder names such as `offline:all-MiniLM-L6-v2`, and registers every reader, model, metric and
-predictor; the `jointie` subcommand, the `whole_test_set` train loop and the prediction serializer
-of `allennlp evaluate` are registered when `allennlp.commands` / `allennlp.evaluation` are imported.
+predictor. The Python front door is here (`jointie_allennlp.api`): `load(archive)` gives a
+`JointModel` that predicts texts (`model(text)`, `model.pipe(texts)`), bad input raises
+`InputError`, and `to_spacy(document, nlp)` gives a spaCy `Doc`. The `jointie` subcommand, the
+`whole_test_set` train loop and the prediction serializer of `allennlp evaluate` are registered
+when `allennlp.commands` / `allennlp.evaluation` are imported.
 """
 from jointie_allennlp import compat, environment
 from jointie_allennlp.encoders import offline as offline_encoders
@@ -16,6 +19,7 @@ environment.install()
 offline_encoders.install()
 
 from jointie_allennlp import dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
+from jointie_allennlp.api import InputError, JointModel, load, to_spacy  # noqa: E402,F401
 
 
 def _register_commands(_) -> None:

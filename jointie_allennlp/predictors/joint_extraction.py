@@ -43,9 +43,12 @@ class JointExtractionPredictor(Predictor):
     The model returns one predicted sentence `Document` per instance under `"document"`;
     `combine_outputs` merges them back into the input document.
 
-    Public entry points for other front ends (an HTTP server, a sharded job):
+    Public entry points for other front ends (an HTTP server, a sharded job, `jointie_allennlp.api`):
     `predict_lines(lines)` (raw JSON lines, bytes or text) and `predict_batch_json(records)`,
-    each giving one JSON-ready record per input; `dump_line(record)` writes one as a JSON line.
+    each giving one JSON-ready record per input; `predict_batch_documents(records)`, giving per
+    record its predicted `Document` (or the exception that stopped it), which `output_record`
+    renders as that record; `predict_documents(documents)` for documents already built;
+    `dump_line(record)` writes a record as a JSON line.
 
     # Parameters
 
@@ -165,8 +168,12 @@ class JointExtractionPredictor(Predictor):
         write_brat(document, self._brat_output_dir, name=stem)
         return stem
 
-    def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
-        """One output record per input record, in order; see the class docstring."""
+    def predict_batch_documents(self, inputs: Sequence[JsonDict]) -> List[Predicted]:
+        """
+        Per input record its predicted `Document`, or the exception that stopped it (an unreadable
+        line, a record that is not a document, a failed prediction), in order; batched across the
+        records as `predict_batch_json`, which renders these with `output_record`.
+        """
         documents: List[Predicted] = []
         for record in inputs:
             try:
@@ -180,9 +187,18 @@ class JointExtractionPredictor(Predictor):
         readable = [i for i, document in enumerate(documents) if isinstance(document, Document)]
         for i, predicted in zip(readable, self.predict_documents([documents[i] for i in readable])):
             documents[i] = predicted
-        return [self._output_record(record, result) for record, result in zip(inputs, documents)]
+        return documents
 
-    def _output_record(self, record: JsonDict, result: Predicted) -> JsonDict:
+    def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
+        """One output record per input record, in order; see the class docstring."""
+        return [self.output_record(record, result) for record, result in zip(inputs, self.predict_batch_documents(inputs))]
+
+    def output_record(self, record: JsonDict, result: Predicted) -> JsonDict:
+        """
+        The output record of one input record and its result from `predict_batch_documents`: the
+        shared prediction schema, or an error record (counted in `failed_inputs`); with
+        `brat_output_dir`, the brat files are written here.
+        """
         line = line_of(record)
         source = dict(record) if isinstance(record, dict) else {}
         if isinstance(result, Exception):

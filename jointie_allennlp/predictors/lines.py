@@ -63,7 +63,7 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON (only finite numbers are)")
 
 
-def _first_surrogate(value: Any, where: str = "") -> Optional[str]:
+def first_surrogate(value: Any, where: str = "") -> Optional[str]:
     """Where the first lone surrogate in a parsed JSON value is, if any."""
     if isinstance(value, str):
         match = _SURROGATE.search(value)
@@ -78,8 +78,8 @@ def _first_surrogate(value: Any, where: str = "") -> Optional[str]:
     else:
         return None
     for key, item in items:
-        found = _first_surrogate(key, f"{where} key") if isinstance(key, str) else None
-        found = found or _first_surrogate(item, f"{where}[{json.dumps(key)}]" if where else f"field {json.dumps(key)}")
+        found = first_surrogate(key, f"{where} key") if isinstance(key, str) else None
+        found = found or first_surrogate(item, f"{where}[{json.dumps(key)}]" if where else f"field {json.dumps(key)}")
         if found:
             return found
     return None
@@ -115,7 +115,7 @@ def parse_line(line: LineInput, number: Optional[int] = None) -> InputRecord:
         return InputRecord(line=number, raw=text, error=f"{where}invalid JSON: {error}")
     if not isinstance(item, dict):
         return InputRecord(line=number, raw=text, error=f"{where}expected a JSON object, got {type(item).__name__}")
-    surrogate = _first_surrogate(item)
+    surrogate = first_surrogate(item)
     if surrogate:
         return InputRecord(item, line=number, error=f"{where}{surrogate} (not a Unicode character)")
     return InputRecord(item, line=number)
