@@ -1,7 +1,7 @@
 """
 The Python front door: load an archive once, then predict texts, token lists or documents.
 
-    >>> import jointie_allennlp as ji
+    >>> import jointie_allennlp as ji, spacy
     >>> model = ji.load("model.tar.gz")                     # doctest: +SKIP
     >>> doc = model("John Smith works for Acme.")           # doctest: +SKIP
     >>> [(doc.entity_text(e), e.type) for e in doc.entities]  # doctest: +SKIP
@@ -177,7 +177,9 @@ class JointModel:
         `InputError` naming its position once the documents before it are yielded.
         """
         if isinstance(items, (str, bytes, Document, Mapping)):
-            raise InputError(f"pipe takes an iterable of inputs, not one {type(items).__name__}; call the model for one")
+            raise InputError(
+                f"pipe takes an iterable of inputs, not one {type(items).__name__}; call the model for one"
+            )
         try:
             iterator = iter(items)
         except TypeError:
@@ -254,7 +256,8 @@ class JointModel:
         if not document.tokens:
             raise InputError("no tokens: 'tokens' is empty" if tokens_given else "the text has no tokens")
         if tokens_given and "text" in record:
-            document = replace(document, text=record["text"], token_offsets=locate_tokens(record["text"], document.tokens))
+            offsets = locate_tokens(record["text"], document.tokens)
+            document = replace(document, text=record["text"], token_offsets=offsets)
         return document
 
 
@@ -313,7 +316,9 @@ def check_document(document: Document) -> None:
     expected = 0
     for start, end in document.sentences:
         if start != expected or end <= start:
-            raise InputError(f"document {document.id!r}: sentences {document.sentences!r} do not cover the tokens in order")
+            raise InputError(
+                f"document {document.id!r}: sentences {document.sentences!r} do not cover the tokens in order"
+            )
         expected = end
     if expected != len(document.tokens):
         raise InputError(f"document {document.id!r}: sentences end at token {expected} of {len(document.tokens)}")

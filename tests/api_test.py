@@ -136,7 +136,9 @@ def test_pipe_is_lazy_keeps_the_order_and_equals_one_by_one_calls(model):
         (Document("d", "a \udfff", ["a"], [(0, 1)]), "lone surrogate"),
         (Document("d", "a b", ["a", "b"], [(0, 1), (2, 3)], sentences=[(0, 1)]), "sentences end at token 1 of 2"),
         (
-            replace(Document.from_tokens("d", ["a", "b"]), entities=[Entity(0, 1, "T")], relations=[Relation(0, 3, "R")]),
+            replace(
+                Document.from_tokens("d", ["a", "b"]), entities=[Entity(0, 1, "T")], relations=[Relation(0, 3, "R")]
+            ),
             "relation 0 tail refers to entity 3",
         ),
     ],

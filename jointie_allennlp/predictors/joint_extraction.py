@@ -191,7 +191,8 @@ class JointExtractionPredictor(Predictor):
 
     def predict_batch_json(self, inputs: List[JsonDict]) -> List[JsonDict]:
         """One output record per input record, in order; see the class docstring."""
-        return [self.output_record(record, result) for record, result in zip(inputs, self.predict_batch_documents(inputs))]
+        results = self.predict_batch_documents(inputs)
+        return [self.output_record(record, result) for record, result in zip(inputs, results)]
 
     def output_record(self, record: JsonDict, result: Predicted) -> JsonDict:
         """
