@@ -295,6 +295,12 @@ def render(results: Path = RESULTS, matrix: Path = MATRIX) -> str:
         "relations undirected). Write-ups of measurements that are not generated here are in",
         "results-notes/.",
         "",
+        "Each row keeps the variant text it was recorded with. Where a RuREBus row says \"paper settings\",",
+        "only the model's hyper-parameters are the papers' (learning rates, weight decay, dropout;",
+        "`deeper_task_specificity`'s layer sizes and Θ); its batch size, epochs and schedule (and the",
+        "RuREBus system's optimizer) are the project's own choices ([approaches/rurebus.md](approaches/rurebus.md),",
+        "[approaches/deeper_task_specificity.md](approaches/deeper_task_specificity.md)).",
+        "",
     ]
     if generated:
         text += ["## Runs of the matrix (`benchmarks/matrix.json`)", "", generated]
