@@ -194,7 +194,8 @@ def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
             )
         lines.append("")
     if pending:
-        lines += ["Pending runs (`make results` runs those whose test data is at hand; it resumes where it stopped):", ""]
+        lines += ["Pending runs (`make results` runs those whose test data is at hand; it resumes where it stopped):",
+                  ""]
         lines += [f"- {item}" for item in pending]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
