@@ -41,7 +41,7 @@ demo: install
 	$(BIN)/python benchmarks/demo.py
 
 # Runs every run of benchmarks/matrix.json without a row in results.jsonl, then regenerates the
-# results tables (README block, benchmarks/RESULTS.md). Resumable; RESULTS_ARGS=--dry-run lists.
+# results page docs/results.md. Resumable; RESULTS_ARGS=--dry-run lists.
 results: install
 	$(BIN)/python benchmarks/run_matrix.py $(RESULTS_ARGS)
 

@@ -12,7 +12,8 @@ fixtures (the extractions are then mostly noise). The word-piece embeddings are 
 (FREEZE_WORD_EMBEDDINGS=1), the heads learn at 1e-3 (the encoder at the paper's NER rate and
 re_cpu.jsonnet's relation rate), and the relation model trains with re_cpu.jsonnet's imbalance
 switches (with the paper's objective a short schedule predicts no relation): the budget is a few
-hundred steps, not the paper's schedule, so expect rough extractions (the README has the full runs).
+hundred steps, not a full schedule, so expect rough extractions (docs/approaches/rurebus.md and
+docs/results.md have the full runs).
 
 Environment: DEMO_RU_NER_SENTENCES (default 600), DEMO_RU_RE_INSTANCES (default 900),
 DEMO_RU_EPOCHS (default 2), DEMO_RU_OUTPUT (default runs/demo-ru), DEMO_THREADS (torch threads),

@@ -4,7 +4,7 @@ Lines per second of whole prediction commands, start-up included: `allennlp pred
 of a SpERT JSON file repeated `--repeat` times), at each `--batch-sizes`. The commands run one at a
 time, interleaved round by round, so a change of load touches both alike; each run's output must
 have one line per input line. One row per command and batch size (median of the runs) goes to
-benchmarks/results.jsonl (kind "throughput") and RESULTS.md.
+benchmarks/results.jsonl (kind "throughput") and docs/results.md.
 
     .venv/bin/python benchmarks/predict_throughput.py runs/spert/model.tar.gz \
         --test ../shared/data/conll04/conll04_test.json --repeat 10 --batch-sizes 8 32 --threads 2

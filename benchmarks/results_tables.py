@@ -1,10 +1,7 @@
 """
-The results tables, generated from benchmarks/results.jsonl (one row per run) and the run list
-benchmarks/matrix.json:
-
-- benchmarks/RESULTS.md: every recorded row, then one table per matrix group with the mean ± sample
-  standard deviation over the seeds or folds of each entry, and the runs still pending;
-- README.md: the same matrix tables between `<!-- results:begin -->` and `<!-- results:end -->`.
+The results page docs/results.md, generated from benchmarks/results.jsonl (one row per run) and the
+run list benchmarks/matrix.json: one table per matrix group with the mean ± sample standard
+deviation over the seeds or folds of each entry and the runs still pending, then every recorded row.
 
 A row belongs to a matrix entry when its approach, dataset and variant are the entry's and its
 `seed` (or `fold`) is one the entry lists; rows recorded without a `seed` ran with the configs'
@@ -19,11 +16,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 BENCHMARKS = Path(__file__).resolve().parent
 RESULTS = BENCHMARKS / "results.jsonl"
-TABLE = BENCHMARKS / "RESULTS.md"
+TABLE = BENCHMARKS.parent / "docs" / "results.md"
 MATRIX = BENCHMARKS / "matrix.json"
-README = BENCHMARKS.parent / "README.md"
 DEFAULT_SEED = 13370
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 COLUMNS = [
     ("dataset", "dataset"),
     ("approach", "approach"),
@@ -36,6 +31,8 @@ COLUMNS = [
     ("rel_strict_macro_f1", "RE strict macro F1"),
     ("rel_boundaries_f1", "RE boundaries F1"),
     ("rel_boundaries_macro_f1", "RE boundaries macro F1"),
+    ("rurebus_relations_f1", "RuREBus relations F1"),
+    ("minutes_per_epoch", "min / epoch"),
     ("train_sentences_per_s", "train sent/s"),
     ("inference_sentences_per_s", "infer sent/s"),
     ("peak_rss_mb", "peak RSS MB"),
@@ -44,7 +41,15 @@ COLUMNS = [
     ("date", "date"),
 ]
 # the scores of a matrix table: (row key, title)
-SCORES = [(key, title) for key, title in COLUMNS if key.endswith("f1")]
+SCORES = [(key, title) for key, title in COLUMNS if key.startswith(("ner_", "rel_")) and key.endswith("f1")]
+
+
+def minutes_per_epoch(row: dict) -> Optional[float]:
+    """Training minutes per epoch of a row (`train_seconds / epochs / 60`), when it records both."""
+    seconds, epochs = row.get("train_seconds"), row.get("epochs")
+    if isinstance(seconds, (int, float)) and isinstance(epochs, int) and not isinstance(epochs, bool) and epochs > 0:
+        return seconds / epochs / 60
+    return None
 
 
 @dataclass
@@ -128,6 +133,12 @@ def _percent(values: Sequence[float]) -> str:
     return f"{mean:.2f} ± {100 * statistics.stdev(values):.2f}"
 
 
+def _mean(values: Sequence[Optional[float]]) -> str:
+    """The mean of the numbers among `values` to one decimal, or empty when there are none."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return f"{statistics.fmean(numbers):.1f}" if numbers else ""
+
+
 def _distinct(values) -> str:
     seen = []
     for value in values:
@@ -148,8 +159,8 @@ def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
             f"**{table}** (F1 in percent, mean ± sample standard deviation over the runs; micro and macro)",
             "",
             "| approach | variant | runs | " + " | ".join(title for _, title in SCORES)
-            + " | encoder | epochs | threads | date |",
-            "|" + "---|" * (7 + len(SCORES)),
+            + " | min / epoch | infer sent/s | encoder | epochs | threads | date |",
+            "|" + "---|" * (9 + len(SCORES)),
         ]
         for entry in members:
             found, missing = [], []
@@ -159,10 +170,9 @@ def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
             if missing:
                 kind = missing[0][0]
                 values = ", ".join(str(value) for _, value, _ in missing)
-                absent = [v for k, v, _ in missing if not Path(entry.test_path(v if k == "fold" else None)).exists()]
                 pending.append(
                     f"`{entry.approach}` on {entry.dataset}, {entry.variant}: {kind}{'s' if len(missing) > 1 else ''} "
-                    f"{values}" + (" (test data not found here)" if absent else "")
+                    f"{values}"
                 )
             done = [row for _, _, row in found]
             kind = "folds" if entry.folds else "seeds"
@@ -172,17 +182,20 @@ def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
             scores = [
                 _percent([row[key] for row in done if isinstance(row.get(key), (int, float))]) for key, _ in SCORES
             ]
+            speeds = [_mean([minutes_per_epoch(row) for row in done]),
+                      _mean([row.get("inference_sentences_per_s") for row in done])]
             dates = sorted(row.get("date", "") for row in done if row.get("date"))
             date = (dates[0] if dates[0] == dates[-1] else f"{dates[0]} – {dates[-1]}") if dates else ""
             variant = entry.variant + (f" ({entry.note})" if entry.note else "")
             lines.append(
-                f"| `{entry.approach}` | {variant} | {runs} | " + " | ".join(scores)
+                f"| `{entry.approach}` | {variant} | {runs} | " + " | ".join(scores + speeds)
                 + f" | {_distinct(r.get('encoder') for r in done)} | {_distinct(r.get('epochs') for r in done)}"
                 + f" | {_distinct(r.get('torch_threads') for r in done)} | {date} |"
             )
         lines.append("")
     if pending:
-        lines += ["Pending runs (`make results` runs them; it resumes where it stopped):", ""]
+        lines += ["Pending runs (`make results` runs those whose test data is at hand; it resumes where it stopped):",
+                  ""]
         lines += [f"- {item}" for item in pending]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -251,6 +264,7 @@ def all_rows_table(rows: Sequence[dict]) -> str:
             continue
         row = {
             **row,
+            "minutes_per_epoch": minutes_per_epoch(row),
             "batch_sizes": f"{row.get('train_batch_size', '?')} / {row.get('inference_batch_size', '?')}",
         }
         lines.append("| " + " | ".join(_cell(key, row.get(key, "")) for key, _ in COLUMNS) + " |")
@@ -263,31 +277,39 @@ def all_rows_table(rows: Sequence[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def regenerate(
-    results: Path = RESULTS, matrix: Path = MATRIX, table: Path = TABLE, readme: Optional[Path] = README
-) -> None:
-    """Rewrites RESULTS.md and the README's marked block from the recorded rows and the matrix."""
+def render(results: Path = RESULTS, matrix: Path = MATRIX) -> str:
+    """The text of the results page from the recorded rows and the matrix."""
     rows = load_rows(results)
     entries = load_matrix(matrix)
     generated = matrix_tables(entries, rows) if entries else ""
     text = [
-        "# Benchmark results",
+        "# Results",
         "",
-        "Generated by `benchmarks/run_matrix.py` / `benchmarks/run_benchmark.py` from `results.jsonl`;",
-        "do not edit by hand. Scores in percent on the test file of each row; throughput in sentences",
-        "per second on this project's 2-core CPU machine, with the row's torch threads and batch sizes:",
-        "training batch / inference batch, `?` where the row did not record it; peak RSS is the whole",
-        "run's, training included.",
+        "<!-- generated by `make results` (benchmarks/results_tables.py) from benchmarks/results.jsonl and",
+        "benchmarks/matrix.json; do not edit -->",
+        "",
+        "Scores in percent on the test file of each row. Every row ran on the project's 2-core CPU machine",
+        "(no GPU) with the row's torch threads; throughput in sentences (instances) per second, training",
+        "including the validation passes; min / epoch = training seconds / epochs / 60; batch sizes:",
+        "training batch / inference batch, `?` where the row does not record it; peak RSS is the whole",
+        "run's, training included. RuREBus relations F1 is the shared task's score (`score --rurebus`:",
+        "relations undirected). Write-ups of measurements that are not generated here are in",
+        "results-notes/.",
+        "",
+        "Each row keeps the variant text it was recorded with. Where a RuREBus row says \"paper settings\",",
+        "only the model's hyper-parameters are the papers' (learning rates, weight decay, dropout;",
+        "`deeper_task_specificity`'s layer sizes and Θ); its batch size, epochs and schedule (and the",
+        "RuREBus system's optimizer) are the project's own choices ([approaches/rurebus.md](approaches/rurebus.md),",
+        "[approaches/deeper_task_specificity.md](approaches/deeper_task_specificity.md)).",
         "",
     ]
     if generated:
         text += ["## Runs of the matrix (`benchmarks/matrix.json`)", "", generated]
     text += ["## Every recorded run", "", all_rows_table(rows)]
-    table.write_text("\n".join(text), encoding="utf-8")
-    if readme is not None and readme.exists():
-        content = readme.read_text(encoding="utf-8")
-        if BEGIN in content and END in content:
-            head, rest = content.split(BEGIN, 1)
-            _, tail = rest.split(END, 1)
-            block = "\n<!-- generated by benchmarks/run_matrix.py from benchmarks/results.jsonl; do not edit -->\n"
-            readme.write_text(head + BEGIN + block + generated + END + tail, encoding="utf-8")
+    return "\n".join(text)
+
+
+def regenerate(results: Path = RESULTS, matrix: Path = MATRIX, table: Path = TABLE) -> None:
+    """Writes the results page (default docs/results.md) from the recorded rows and the matrix."""
+    table.parent.mkdir(parents=True, exist_ok=True)
+    table.write_text(render(results, matrix), encoding="utf-8")

@@ -1,7 +1,7 @@
 """
 Trains a config, evaluates the best model on a test file, prints the numbers and appends one row
-to benchmarks/results.jsonl (and regenerates benchmarks/RESULTS.md and the README's results block,
-see results_tables.py). `benchmarks/run_matrix.py` (`make results`) calls it for every run of
+to benchmarks/results.jsonl (and regenerates the results page docs/results.md, see
+results_tables.py). `benchmarks/run_matrix.py` (`make results`) calls it for every run of
 benchmarks/matrix.json that has no row yet.
 
     .venv/bin/python benchmarks/run_benchmark.py training_configs/spert/conll04.jsonnet \
@@ -24,10 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, README, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
+from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
 
 BENCHMARKS = Path(__file__).resolve().parent
-DEFAULT_TABLE = TABLE
 
 
 def peak_rss_mb() -> float:
@@ -124,9 +123,8 @@ def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = INFERE
 
 
 def render_table() -> None:
-    """Regenerates RESULTS.md (and, for the project's own RESULTS.md, the README's results block)
-    from RESULTS and the matrix; see results_tables.py."""
-    regenerate(RESULTS, MATRIX, TABLE, README if TABLE == DEFAULT_TABLE else None)
+    """Regenerates the results page (TABLE) from RESULTS and the matrix; see results_tables.py."""
+    regenerate(RESULTS, MATRIX, TABLE)
 
 
 def encoder_label(name: Optional[str]) -> str:

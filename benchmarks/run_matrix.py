@@ -2,8 +2,8 @@
 Runs the results matrix (`make results`): every (approach, dataset, variant, seed or fold) of
 benchmarks/matrix.json that has no row in benchmarks/results.jsonl yet is trained and scored by
 `run_benchmark.py` (one process per run, the entry's environment added), which appends its row;
-then RESULTS.md and the README's results block are regenerated with the mean ± sample standard
-deviation over the seeds or folds of every entry, and the runs still missing listed as pending.
+then the results page docs/results.md is regenerated with the mean ± sample standard deviation
+over the seeds or folds of every entry, and the runs still missing listed as pending.
 
     .venv/bin/python benchmarks/run_matrix.py              # run what is missing, regenerate
     .venv/bin/python benchmarks/run_matrix.py --dry-run    # list what would run
@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from results_tables import MATRIX, README, RESULTS, TABLE, Entry, load_matrix, load_rows, regenerate, row_for
+from results_tables import MATRIX, RESULTS, TABLE, Entry, load_matrix, load_rows, regenerate, row_for
 
 BENCHMARKS = Path(__file__).resolve().parent
 
@@ -83,11 +83,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--matrix", type=Path, default=MATRIX)
     parser.add_argument("--results", type=Path, default=RESULTS)
-    parser.add_argument("--table", type=Path, default=TABLE, help="the RESULTS.md to write")
-    parser.add_argument("--readme", type=Path, default=README, help="the README whose marked block is regenerated")
+    parser.add_argument("--table", type=Path, default=TABLE, help="the results page to write")
     parser.add_argument("--runs", type=Path, default=Path("runs/matrix"), help="where the runs are serialized")
     parser.add_argument("--dry-run", action="store_true", help="list the runs that would run, run nothing")
-    parser.add_argument("--regenerate-only", action="store_true", help="only rewrite the tables")
+    parser.add_argument("--regenerate-only", action="store_true", help="only rewrite the results page")
     parser.add_argument("--only", help="only entries of this approach, dataset, variant or table")
     parser.add_argument("--max-runs", type=int, help="stop after this many runs")
     args = parser.parse_args(argv)
@@ -114,13 +113,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             if run_one(entry, kind, value, args.runs, args.results) != 0:
                 failed += 1
                 print(f"failed: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}", file=sys.stderr)
-            regenerate(args.results, args.matrix, args.table, args.readme)
-        regenerate(args.results, args.matrix, args.table, args.readme)
+            regenerate(args.results, args.matrix, args.table)
+        regenerate(args.results, args.matrix, args.table)
         if failed:
             print(f"{failed} of {ran} runs failed; they stay pending", file=sys.stderr)
             return 1
         return 0
-    regenerate(args.results, args.matrix, args.table, args.readme)
+    regenerate(args.results, args.matrix, args.table)
     return 0
 
 

@@ -3,7 +3,7 @@ RuREBus subtask 3 (end to end) benchmark: runs `allennlp predict` with the `pipe
 (an NER archive, then a relation archive over its entities) on the `.txt` files of a brat
 directory, writes brat `.ann` files, scores them against the gold `.ann` with
 `python -m jointie_allennlp score --rurebus` (the project's scorer) and appends one row to
-benchmarks/results.jsonl (and re-renders benchmarks/RESULTS.md), in the format of
+benchmarks/results.jsonl (and re-renders docs/results.md), in the format of
 `run_benchmark.py`:
 
     .venv/bin/python benchmarks/rurebus_pipeline.py runs/rurebus/ner/model.tar.gz runs/rurebus/re/model.tar.gz \\

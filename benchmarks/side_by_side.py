@@ -2,7 +2,7 @@
 Runs this project's command and another command side by side: both start together, each with
 `--threads` OMP/MKL threads; records each one's wall time, CPU time and peak RSS (of its whole
 process tree) and the wall-time ratio in one row of benchmarks/results.jsonl (kind
-"side_by_side") and RESULTS.md.
+"side_by_side") and docs/results.md.
 
     .venv/bin/python benchmarks/side_by_side.py --label "spert vs reference, 1 epoch CoNLL04" \
         --threads 1 \

@@ -4,7 +4,7 @@ and a one-line prediction (time to the first prediction) with `allennlp predict`
 `python -m jointie_allennlp predict`. Each command runs `--runs` times, one at a time, the
 commands interleaved round by round (so a change of load touches all alike); one row per command
 (median wall and CPU seconds, largest peak RSS) goes to benchmarks/results.jsonl (kind "startup")
-and RESULTS.md.
+and docs/results.md.
 
     .venv/bin/python benchmarks/startup.py --archive runs/spert/model.tar.gz --runs 5 --threads 2
 

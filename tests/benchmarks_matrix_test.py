@@ -1,4 +1,4 @@
-"""`make results` (benchmarks/run_matrix.py): tables with mean ± std from results.jsonl, and resuming."""
+"""`make results` (benchmarks/run_matrix.py): docs/results.md with mean ± std from results.jsonl, and resuming."""
 import json
 import sys
 from pathlib import Path
@@ -37,34 +37,33 @@ def test_tables_have_mean_and_sample_std_over_seeds_and_folds(tmp_path):
          "table": "Toy folds", "folds": [0, 1]},
     ]
     rows = [
-        _row("a", "v", "2026-01-03", 0.86, 0.7, seed=3),
-        _row("a", "v", "2026-01-01", 0.84, 0.5, seed=1),
-        _row("a", "v", "2026-01-02", 0.85, 0.6, seed=2),
+        _row("a", "v", "2026-01-03", 0.86, 0.7, seed=3, train_seconds=540, inference_sentences_per_s=30),
+        _row("a", "v", "2026-01-01", 0.84, 0.5, seed=1, train_seconds=180, inference_sentences_per_s=10),
+        _row("a", "v", "2026-01-02", 0.85, 0.6, seed=2, train_seconds=360, inference_sentences_per_s=20),
         _row("a", "other variant", "2026-01-02", 0.10, 0.1, seed=2),  # another entry's row: not counted
         _row("legacy", "old", "2025-12-24", 0.7, 0.4),  # no seed recorded: the default 13370
         _row("b", "cv", "2026-01-05", 0.9, 0.8, fold=0, seed=13370),
     ]
     matrix, results = _write(tmp_path, entries, rows)
-    readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- results:begin -->\nold table\n<!-- results:end -->\nafter\n", encoding="utf-8")
-    table = tmp_path / "RESULTS.md"
-    results_tables.regenerate(results, matrix, table, readme)
-    text = readme.read_text(encoding="utf-8")
-    assert text.startswith("intro\n<!-- results:begin -->") and text.endswith("<!-- results:end -->\nafter\n")
-    assert "old table" not in text
+    table = tmp_path / "docs" / "results.md"
+    results_tables.regenerate(results, matrix, table)
+    text = table.read_text(encoding="utf-8")
+    assert text.startswith("# Results\n") and text == results_tables.render(results, matrix)
     lines = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| `")}
-    # by hand: NER 84, 85, 86 -> mean 85.00, sample std 1.00; RE 50, 60, 70 -> 60.00 ± 10.00
+    # by hand: NER 84, 85, 86 -> mean 85.00, sample std 1.00; RE 50, 60, 70 -> 60.00 ± 10.00;
+    # 180, 360, 540 s over 3 epochs -> 1, 2, 3 min per epoch, mean 2.0; 10, 20, 30 sentences/s -> 20.0
     assert lines["| `a`"] == (
         "| `a` | v | 3/3 seeds (1, 2, 3) | 85.00 ± 1.00 | 85.00 ± 1.00 | 60.00 ± 10.00 | 60.00 ± 10.00 | "
-        "60.00 ± 10.00 | 60.00 ± 10.00 | tiny | 3 | 1 | 2026-01-01 – 2026-01-03 |"
+        "60.00 ± 10.00 | 60.00 ± 10.00 | 2.0 | 20.0 | tiny | 3 | 1 | 2026-01-01 – 2026-01-03 |"
     )
     assert lines["| `legacy`"].startswith("| `legacy` | old (before the switch) | 1/1 seeds (13370) | 70.00 | ")
     assert lines["| `b`"].startswith("| `b` | cv | 1/2 folds (0) | 90.00 | ")
     assert "**Toy test**" in text and "**Toy folds**" in text
-    assert "- `b` on toy, cv: fold 1 (test data not found here)" in text
+    assert "- `b` on toy, cv: fold 1\n" in text  # the page does not depend on the data at hand
     assert "`a` on toy, v:" not in text  # nothing pending for a
-    generated = table.read_text(encoding="utf-8")
-    assert lines["| `a`"] in generated and generated.count("| toy |") == len(rows)  # every row listed too
+    assert text.count("| toy |") == len(rows)  # every row listed too, each with its minutes per epoch
+    every_row = [line for line in text.splitlines() if line.startswith("| toy | a | v |")]
+    assert [line.split(" | ")[12] for line in every_row] == ["3.0", "1.0", "2.0"]
 
 
 def test_dry_run_lists_only_the_missing_runs(tmp_path, capsys):
@@ -74,7 +73,7 @@ def test_dry_run_lists_only_the_missing_runs(tmp_path, capsys):
                 "table": "T", "seeds": [1, 2]}]
     matrix, results = _write(tmp_path, entries, [_row("a", "v", "2026-01-01", 0.5, 0.5, seed=1)])
     assert run_matrix.main(["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
-                            "--readme", str(tmp_path / "none.md"), "--dry-run"]) == 0
+                            "--dry-run"]) == 0
     assert capsys.readouterr().out.splitlines() == ["would run: a toy [v] seed 2"]
 
 
@@ -86,7 +85,7 @@ def test_only_selects_entries_by_approach_dataset_variant_or_table(tmp_path, cap
                 "seeds": [1]} for a, d, v, t in runs]
     matrix, results = _write(tmp_path, entries, [])
     arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
-                 "--readme", str(tmp_path / "none.md"), "--dry-run", "--only"]
+                 "--dry-run", "--only"]
     expected = {"a": ["a toy [v]", "a toy [fast]"], "other": ["b other [v]"], "fast": ["a toy [fast]"],
                 "v": ["a toy [v]", "b other [v]"], "U": ["b other [v]"]}
     for only, runs in expected.items():
@@ -105,7 +104,7 @@ def test_a_recorded_run_is_not_rerun(tmp_path, capsys):
     recorded = _row("spert", "1 epoch", "2026-01-01", 0.5, 0.5, seed=1, dataset="fixture")
     matrix, results = _write(tmp_path, [entry], [recorded])
     arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
-                 "--readme", str(tmp_path / "none.md"), "--runs", str(tmp_path / "runs")]
+                 "--runs", str(tmp_path / "runs")]
     assert run_matrix.main(arguments) == 0
     rows = results_tables.load_rows(results)
     assert [(r["seed"], r["epochs"]) for r in rows] == [(1, 3), (2, 1)]  # seed 1 kept as it was, seed 2 ran

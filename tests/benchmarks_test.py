@@ -24,7 +24,7 @@ def _load(name):
 def test_side_by_side_records_each_commands_memory_threads_and_exit_code(tmp_path, monkeypatch):
     side_by_side = _load("side_by_side")
     run_benchmark = sys.modules["run_benchmark"]  # the helpers side_by_side records with
-    results, table = tmp_path / "results.jsonl", tmp_path / "RESULTS.md"
+    results, table = tmp_path / "results.jsonl", tmp_path / "results.md"
     results.write_text(json.dumps({"dataset": "d", "approach": "a", "torch_threads": 2, "train_batch_size": 4}) + "\n")
     monkeypatch.setattr(run_benchmark, "RESULTS", results)
     monkeypatch.setattr(run_benchmark, "TABLE", table)
@@ -47,7 +47,7 @@ def test_side_by_side_records_each_commands_memory_threads_and_exit_code(tmp_pat
 def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp_path, monkeypatch):
     throughput = _load("predict_throughput")
     run_benchmark = sys.modules["run_benchmark"]
-    results, table = tmp_path / "results.jsonl", tmp_path / "RESULTS.md"
+    results, table = tmp_path / "results.jsonl", tmp_path / "results.md"
     results.write_text("")
     monkeypatch.setattr(run_benchmark, "RESULTS", results)
     monkeypatch.setattr(run_benchmark, "TABLE", table)
@@ -129,7 +129,7 @@ def test_encoder_step_cost_records_each_forms_parameters_time_and_step_memory(tm
     run_benchmark = sys.modules["run_benchmark"]
     results = tmp_path / "results.jsonl"
     monkeypatch.setattr(run_benchmark, "RESULTS", results)
-    monkeypatch.setattr(run_benchmark, "TABLE", tmp_path / "RESULTS.md")
+    monkeypatch.setattr(run_benchmark, "TABLE", tmp_path / "results.md")
     bert = PROJECT_ROOT / "fixtures" / "tiny_bert"
     assert step_cost.main(["--train", str(PROJECT_ROOT / "fixtures" / "brat"), "--form", f"full={bert}",
                            "--form", f"lean={bert}:freeze,attention-dropout-0,checkpoint", "--steps", "2",

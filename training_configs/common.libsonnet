@@ -32,7 +32,7 @@
   // attention probabilities (BERT-style configs: attention_probs_dropout_prob, 0.1 in MiniLM and e5):
   // at 0 torch's fused attention kernel runs in training too, which keeps no
   // batch x heads x pieces x pieces matrices for the backward pass. GRADIENT_CHECKPOINTING=1 keeps
-  // only each layer's input and recomputes the rest in the backward pass. README "Peak memory".
+  // only each layer's input and recomputes the rest in the backward pass. docs/performance.md, "Peak memory".
   transformer_embedder(model_name, options={})::
     local attention_dropout = self.extVarOr('ATTENTION_DROPOUT', '');
     { type: 'pretrained_transformer', model_name: model_name }

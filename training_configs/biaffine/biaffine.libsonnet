@@ -8,7 +8,8 @@
 //
 // Optimizer as the authors' code: AdamW with one learning rate `lr` for every parameter, weight
 // decay 0.01 except on biases and LayerNorm weights. `head_lr` (default null) gives the heads a
-// learning rate of their own instead (the earlier two-rate setup: 5e-5 encoder, 1e-3 heads).
+// learning rate of their own instead (e.g. 5e-5 encoder, 1e-3 heads: the setup of the recorded
+// CoNLL04 "default" row).
 // Relation candidates: entities decoded as well-formed BIOES (model.strict_relation_candidates).
 //
 // Ablations (Giorgi et al. 2019, table 4) are model options, e.g. with

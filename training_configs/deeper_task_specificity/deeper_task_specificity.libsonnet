@@ -9,11 +9,12 @@
 // per line, e.g. glove.840B.300d.txt); without it word embeddings are trained from scratch.
 //
 // Training follows the reimplementation report of the paper: mini-batch size 2, Adam learning
-// rate 0.003, 300-d GloVe word vectors (`batch_size`, `lr`, `word_dim`; the rows recorded before
-// used batch 16, lr 1e-3 and 100-d words). Defaults are the paper's hyper-parameters: GRU, char BiGRU 32 per direction, RNN 256,
-// 1 shared / 1 NER / 2 RE layers, label embedding 25, dropout 0.35 before every stack and 0.5
-// before RE scoring, Θ = 0.9, λ_r = 5. `stack='resbn'` (per `shared_stack` / `task_stack`)
-// replaces BiRNN stacks by ResBN-Transformer blocks (one block per layer).
+// rate 0.003, 300-d GloVe word vectors (`batch_size`, `lr`, `word_dim`). The model's defaults are
+// the paper's hyper-parameters: GRU, char BiGRU 32 per direction, RNN 256, 1 shared / 1 NER / 2 RE
+// layers, label embedding 25, dropout 0.35 before every stack and 0.5 before RE scoring, Θ = 0.9,
+// λ_r = 5. `stack='resbn'` (per `shared_stack` / `task_stack`) replaces BiRNN stacks by
+// ResBN-Transformer blocks (one block per layer): an extension of the reimplementation report,
+// not part of Crone (2020).
 //
 // Θ = 0.9 is strict and needs the long schedule: a gold (pair, type) probability has to climb
 // above 0.9 against ~40 negative cells per positive, so on CoNLL04 dev RE F1 is 0 for the first

@@ -1,6 +1,5 @@
-// RuREBus subtask 2 on a CPU budget: the settings of the recorded relation rows (README
-// "Results"; those rows ran 1 epoch, then continued from its archive) as one config. Against the
-// paper's re.jsonnet: batches of 8, instances cut at 256 word pieces, the encoder at lr 5e-5 and
+// RuREBus subtask 2 on a CPU budget, the project's choice: the settings of the recorded relation
+// rows (docs/results-notes/rurebus.md) as one config. Against re.jsonnet: batches of 8, instances cut at 256 word pieces, the encoder at lr 5e-5 and
 // the heads at 1e-3, 2 epochs, and the two imbalance switches on (a tenth of the main entities
 // without relations kept for training, label "0" weighted 0.5), without which a short schedule
 // predicts no relation. MAIN_WITHOUT_RELATIONS, NO_RELATION_WEIGHT, NUM_EPOCHS and BATCH_SIZE

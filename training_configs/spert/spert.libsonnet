@@ -81,7 +81,8 @@ local common = import '../common.libsonnet';
         dropout: 0.1,
         max_pairs: 1000,
         // SpERT averages each stage's per-sample losses (the reference); SpERT.MT sums them (its
-        // equations; on CoNLL04 dev the sum gave NER 80.9 / RE 63.8 against 61.5 / 33.7, README)
+        // equations; on CoNLL04 dev the sum gives NER 80.9 / RE 63.8 against 61.5 / 33.7,
+        // docs/approaches/spert_mt.md)
         loss_reduction: if model_type == 'spert' then 'mean' else 'sum',
         symmetric_negatives: false,
       } + (if model_type == 'spert' then {
