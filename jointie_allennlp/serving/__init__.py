@@ -85,12 +85,14 @@ def limits_of(args: argparse.Namespace) -> ServerLimits:
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Serves `args.archive` until stopped (exit status 2 for an invalid limit)."""
+    import uvicorn
     from pydantic import ValidationError
 
     try:
         limits = limits_of(args)
     except ValidationError as error:
-        problems = "; ".join(f"--{'-'.join(str(e['loc'][0]).split('_'))}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(f"--{str(e['loc'][0]).replace('_', '-')}: {e['msg']}" for e in error.errors())
         print(f"serve: {problems}")
         return 2
     app = load_app(
@@ -113,6 +115,5 @@ def server_config(app, limits: ServerLimits, host: str = "127.0.0.1", port: int 
 
     from jointie_allennlp.serving.protocol import h11_protocol
 
-    return uvicorn.Config(
-        app, host=host, port=port, http=h11_protocol(limits.header_timeout), **limits.uvicorn_options(), **uvicorn_options
-    )
+    protocol = h11_protocol(limits.header_timeout)
+    return uvicorn.Config(app, host=host, port=port, http=protocol, **limits.uvicorn_options(), **uvicorn_options)

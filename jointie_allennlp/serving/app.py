@@ -214,7 +214,7 @@ def create_app(
             503,
             f"not answered within the time budget of {limits.request_timeout:g} s per request "
             "(the server is busy); its documents were dropped",
-            headers={"Retry-After": str(max(1, round(limits.request_timeout)))},
+            headers={"Retry-After": str(max(1, round(limits.request_timeout))), "Connection": "close"},
         )
 
     @app.post("/predict", response_class=RecordResponse)

@@ -26,6 +26,7 @@ LIMITS = ServerLimits(
     body_timeout=1.0,
     header_timeout=1.0,
 )
+JSON_TYPE = {"content-type": "application/json"}
 GOOD = [{"id": f"g{i}", "text": f"Maria Lopez {i} works for Northfield Labs in Denver."} for i in range(6)] + [
     {"id": "tok", "tokens": [["Tom", "Reed", "lives", "in", "Oslo", "."], ["Anna", "left", "."]]}
 ]
@@ -62,7 +63,9 @@ def status_and_detail(response: bytes):
 
 
 def test_a_body_declared_larger_than_the_limit_is_refused_unread_and_the_connection_closed(server):
-    request = b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+    request = b"POST /predict HTTP/1.1\r\nHost: t\r\n" + (
+        b"Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+    )
     assert status_and_detail(raw_exchange(server, request)) == (413, "a body of 100000000 bytes; at most 20000")
     response = httpx.post(f"{server}/predict", content=b" " * 25_000, headers={"content-type": "application/json"})
     assert response.status_code == 413 and response.json() == {"detail": "a body of 25000 bytes; at most 20000"}
@@ -135,15 +138,13 @@ def test_a_lone_surrogate_gives_that_document_an_error_record_and_the_others_are
     assert records[3]["error"].startswith('request item 3: field "tokens"[1] has a lone surrogate \\ud83d')
     assert records[5]["note"] == "\udfff" and 'field "note" has a lone surrogate \\udfff' in records[5]["error"]
 
-    single = httpx.post(
-        f"{server}/predict", content=b'{"id": "one", "text": "a \\udbff b"}', headers={"content-type": "application/json"}
-    )
+    single = httpx.post(f"{server}/predict", content=b'{"id": "one", "text": "a \\udbff b"}', headers=JSON_TYPE)
     assert single.status_code == 200 and single.json()["id"] == "one"
     assert 'field "text" has a lone surrogate \\udbff' in single.json()["error"]
 
 
 def test_a_body_that_is_not_utf8_or_not_json_is_refused_with_its_reason(server):
-    not_utf8 = httpx.post(f"{server}/predict", content=b'{"text": "caf\xe9"}', headers={"content-type": "application/json"})
+    not_utf8 = httpx.post(f"{server}/predict", content=b'{"text": "caf\xe9"}', headers=JSON_TYPE)
     assert not_utf8.status_code == 400
     assert not_utf8.json() == {"detail": "the body is not UTF-8: byte offset 13 (invalid continuation byte)"}
     nan = httpx.post(f"{server}/predict", content=b'{"text": "a", "score": NaN}')

@@ -1,8 +1,7 @@
 """The micro-batcher: size and latency bounds, order of results, a failing batch."""
 import asyncio
+import threading
 import time
-
-import pytest
 
 from jointie_allennlp.serving.batcher import MicroBatcher
 
@@ -93,7 +92,7 @@ def test_short_items_go_first_and_a_batch_holds_at_most_max_batch_characters():
 
 def test_items_of_a_cancelled_request_are_dropped_before_they_run():
     calls = []
-    started = None
+    started = threading.Event()
 
     def slow(items):
         calls.append(list(items))
@@ -102,8 +101,6 @@ def test_items_of_a_cancelled_request_are_dropped_before_they_run():
         return items
 
     async def scenario():
-        nonlocal started
-        started = __import__("threading").Event()
         batcher = MicroBatcher(slow, max_batch_size=1, max_latency=0.0)
         await batcher.start()
         first = asyncio.create_task(batcher.submit(["first"]))
