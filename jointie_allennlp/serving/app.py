@@ -47,6 +47,16 @@ class DocumentInput(BaseModel):
 
 
 _REQUEST_BODY = TypeAdapter(Union[DocumentInput, List[DocumentInput]])
+_DOCUMENT_SCHEMA = DocumentInput.model_json_schema()
+#: the request body of `POST /predict` in the OpenAPI description (the body is read by `_read_body`)
+_PREDICT_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"anyOf": [_DOCUMENT_SCHEMA, {"type": "array", "items": _DOCUMENT_SCHEMA}]}}
+        },
+    }
+}
 
 
 class RecordResponse(JSONResponse):
@@ -217,7 +227,7 @@ def create_app(
             headers={"Retry-After": str(max(1, round(limits.request_timeout))), "Connection": "close"},
         )
 
-    @app.post("/predict", response_class=RecordResponse)
+    @app.post("/predict", response_class=RecordResponse, openapi_extra=_PREDICT_OPENAPI)
     async def predict(request: Request) -> RecordResponse:
         """Predicts one document (an object) or several (a list), in the shared prediction schema.
         A document the predictor cannot read or predict comes back with an `"error"`."""

@@ -252,3 +252,9 @@ def test_a_request_over_its_time_budget_gets_503_while_a_short_one_is_answered(
             time.sleep(0.05)
         assert batching["documents"] + batching["dropped"] == len(long_request) + 1
         assert batching["dropped"] > 0
+
+
+def test_the_openapi_description_shows_the_request_body(server):
+    body = httpx.get(f"{server}/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]
+    single, several = body["content"]["application/json"]["schema"]["anyOf"]
+    assert set(single["properties"]) == {"id", "text", "tokens"} and several["items"] == single
