@@ -1,4 +1,4 @@
-"""The prediction JSON schema shared by every predictor (documented in the README)."""
+"""The prediction JSON schema shared by every predictor (documented in docs/formats.md)."""
 from typing import Any, Dict, List, Optional
 
 from jointie_allennlp.data.document import Document, Entity, Relation
