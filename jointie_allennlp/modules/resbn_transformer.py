@@ -1,4 +1,4 @@
-"""The ResBN-Transformer block (the extension in the reimplementation report of Crone, 2020) as a stackable `Seq2SeqEncoder`."""
+"""The ResBN-Transformer block (an extension in the reimplementation report of Crone, 2020) as a `Seq2SeqEncoder`."""
 from typing import Optional
 
 import torch
