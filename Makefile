@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install lock test demo demo-ru encoder-ru lint clean-venv results
+.PHONY: install lock test demo demo-ru encoder-ru lint clean-venv results data
 
 install: $(STAMP)
 
@@ -39,6 +39,13 @@ test: install
 
 demo: install
 	$(BIN)/python benchmarks/demo.py
+
+# The public data sets (CoNLL04, SciERC and ADE as the SpERT authors publish them, RuREBus from its
+# shared task's repository), each checked against its SHA-256, into JOINTIE_DATA_DIR or data/
+# (git-ignored). Files already there are kept; DATA_ARGS='--overwrite' replaces them,
+# DATA_ARGS='conll04 ade' fetches only those. Exit status 2 without a network.
+data: install
+	$(BIN)/python -m jointie_allennlp.cli.data $(DATA_ARGS)
 
 # Runs every run of benchmarks/matrix.json without a row in results.jsonl, then regenerates the
 # results page docs/results.md. Resumable; RESULTS_ARGS=--dry-run lists.

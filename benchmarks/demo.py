@@ -5,8 +5,10 @@ all-MiniLM-L6-v2 encoder, scores every epoch on CoNLL04 dev, then runs `allennlp
 the shared `joint_extraction` predictor on a few raw sentences (split by the config's English
 tokenizer) and prints what it extracted.
 
-Data: ../shared/data/conll04 (or $JOINTIE_DATA_DIR/conll04) when present, else the small
-CoNLL04-like fixtures in fixtures/spert_json (the extractions are then mostly noise).
+Data: $JOINTIE_DATA_DIR/conll04 when JOINTIE_DATA_DIR is set, else ../shared/data/conll04 or
+data/conll04; when CoNLL04 is in none of them, it is fetched from the SpERT authors (`make data`,
+jointie_allennlp/data/download.py) into $JOINTIE_DATA_DIR or data/, and without a network the
+small CoNLL04-like fixtures in fixtures/spert_json are used (the extractions are then mostly noise).
 
 Environment: DEMO_EPOCHS (default 9: about 10 minutes on 2 cores; the schedule's warm-up and decay
 follow the epochs given), DEMO_TRAIN_SENTENCES (default 922: all of CoNLL04 train),
@@ -39,14 +41,27 @@ def say(message: str) -> None:
 
 
 def data_files() -> dict:
-    data_dir = Path(os.environ.get("JOINTIE_DATA_DIR", PROJECT.parent / "shared" / "data")) / "conll04"
-    if (data_dir / "conll04_train.json").exists() and (data_dir / "conll04_dev.json").exists():
-        return {"train": data_dir / "conll04_train.json", "dev": data_dir / "conll04_dev.json", "name": "CoNLL04"}
-    return {
-        "train": FIXTURES / "conll04_like_train.json",
-        "dev": FIXTURES / "conll04_like_dev.json",
-        "name": "the CoNLL04-like fixtures (../shared/data/conll04 not found)",
-    }
+    explicit = os.environ.get("JOINTIE_DATA_DIR")
+    candidates = [Path(explicit)] if explicit else [PROJECT.parent / "shared" / "data", PROJECT / "data"]
+    for data_dir in candidates:
+        files = {"train": data_dir / "conll04" / "conll04_train.json", "dev": data_dir / "conll04" / "conll04_dev.json"}
+        if all(path.exists() for path in files.values()):
+            return {**files, "name": "CoNLL04"}
+    from jointie_allennlp.data.download import DownloadError, fetch
+
+    target = Path(explicit) if explicit else PROJECT / "data"
+    say(f"CoNLL04 not found in {', '.join(map(str, candidates))}: fetching it into {target}")
+    try:
+        fetch(["conll04"], target)
+    except DownloadError as error:
+        say(f"could not fetch CoNLL04: {error}")
+        return {
+            "train": FIXTURES / "conll04_like_train.json",
+            "dev": FIXTURES / "conll04_like_dev.json",
+            "name": "the CoNLL04-like fixtures (CoNLL04 not found and not fetched)",
+        }
+    return {"train": target / "conll04" / "conll04_train.json", "dev": target / "conll04" / "conll04_dev.json",
+            "name": "CoNLL04"}
 
 
 def run(command: list, env: dict) -> None:

@@ -77,8 +77,10 @@ class Entry:
         return [("seed", s) for s in (self.seeds or [DEFAULT_SEED])]
 
     def test_path(self, fold: Optional[int] = None) -> str:
-        """The test file: `{data_dir}` is JOINTIE_DATA_DIR (default ../shared/data), `{fold}` the fold."""
-        data_dir = os.environ.get("JOINTIE_DATA_DIR") or "../shared/data"
+        """The test file: `{data_dir}` is the configs' data folder (`environment.default_data_dir`), `{fold}` the fold."""
+        from jointie_allennlp.environment import default_data_dir
+
+        data_dir = default_data_dir()
         return self.test.format(data_dir=data_dir, fold=fold)
 
     def matches(self, row: dict, kind: str, value: int) -> bool:

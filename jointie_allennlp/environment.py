@@ -9,6 +9,8 @@ the shipped configs read, empty when it is not in the environment; the configs'
 The process environment itself is left alone.
 """
 import functools
+import os
+from pathlib import Path
 from typing import Dict
 
 CONFIG_VARIABLES = (
@@ -39,9 +41,17 @@ CONFIG_VARIABLES = (
 _MARKER = "_jointie_config_defaults"
 
 
+def default_data_dir(variables: Dict[str, str] = os.environ) -> str:
+    """Where the configs' data sets live: `JOINTIE_DATA_DIR` when set, else `data/` when it exists
+    (where `make data` puts them), else `../shared/data`; relative to the working directory."""
+    if variables.get("JOINTIE_DATA_DIR"):
+        return variables["JOINTIE_DATA_DIR"]
+    return "data" if Path("data").is_dir() else "../shared/data"
+
+
 def with_config_defaults(variables: Dict[str, str]) -> Dict[str, str]:
-    """`variables` with every config variable it lacks defined as empty."""
-    return {**{name: "" for name in CONFIG_VARIABLES}, **variables}
+    """`variables` with every config variable it lacks defined as empty, and the data folder resolved."""
+    return {**{name: "" for name in CONFIG_VARIABLES}, **variables, "JOINTIE_DATA_DIR": default_data_dir(variables)}
 
 
 def install() -> None:

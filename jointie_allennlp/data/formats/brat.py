@@ -356,8 +356,11 @@ def _fresh_ids(prefix: str, taken: set) -> Iterator[str]:
             yield candidate
 
 
-def _offsets_field(text: str, start: int, end: int) -> str:
-    """brat offsets; a span across line breaks is written as one fragment per line."""
+def brat_fragments(text: str, start: int, end: int) -> List[Span]:
+    """
+    The brat fragments of the characters `[start, end)` of `text`: one per line the span touches,
+    pieces of white space only left out (the whole span when every piece is white space).
+    """
     fragments = []
     position = start
     for piece in text[start:end].split("\n"):
@@ -365,8 +368,12 @@ def _offsets_field(text: str, start: int, end: int) -> str:
         position = piece_end + 1
         if piece.strip():
             fragments.append((piece_start, piece_end))
-    # a span of white space only (which brat reads back as such) is written as it is
-    return ";".join(f"{s} {e}" for s, e in fragments or [(start, end)])
+    return fragments or [(start, end)]
+
+
+def _offsets_field(text: str, start: int, end: int) -> str:
+    """brat offsets; a span across line breaks is written as one fragment per line."""
+    return ";".join(f"{s} {e}" for s, e in brat_fragments(text, start, end))
 
 
 def ann_lines(document: Document) -> List[str]:
