@@ -54,7 +54,11 @@ def current_command() -> str:
     """The command a card records: the one of `recording_command`, else this process's `sys.argv`."""
     if _command is not None:
         return _command
-    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else ""
+    if not sys.argv:
+        return ""
+    program = Path(sys.argv[0])
+    name = program.parent.name if program.name == "__main__.py" else program.name  # `python -m allennlp`
+    return shlex.join([name, *sys.argv[1:]])
 
 
 def data_summary(path: str, tokenizer: str = "razdel", types_path: Optional[str] = None) -> Dict[str, Any]:
@@ -168,7 +172,8 @@ def card_text(card: Dict[str, Any]) -> str:
     versions = card.get("versions", {})
     lines.append(f"- trained {card.get('date')} with jointie_allennlp {versions.get('jointie_allennlp')}")
     lines.append(f"- command: `{card.get('command')}`")
-    lines += ["", "## Data", "", "| part | path | documents | sentences | entities | relations |", "|---|---|---|---|---|---|"]
+    lines += ["", "## Data", "", "| part | path | documents | sentences | entities | relations |"]
+    lines.append("|---|---|---|---|---|---|")
     for part, summary in card.get("data", {}).items():
         if summary is None:
             lines.append(f"| {part} | none | | | | |")

@@ -175,8 +175,8 @@ def train(run: OwnDataRun) -> Path:
     tokenizer = resolve_config(run)["dataset_reader"].get("tokenizer", "razdel")
     types = training_types(run, tokenizer)
     params = resolve_config(run, types)
-    if "types_path" in params["dataset_reader"]:  # an override named a types file: its types are inline
-        params["dataset_reader"].pop("types_path")
+    if "types_path" in params["dataset_reader"]:
+        raise OwnDataError("-o: name a types file with --types FILE, not dataset_reader.types_path")
     directory = Path(run.serialization_dir)
     with model_card.recording_command(run.command()):
         train_model(

@@ -20,5 +20,8 @@ def run(args: argparse.Namespace) -> int:
     except CardError as error:
         print(f"jointie info: error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(card, indent=2, ensure_ascii=False) if args.json else card_text(card), end="" if not args.json else "\n")
+    if args.json:
+        print(json.dumps(card, indent=2, ensure_ascii=False))
+    else:
+        print(card_text(card), end="")
     return 0

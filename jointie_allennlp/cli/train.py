@@ -14,8 +14,10 @@ HELP = "train an approach on your own data (brat, SpERT JSON, JSON lines) and wr
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("approach", choices=sorted(APPROACHES), help="the approach (its generic config)")
-    parser.add_argument("--train", required=True, metavar="PATH", help="training data: brat directory, .json, .jsonl")
-    parser.add_argument("--dev", metavar="PATH", help="development data (epoch selection); none: the last epoch is kept")
+    parser.add_argument(
+        "--train", required=True, metavar="PATH", help="training data: a brat directory, .json or .jsonl"
+    )
+    parser.add_argument("--dev", metavar="PATH", help="development data (picks the epoch; without: the last)")
     parser.add_argument("--test", metavar="PATH", help="test data, scored once after training")
     parser.add_argument("-s", "--serialization-dir", required=True, metavar="OUT", help="where the run is written")
     parser.add_argument("--encoder", metavar="NAME_OR_PATH", help="Hugging Face name or path (default: the config's)")
@@ -24,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--types", metavar="FILE", help="SpERT *_types.json of the types to learn (default: those of the training data)"
     )
-    parser.add_argument("-o", "--overrides", metavar="JSON", help="allennlp config overrides, e.g. '{\"trainer.grad_norm\": 5}'")
+    parser.add_argument(
+        "-o", "--overrides", metavar="JSON", help="allennlp config overrides, e.g. '{\"trainer.grad_norm\": 5}'"
+    )
     existing = parser.add_mutually_exclusive_group()
     existing.add_argument("--recover", action="store_true", help="continue the run in OUT")
     existing.add_argument("--force", action="store_true", help="replace the run in OUT")

@@ -9,7 +9,7 @@ warning once per type and counting every annotation left out.
 import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.formats.spert_json import TypeInventory

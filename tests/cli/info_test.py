@@ -28,4 +28,6 @@ def test_info_prints_the_card_of_an_archive(brat_run, capsys):
 
 def test_info_without_a_card_is_an_error_naming_the_path(tmp_path, capsys):
     assert _info([str(tmp_path)]) == 2
-    assert capsys.readouterr().err == f"jointie info: error: {tmp_path}: no model_card.json (nor model.tar.gz holding one) in this directory\n"
+    assert capsys.readouterr().err == (
+        f"jointie info: error: {tmp_path}: no model_card.json (nor model.tar.gz holding one) in this directory\n"
+    )

@@ -79,7 +79,11 @@ def test_the_written_config_reruns_with_allennlp_train_to_the_same_vocabulary(br
     first, again = (Vocabulary.from_files(d / "vocabulary") for d in (brat_run.out, tmp_path / "again"))
     for namespace in ("entity_labels", "relation_labels"):
         assert again.get_index_to_token_vocabulary(namespace) == first.get_index_to_token_vocabulary(namespace)
-    assert read_card(tmp_path / "again" / "model.tar.gz")["types"] == read_card(brat_run.out)["types"]
+    card = read_card(tmp_path / "again" / "model.tar.gz")
+    assert card["types"] == read_card(brat_run.out)["types"]
+    assert card["command"] == f"allennlp train {brat_run.out / 'config.json'} -s {tmp_path / 'again'} " + (
+        "--include-package jointie_allennlp"
+    )
 
 
 def test_without_test_data_there_are_no_test_metrics(tmp_path, capsys):
@@ -93,7 +97,8 @@ def test_without_test_data_there_are_no_test_metrics(tmp_path, capsys):
     assert 0.0 <= metrics["best_validation_ner_f1"] <= 1.0
     card = read_card(out / "model.tar.gz")
     assert card["approach"] == "biaffine_joint" and card["data"]["test"] is None
-    assert card["metrics"]["test"] == {} and card["metrics"]["validation"]["ner_f1"] == metrics["best_validation_ner_f1"]
+    assert card["metrics"]["test"] == {}
+    assert card["metrics"]["validation"]["ner_f1"] == metrics["best_validation_ner_f1"]
     assert card["epochs"]["selection"] == "the best on the development data by +rel_strict_f1"
     assert card["types"]["symmetric"] == ["Conjunction"]  # from conll04_like_types.json beside the file
 
@@ -117,9 +122,16 @@ def test_user_mistakes_end_with_status_2_and_a_message_naming_the_path(tmp_path,
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.txt").write_text("Only text here.\n", encoding="utf-8")
-    assert f"--train {plain}: no entity annotations in 1 documents" in _fails(["spert", "--train", str(plain), *out], capsys)
+    message = _fails(["spert", "--train", str(plain), *out], capsys)
+    assert f"--train {plain}: no entity annotations in 1 documents" in message
     (tmp_path / "bad.json").write_text("[{oops", encoding="utf-8")
-    assert f"{tmp_path / 'bad.json'}:1: invalid JSON" in _fails(["spert", "--train", str(tmp_path / "bad.json"), *out], capsys)
+    message = _fails(["spert", "--train", str(tmp_path / "bad.json"), *out], capsys)
+    assert f"{tmp_path / 'bad.json'}:1: invalid JSON" in message
     message = _fails(["spert", "--train", str(brat_run.train), "-s", str(brat_run.out), *tiny_options()], capsys)
-    assert f"-s {brat_run.out}: exists and is not empty; --recover continues its training, --force replaces it" in message
+    assert f"-s {brat_run.out}: exists and is not empty; --recover continues its training, --force replaces it" in (
+        message
+    )
+    message = _fails(["spert", "--train", str(brat_run.train), *out, "-o", '{"dataset_reader.types_path": "t.json"}'],
+                     capsys)
+    assert "name a types file with --types FILE" in message
     assert not (tmp_path / "out").exists()  # nothing was started

@@ -98,7 +98,9 @@ def test_types_come_from_the_first_read_and_unseen_dev_types_are_left_out_with_a
     assert [[e.type for e in d.entities] for d in documents] == [["Peop", "Org"], ["Peop"]]
     assert [[(r.head, r.tail, r.type) for r in d.relations] for d in documents] == [[(0, 1, "Work_For")], []]
     assert list(instances[0]["entity_types"].labels) == ["Org", "Peop"]
-    assert reader.type_filter.left_out == {("entity", "Loc"): 2, ("relation", "Live_In"): 1, ("relation", "Based_In"): 1}
+    assert reader.type_filter.left_out == {
+        ("entity", "Loc"): 2, ("relation", "Live_In"): 1, ("relation", "Based_In"): 1,
+    }
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     per_type = [m for m in warnings if "is not among the training types" in m]
     assert len(per_type) == 3 and all(m.startswith(dev) for m in per_type)  # Loc once, though in two documents
