@@ -24,6 +24,7 @@ from jointie_allennlp.api import InputError, JointModel, load, to_spacy  # noqa:
 
 def _register_commands(_) -> None:
     from jointie_allennlp import commands, training, training_curve  # noqa: F401
+    from jointie_allennlp.modules import model_card_callback  # noqa: F401
 
 
 def _register_serializer(_) -> None:
@@ -31,7 +32,7 @@ def _register_serializer(_) -> None:
 
 
 # What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop, the
-# `score_curve` trainer callback) and
+# `score_curve` and `model_card` trainer callbacks) and
 # its evaluator (the prediction serializer) is registered when those are imported: at once inside
 # the `allennlp` command line, never in a process that only predicts.
 compat.when_imported("allennlp.commands", _register_commands)

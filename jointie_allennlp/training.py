@@ -9,6 +9,9 @@ data. Here, in distributed training, the primary leaves the finished process gro
 test data loader again as `allennlp evaluate` builds it (same reader, same loader settings; now
 unsharded) and scores the whole test set alone: the `test_*` metrics equal those of
 `allennlp evaluate` on the archive. Single-process training is unchanged.
+
+After the test evaluation, a model card written by the `model_card` callback gets the test
+metrics (`jointie_allennlp.model_card.complete_card`), before allennlp archives the model.
 """
 import functools
 from typing import Any, Callable, Dict, Optional
@@ -16,6 +19,8 @@ from typing import Any, Callable, Dict, Optional
 import torch.distributed as dist
 from allennlp.commands.train import TrainModel
 from allennlp.data import DataLoader
+
+from jointie_allennlp.model_card import complete_card
 
 
 @TrainModel.register("whole_test_set", constructor="from_partial_objects")
@@ -45,3 +50,4 @@ class WholeTestSetTrainModel(TrainModel):
                 self.evaluation_data_loader = self._whole_test_set()
                 self.evaluation_data_loader.index_with(self.model.vocab)
         super().finish(metrics)
+        complete_card(self.serialization_dir)

@@ -67,4 +67,24 @@
   run:: { type: 'whole_test_set' } + (
     if devices == '' then {} else { distributed: { cuda_devices: [std.parseInt(std.stripChars(d, ' ')) for d in std.split(devices, ',')] } }
   ),
+
+  // The generic configs (<approach>/generic.jsonnet): a model on your own data, with no data-set
+  // default. TRAIN_DATA_PATH is required; VALIDATION_DATA_PATH and TEST_DATA_PATH are optional
+  // (empty or unset: none; without development data nothing is validated and the last epoch is
+  // kept). Any format the readers take: a brat directory, SpERT JSON, JSON lines. TYPES_FILE: a
+  // SpERT *_types.json of the entity and relation types to learn; without it, the types of the
+  // training data (symmetric relation types from the *_types.json beside a SpERT JSON file or a
+  // brat directory's annotation.conf). Training ends by writing model_card.json and README.md
+  // into the serialization directory and the archive (the `model_card` trainer callback).
+  own_train_path:: self.extVarOr('TRAIN_DATA_PATH', ''),
+  own_data(base)::
+    local types_file = self.extVarOr('TYPES_FILE', '');
+    assert self.own_train_path != '' :
+           'TRAIN_DATA_PATH is required: the training data (a brat directory, a SpERT JSON file or a JSON lines file); '
+           + 'VALIDATION_DATA_PATH and TEST_DATA_PATH are optional';
+    base + {
+      dataset_reader+: if types_file == '' then {} else { types_path: types_file },
+      trainer+: { callbacks+: [{ type: 'model_card' }] },
+      include_in_archive: ['model_card.json', 'README.md'],
+    },
 }

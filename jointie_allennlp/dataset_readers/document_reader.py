@@ -9,9 +9,10 @@ from allennlp.data.token_indexers import PretrainedTransformerIndexer
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import BratReport, read_brat, read_brat_directory
-from jointie_allennlp.data.formats.spert_json import read_spert_json
+from jointie_allennlp.data.formats.spert_json import TypeInventory, read_spert_json, read_types
 from jointie_allennlp.data.formats.text import read_jsonl, read_plain_text
 from jointie_allennlp.data.tokenization import get_segmenter
+from jointie_allennlp.data.types import TypeCollector, TypeFilter, inventory_from_dict
 from jointie_allennlp.data.windows import SentenceWindows, WindowReport
 from jointie_allennlp.data.wordpieces import WordpieceAligner
 
@@ -66,7 +67,15 @@ class DocumentReader(DatasetReader):
     tokenizer : `str`, optional (default = `"razdel"`)
         Segmenter for brat and raw text input: `razdel`, `whitespace`, `spacy[:<lang>]`.
     types_path : `str`, optional
-        A SpERT `*_types.json` (symmetric relation types); found beside a `.json` file when omitted.
+        A SpERT `*_types.json`: the entity and relation types learnt and the symmetric ones.
+    types : `Dict[str, List[str]]`, optional
+        The same given inline: `{"entities": [...], "relations": [...], "symmetric": [...]}`
+        (`jointie train` writes the types of the training data here). Without `types_path` and
+        `types`, the types are those of the first annotated file read (allennlp reads the training
+        data first), with the symmetric relation types its source declares (the `*_types.json`
+        beside a SpERT JSON file, a brat directory's `annotation.conf`). Annotations of other
+        types in later reads (development, test data) are left out, with a warning once per
+        type and counts (`type_filter.left_out`); `self.types` holds the inventory once known.
     drop_overlapping_relations : `bool`, optional (default = `False`)
         Remove every relation whose two entities overlap (share a token), as Giorgi et al. (2019)
         do on ADE; the number removed is logged after every read (`overlapping_relations_dropped`).
@@ -82,11 +91,19 @@ class DocumentReader(DatasetReader):
         types_path: Optional[str] = None,
         drop_overlapping_relations: bool = False,
         window_overlap: Optional[int] = None,
+        types: Optional[Dict[str, List[str]]] = None,
         **kwargs,
     ) -> None:
         super().__init__(
             manual_distributed_sharding=True, manual_multiprocess_sharding=True, **kwargs
         )
+        if types_path is not None and types is not None:
+            raise ValueError("give the types either in a file (types_path) or inline (types), not both")
+        self.type_filter: Optional[TypeFilter] = None
+        if types is not None:
+            self.type_filter = TypeFilter(inventory_from_dict(types))
+        elif types_path is not None:
+            self.type_filter = TypeFilter(read_types(types_path))
         self.window_overlap = window_overlap
         get_segmenter(tokenizer)  # fail on an unknown name at construction
         self.tokenizer_name = tokenizer
@@ -102,13 +119,34 @@ class DocumentReader(DatasetReader):
         """Reads sentences longer than `max_length` word pieces in overlapping windows (`self.windows`)."""
         self.windows = SentenceWindows(pieces_per_word, max_length, reserved=reserved, overlap=self.window_overlap)
 
+    @property
+    def types(self) -> Optional[TypeInventory]:
+        """The entity and relation types learnt, once known (see the `types` parameter)."""
+        return self.type_filter.inventory if self.type_filter is not None else None
+
     def read_documents(self, file_path: str) -> Iterator[Document]:
         report = BratReport()
         self.overlapping_relations_dropped = 0
         if self.windows is not None:
             self.windows.report = WindowReport()
+        collector = TypeCollector() if self.type_filter is None else None  # this read gives the types
+        left_out_before = self.type_filter.counts() if self.type_filter is not None else None
         for document in read_documents(file_path, self.tokenizer_name, self.types_path, report):
+            if collector is not None:
+                collector.add(document)
+            else:
+                document = self.type_filter(document, file_path)
             yield self._without_overlapping_relations(document) if self.drop_overlapping_relations else document
+        if collector is not None:
+            inventory = collector.inventory()
+            if inventory.entity_types:
+                self.type_filter = TypeFilter(inventory)
+                logger.info("%s: the types learnt: %s", file_path, inventory)
+        elif self.type_filter.counts() - left_out_before:
+            logger.warning(
+                "%s: annotations of types unseen in training left out: %s",
+                file_path, TypeFilter.describe(self.type_filter.counts() - left_out_before),
+            )
         if report.documents:
             logger.info("brat input %s: %s", file_path, report.as_dict())
         if self.drop_overlapping_relations:

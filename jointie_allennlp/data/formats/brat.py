@@ -10,12 +10,17 @@ that point at such annotations) are counted and kept verbatim in
 Sentences and tokens come from a segmenter (razdel by default). A token that an entity
 boundary cuts is split at the boundary; sentences that an entity or a relation crosses are
 merged. Both are counted in the `BratReport`.
+
+The `annotation.conf` of a brat directory, when present, declares the types; a relation type
+whose arguments include `<REL-TYPE>:symmetric` or `<REL-TYPE>:symmetric-transitive` (e.g.
+`Equiv  Arg1:Entity, Arg2:Entity, <REL-TYPE>:symmetric-transitive`) is symmetric in every
+document read from that directory.
 """
 import bisect
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
@@ -23,6 +28,9 @@ from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tokenization import Segmenter, razdel_segment, split_at_boundaries
 
 PathLike = Union[str, os.PathLike]
+
+ANNOTATION_CONF = "annotation.conf"
+_SYMMETRIC_FLAGS = ("<REL-TYPE>:symmetric", "<REL-TYPE>:symmetric-transitive")
 
 _UNSUPPORTED_KINDS = {
     "E": "events",
@@ -242,15 +250,81 @@ def _merge_groups(sentence_count: int, constraints: Sequence[Tuple[int, int]]) -
     return groups
 
 
+@dataclass
+class AnnotationConf:
+    """
+    What a brat `annotation.conf` declares.
+
+    # Parameters
+
+    entity_types : `List[str]` the annotatable types of its `[entities]` section, in order.
+    relation_types : `List[str]` the types of its `[relations]` section, in order.
+    symmetric_relation_types : `FrozenSet[str]` the relation types marked `<REL-TYPE>:symmetric`
+        or `<REL-TYPE>:symmetric-transitive`.
+    """
+
+    entity_types: List[str]
+    relation_types: List[str]
+    symmetric_relation_types: FrozenSet[str]
+
+
+def read_annotation_conf(path: PathLike) -> AnnotationConf:
+    """
+    Reads the `[entities]` and `[relations]` sections of a brat `annotation.conf` (other sections,
+    comments `#`, macros `<NAME>=...` and abstract `!Type`s are skipped). A relation line is
+    `Type[|Type...]  Arg1:..., Arg2:...[, <REL-TYPE>:symmetric[-transitive]]`; a line of another
+    shape raises `FormatError` naming the file and line.
+    """
+    section = None
+    entity_types: List[str] = []
+    relation_types: List[str] = []
+    symmetric = set()
+    for number, raw in enumerate(read_text_file(path).splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+            continue
+        if line.startswith("<") and "=" in line.split(None, 1)[0]:
+            continue  # a macro definition
+        if section == "entities":
+            name = line.split(None, 1)[0]
+            if not name.startswith("!"):
+                entity_types.append(name)
+        elif section == "relations":
+            fields_ = line.split(None, 1)
+            if len(fields_) != 2 or ":" not in fields_[1]:
+                raise FormatError(
+                    "a relation line is 'Type  Arg1:<types>, Arg2:<types>[, <REL-TYPE>:symmetric]'",
+                    str(path),
+                    number,
+                )
+            names = [n for n in fields_[0].split("|") if n and not n.startswith("<")]
+            arguments = [a.strip() for a in fields_[1].split(",")]
+            relation_types.extend(names)
+            if any(a in _SYMMETRIC_FLAGS for a in arguments):
+                symmetric.update(names)
+    return AnnotationConf(entity_types, relation_types, frozenset(symmetric))
+
+
+def symmetric_types_in_directory(directory: PathLike) -> FrozenSet[str]:
+    """The symmetric relation types the `annotation.conf` of a brat directory declares (none without one)."""
+    conf = Path(directory) / ANNOTATION_CONF
+    return read_annotation_conf(conf).symmetric_relation_types if conf.is_file() else frozenset()
+
+
 def read_brat(
     txt_path: PathLike,
     ann_path: Optional[PathLike] = None,
     segmenter: Segmenter = razdel_segment,
     report: Optional[BratReport] = None,
+    symmetric_relation_types: Optional[Iterable[str]] = None,
 ) -> Document:
     """
     Reads one brat document. `ann_path` defaults to the `.ann` beside the `.txt`; a missing
     `.ann` gives a document without annotations. Counts go into `report` when given.
+    `symmetric_relation_types` defaults to those of the `annotation.conf` beside the `.txt`.
     """
     txt_path = Path(txt_path)
     ann_path = Path(ann_path) if ann_path is not None else txt_path.with_suffix(".ann")
@@ -316,6 +390,8 @@ def read_brat(
     local.relations = len(document_relations)
     if report is not None:
         report.add(local)
+    if symmetric_relation_types is None:
+        symmetric_relation_types = symmetric_types_in_directory(txt_path.parent)
     return Document(
         id=txt_path.stem,
         text=text,
@@ -324,6 +400,7 @@ def read_brat(
         sentences=sentences,
         entities=entities,
         relations=document_relations,
+        symmetric_relation_types=frozenset(symmetric_relation_types),
         metadata={
             key: value
             for key, value in (("brat_unsupported", unsupported), ("brat_line_suffixes", line_suffixes))
@@ -335,7 +412,10 @@ def read_brat(
 def read_brat_directory(
     directory: PathLike, segmenter: Segmenter = razdel_segment, report: Optional[BratReport] = None
 ) -> Iterator[Document]:
-    """Reads every `*.txt` (with its `.ann` when present) in a directory, sorted by name."""
+    """
+    Reads every `*.txt` (with its `.ann` when present) in a directory, sorted by name; relation types
+    its `annotation.conf` marks symmetric are symmetric in every document.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise FormatError("not a directory of brat files", path=str(directory))
@@ -343,8 +423,9 @@ def read_brat_directory(
     for ann in sorted(directory.glob("*.ann")):
         if not ann.with_suffix(".txt").exists():
             raise FormatError("annotation file without its .txt", path=str(ann))
+    symmetric = symmetric_types_in_directory(directory)
     for txt in txt_files:
-        yield read_brat(txt, segmenter=segmenter, report=report)
+        yield read_brat(txt, segmenter=segmenter, report=report, symmetric_relation_types=symmetric)
 
 
 def _fresh_ids(prefix: str, taken: set) -> Iterator[str]:

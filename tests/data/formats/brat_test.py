@@ -5,7 +5,14 @@ import pytest
 
 from jointie_allennlp.data.document import Entity
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.brat import BratReport, ann_lines, read_brat, read_brat_directory, write_brat
+from jointie_allennlp.data.formats.brat import (
+    BratReport,
+    ann_lines,
+    read_annotation_conf,
+    read_brat,
+    read_brat_directory,
+    write_brat,
+)
 
 TEXT = "Компания «Рога-копыта» увеличила выручку на 5%.\nВ 2020 году выручка выросла.\n"
 
@@ -192,3 +199,49 @@ def test_writer_refuses_a_type_brat_cannot_hold(tmp_path):
     with pytest.raises(FormatError, match="entity 0 type 'Work For': a brat type is one word") as error:
         write_brat(document.with_annotations([Entity(0, 1, "Work For")], []), tmp_path / "out")
     assert error.value.document == "d"
+
+
+ANNOTATION_CONF = """# the types of the project
+[entities]
+MET
+QUA
+!Abstract
+\tSubType
+
+[relations]
+<ENTITY>=MET|QUA
+NNG\tArg1:MET, Arg2:QUA, <REL-TYPE>:symmetric
+Equiv\tArg1:<ENTITY>, Arg2:<ENTITY>, <REL-TYPE>:symmetric-transitive
+NPS\tArg1:MET, Arg2:QUA
+<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>
+
+[events]
+Growth\tTheme:MET
+"""
+
+
+def test_annotation_conf_declares_types_and_symmetric_relations(tmp_path):
+    conf = tmp_path / "annotation.conf"
+    conf.write_text(ANNOTATION_CONF, encoding="utf-8")
+    declared = read_annotation_conf(conf)
+    assert declared.entity_types == ["MET", "QUA", "SubType"]
+    assert declared.relation_types == ["NNG", "Equiv", "NPS"]
+    assert declared.symmetric_relation_types == {"NNG", "Equiv"}
+
+
+def test_annotation_conf_bad_relation_line_names_file_and_line(tmp_path):
+    conf = tmp_path / "annotation.conf"
+    conf.write_text("[relations]\nNNG Arg1:MET, Arg2:QUA\nBroken\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"annotation.conf:3: a relation line is"):
+        read_annotation_conf(conf)
+
+
+def test_directory_with_annotation_conf_marks_symmetric_types(fixtures_dir, tmp_path):
+    for path in (fixtures_dir / "brat").iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert all(not d.symmetric_relation_types for d in read_brat_directory(tmp_path))
+    (tmp_path / "annotation.conf").write_text(ANNOTATION_CONF, encoding="utf-8")
+    documents = list(read_brat_directory(tmp_path))
+    assert [d.symmetric_relation_types for d in documents] == [frozenset({"NNG", "Equiv"})] * 2
+    # one document read alone finds the annotation.conf beside it too
+    assert read_brat(tmp_path / "doc1.txt").symmetric_relation_types == {"NNG", "Equiv"}

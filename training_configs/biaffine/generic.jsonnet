@@ -1,0 +1,9 @@
+// biaffine_joint on your own data: no data-set defaults (../common.libsonnet `own_data`).
+//   TRAIN_DATA_PATH=my/train VALIDATION_DATA_PATH=my/dev allennlp train training_configs/biaffine/generic.jsonnet \
+//       -s runs/mine --include-package jointie_allennlp
+// TEST_DATA_PATH (optional), TYPES_FILE (optional), and the variables of biaffine.libsonnet
+// (TRANSFORMER_MODEL, NUM_EPOCHS, BATCH_SIZE, SEED, CUDA_DEVICE, ...). `jointie train biaffine` sets them.
+local common = import '../common.libsonnet';
+local biaffine = import 'biaffine.libsonnet';
+
+common.own_data(biaffine.config(train_path=null, validation_path=null, test_path=null, tokenizer='razdel'))
