@@ -19,7 +19,8 @@ from jointie_allennlp import dataset_readers, metrics, models, modules, predicto
 
 
 def _register_commands(_) -> None:
-    from jointie_allennlp import commands, training, training_curve  # noqa: F401
+    from jointie_allennlp import training, training_curve  # noqa: F401
+    from jointie_allennlp.cli import allennlp_command  # noqa: F401  (the entry point of `allennlp jointie`)
 
 
 def _register_serializer(_) -> None:
