@@ -1,7 +1,7 @@
 """
 `allennlp jointie` (the plugin found from the project root, and from any directory through
-`~/.allennlp/plugins`), and AllenNLP's own commands on a SpERT model trained on the CoNLL04-like fixtures: train (interrupted,
-then `--recover`; tensorboard), `--dry-run`, evaluate (`--predictions-output-file`, `--batch-size`,
+`~/.allennlp/plugins`), and AllenNLP's own commands on a SpERT model trained on the CoNLL04-like
+fixtures: train (interrupted, then `--recover`; tensorboard), `--dry-run`, evaluate (`--predictions-output-file`, `--batch-size`,
 the validation loss), the archive moved to another directory and used from another working
 directory, and the Python API of the README.
 
@@ -56,7 +56,8 @@ def test_allennlp_cli_lists_the_plugin():
 def _subcommands(help_text: str) -> set:
     """The subcommand names that a `--help` lists under `COMMAND`."""
     section = help_text.split("positional arguments:", 1)[1].split("options:", 1)[0]
-    return {line.split()[0] for line in section.splitlines() if line.startswith("    ") and not line.startswith("     ")}
+    lines = section.splitlines()
+    return {line.split()[0] for line in lines if line.startswith("    ") and not line.startswith("     ")}
 
 
 def _environment(home: Path) -> dict:
@@ -79,7 +80,8 @@ def test_allennlp_jointie_from_any_directory_through_the_global_plugins_file(tmp
     (home / ".allennlp" / "plugins").write_text("jointie_allennlp\n")
     listing = subprocess.run([allennlp, "jointie", "list"], cwd=elsewhere, env=_environment(home),
                              capture_output=True, text=True, check=True)
-    assert "Model: biaffine_joint, bio_tagger, deeper_task_specificity, marked_entity, spert, spert_mt" in listing.stdout
+    models = "Model: biaffine_joint, bio_tagger, deeper_task_specificity, marked_entity, spert, spert_mt"
+    assert models in listing.stdout
     assert "TrainModel: whole_test_set" in listing.stdout
 
 

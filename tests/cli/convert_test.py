@@ -1,5 +1,6 @@
 """`jointie convert`: brat <-> SpERT JSON, counts, and clear errors for malformed input."""
 import collections
+import importlib.util
 import json
 import os
 import re
@@ -137,3 +138,29 @@ def test_existing_types_file_is_kept_only_when_it_matches(fixtures_dir, tmp_path
     write_types(tmp_path / "mine_types.json", TypeInventory(written.entity_types, written.relation_types, symmetric))
     assert main(convert) == 2
     assert f"marks {sorted(symmetric)} symmetric differently from the data" in capsys.readouterr().err
+
+
+def test_the_default_tokenizer_follows_the_language(fixtures_dir, tmp_path, capsys):
+    english = tmp_path / "english"
+    english.mkdir()
+    (english / "e1.txt").write_text("Mr. Smith didn't go to Boston.", encoding="utf-8")
+    (english / "e1.ann").write_text("T1\tPeop 0 9\tMr. Smith\nT2\tLoc 23 29\tBoston\n", encoding="utf-8")
+    tokens = {}
+    for name, options in (("auto", []), ("razdel", ["--tokenizer", "razdel"])):
+        target = tmp_path / name / "e_train.json"
+        assert main(["convert", "--from", "brat", "--to", "spert-json", *options, str(english), str(target)]) == 0
+        capsys.readouterr()
+        (item,) = json.loads(target.read_text("utf-8"))
+        tokens[name] = item["tokens"]
+        assert [item["tokens"][e["start"]:e["end"]] for e in item["entities"]][-1] == ["Boston"]
+    if importlib.util.find_spec("spacy"):  # English: spaCy's English rules
+        assert tokens["auto"] == ["Mr.", "Smith", "did", "n't", "go", "to", "Boston", "."]
+    else:
+        assert tokens["auto"] == tokens["razdel"]
+    assert tokens["razdel"] == ["Mr", ".", "Smith", "didn", "'", "t", "go", "to", "Boston", "."]
+    # Russian (the brat fixtures): razdel, as `--tokenizer razdel` gives
+    for name, options in (("ru_auto", []), ("ru_razdel", ["--tokenizer", "razdel"])):
+        assert main(["convert", "--from", "brat", "--to", "spert-json", *options, str(fixtures_dir / "brat"),
+                     str(tmp_path / name / "r_train.json")]) == 0
+    auto, razdel = (tmp_path / name / "r_train.json" for name in ("ru_auto", "ru_razdel"))
+    assert auto.read_bytes() == razdel.read_bytes()

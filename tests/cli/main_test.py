@@ -72,7 +72,8 @@ def test_every_help_lists_every_default(capsys):
             assert own or shown in text, (name, action.option_strings, shown)
     assert "--batch-size BATCH_SIZE input lines per predictor call (default: 32)" in " ".join(
         subparsers["predict-ray"].format_help().split())
-    assert "--tokenizer TOKENIZER segmenter of brat input: auto" in " ".join(subparsers["convert"].format_help().split())
+    convert_help = " ".join(subparsers["convert"].format_help().split())
+    assert "--tokenizer TOKENIZER segmenter of brat input: auto" in convert_help
     assert "--port PORT (default: 8000)" in " ".join(subparsers["serve"].format_help().split())
 
 
