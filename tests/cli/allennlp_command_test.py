@@ -1,9 +1,9 @@
 """
 `allennlp jointie` (the plugin found from the project root, and from any directory through
 `~/.allennlp/plugins`), and AllenNLP's own commands on a SpERT model trained on the CoNLL04-like
-fixtures: train (interrupted, then `--recover`; tensorboard), `--dry-run`, evaluate (`--predictions-output-file`, `--batch-size`,
-the validation loss), the archive moved to another directory and used from another working
-directory, and the Python API of the README.
+fixtures: train (interrupted, then `--recover`; tensorboard), `--dry-run`, evaluate
+(`--predictions-output-file`, `--batch-size`, the validation loss), the archive moved to another
+directory and used from another working directory, and the Python API of the README.
 
 The encoder is named like the default one, `offline:<name>`, and goes through the same resolver
 (`jointie_allennlp.encoders.offline`); to keep the tests fast the name is `offline:tiny-bert`, resolved to
