@@ -125,3 +125,17 @@ def test_a_progress_bar_on_a_terminal_and_none_with_silent(fixtures_dir, tmp_pat
             [*argv, "--from", "brat", "--to", "spert-json", str(source), str(target)], tmp_path)
         assert status == 0 and json.loads(stdout.strip().splitlines()[-1])["documents"] == 2
         assert stderr == "", argv
+
+
+def test_predict_counts_lines_on_a_terminal_and_silent_hides_the_bar(spert_archive, tmp_path):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(json.dumps({"id": f"d{n}", "text": "Anna works for Acme in Paris."}) + "\n"
+                              for n in range(3)), encoding="utf-8")
+    common = ["predict", str(spert_archive), str(inputs), "--batch-size", "2"]
+    status, stdout, stderr = _run_on_a_terminal([*common, "--output-file", str(tmp_path / "a.jsonl")], tmp_path)
+    assert status == 0 and stdout.count("prediction: ") == 3
+    assert "lines: " in stderr and "3line" in stderr
+    status, stdout, stderr = _run_on_a_terminal(
+        ["--silent", *common, "--output-file", str(tmp_path / "b.jsonl")], tmp_path)
+    assert status == 0 and stdout == "" and "lines: " not in stderr
+    assert len((tmp_path / "b.jsonl").read_text("utf-8").splitlines()) == 3
