@@ -43,6 +43,8 @@ from jointie_allennlp.cli import (
 )
 from jointie_allennlp.cli.common import HelpFormatter
 
+# `list` in this module's namespace is the subcommand module (as for every submodule of a
+# package), not the builtin
 COMMANDS = (convert, score, render, split_brat, tune_threshold, encoder, serve, predict_ray, predict, list_command)
 SILENT_HELP = "no progress bars (for predict also no inputs and predictions on standard output)"
 
