@@ -83,8 +83,9 @@ def main() -> int:
     from allennlp.common import Params
 
     import jointie_allennlp  # noqa: F401  (defines the configs' external variables)
-    from jointie_allennlp.__main__ import score
     from jointie_allennlp.data.formats.brat import read_brat_directory, read_text_file
+    from jointie_allennlp.metrics.joint_extraction import format_report
+    from jointie_allennlp.metrics.scoring import score_files
 
     test = Path(args.test)
     texts = sorted(test.glob("*.txt"))
@@ -128,9 +129,9 @@ def main() -> int:
     predict_seconds = time.perf_counter() - start
     predict_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
-    scores = score(argparse.Namespace(
-        gold=str(test), predicted=str(args.output_dir / "brat"), tokenizer="razdel", rurebus=True
-    ))
+    scores = score_files(str(test), str(args.output_dir / "brat"), tokenizer="razdel", rurebus=True)
+    for line in format_report(scores):
+        print(line, file=sys.stderr)
     (args.output_dir / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
     summary = scores["rurebus"]
     relations = next(v for k, v in summary.items() if k.endswith("_relations"))

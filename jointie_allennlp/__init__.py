@@ -23,7 +23,8 @@ from jointie_allennlp.api import InputError, JointModel, load, to_spacy  # noqa:
 
 
 def _register_commands(_) -> None:
-    from jointie_allennlp import commands, training, training_curve  # noqa: F401
+    from jointie_allennlp import training, training_curve  # noqa: F401
+    from jointie_allennlp.cli import allennlp_command  # noqa: F401  (the entry point of `allennlp jointie`)
     from jointie_allennlp.modules import model_card_callback  # noqa: F401
 
 

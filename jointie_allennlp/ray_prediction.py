@@ -1,7 +1,5 @@
 """
-Prediction over a large JSON-lines corpus with Ray Data (the `ray` extra):
-
-    python -m jointie_allennlp predict-ray model.tar.gz corpus.jsonl predictions.jsonl --num-workers 8
+Prediction over a large JSON-lines corpus with Ray Data (the `ray` extra; `jointie predict-ray`).
 
 Every physical input line is a row of a Ray dataset; `map_batches` with a class runs a pool of
 `num_workers` actors, each of which loads the archive's predictor once and answers batches of
@@ -11,7 +9,6 @@ writes for the same file: one line per input line, in input order, blank and unr
 included as error records naming their `input_line`. On a Ray cluster pass its address
 (`--ray-address auto`); without one a local Ray runtime is started.
 """
-import json
 import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
@@ -141,39 +138,3 @@ def predict_corpus(
     if counts["records"] != len(lines):
         raise RuntimeError(f"{len(lines)} input lines but {counts['records']} output records")
     return {**counts, "workers": len(workers)}
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("archive", help="a model.tar.gz from `allennlp train`")
-    parser.add_argument("input", help="JSON lines, one document per line (the `allennlp predict` input)")
-    parser.add_argument("output", help="the prediction JSON lines to write (one per input line)")
-    parser.add_argument("--num-workers", type=int, default=2, help="Ray actors, each with its own predictor")
-    parser.add_argument("--batch-size", type=int, default=32, help="input lines per predictor call")
-    parser.add_argument("--predictor", help="a registered predictor (default: the model's)")
-    parser.add_argument("--predictor-args", default="", help="JSON object of predictor arguments")
-    parser.add_argument("-o", "--overrides", default="", help="JSON overrides of the archived config")
-    parser.add_argument("--cuda-device", type=int, default=-1, help="0 with --gpus-per-worker 1 on GPU workers")
-    parser.add_argument("--gpus-per-worker", type=float, default=0)
-    parser.add_argument("--threads-per-worker", type=int, default=1, help="torch threads (and Ray CPUs) per actor")
-    parser.add_argument("--ray-address", help="a running Ray cluster (e.g. auto); default: a local runtime")
-    parser.add_argument("--actor-start-timeout", type=int, default=600,
-                        help="seconds to wait for all actors to load their predictor")
-
-
-def run(args) -> Dict[str, Any]:
-    counts = predict_corpus(
-        args.archive,
-        args.input,
-        args.output,
-        num_workers=args.num_workers,
-        batch_size=args.batch_size,
-        predictor_name=args.predictor,
-        predictor_args=json.loads(args.predictor_args) if args.predictor_args else None,
-        overrides=args.overrides,
-        cuda_device=args.cuda_device,
-        gpus_per_worker=args.gpus_per_worker,
-        threads_per_worker=args.threads_per_worker,
-        ray_address=args.ray_address,
-        actor_start_timeout=args.actor_start_timeout,
-    )
-    return {**counts, "output": args.output}

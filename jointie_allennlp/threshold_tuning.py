@@ -1,7 +1,5 @@
 """
-Choosing decision thresholds on dev without retraining:
-
-    python -m jointie_allennlp tune-threshold ARCHIVE DEV [--entity-grid ...] [--relation-grid ...]
+Choosing decision thresholds on dev without retraining (`jointie tune-threshold ARCHIVE DEV`).
 
 The archived model encodes every dev batch once; its span and pair scores are then decoded at
 every grid point (the model's `predict_with_thresholds`) and scored with the shared metric. The
@@ -11,8 +9,7 @@ relation F1 at that entity threshold. Models: `spert` (relation threshold `rel_f
 on the given entities of its instances: subtask 2) and `deeper_task_specificity` (Θ,
 `relation_threshold`).
 """
-import argparse
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -30,9 +27,11 @@ def tune_thresholds(
     batch_size: int = 8,
     metric: str = "rel_strict_f1",
     overrides: str = "",
+    progress: Optional[Callable[[Iterable, str], Iterable]] = None,
 ) -> Dict[str, object]:
     """
-    Scores a threshold grid on `dev_path` and returns the best setting per task.
+    Scores a threshold grid on `dev_path` and returns the best setting per task; `progress`, when
+    given, wraps the loop over dev batches (e.g. in a progress bar).
 
     # Returns
 
@@ -69,7 +68,7 @@ def tune_thresholds(
     metrics: Dict[Tuple, JointExtractionMetric] = {}
     model.eval()
     with torch.no_grad():
-        for batch in loader:
+        for batch in (progress(loader, "dev batches") if progress else loader):
             batch = util.move_to_device(batch, model._get_prediction_device())
             gold = model.documents_of(batch["metadata"])
             decoded = model.predict_with_thresholds(batch, list(entity_grid), list(relation_grid))
@@ -110,44 +109,3 @@ def tune_thresholds(
         "overrides": overrides_out,
         "grid": grid,
     }
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "tune-threshold",
-        help="choose decision thresholds (spert, spert_mt, marked_entity, deeper_task_specificity) on dev "
-        "from one scoring pass",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("archive", help="model.tar.gz")
-    parser.add_argument("dev", help="dev data, read with the archive's validation reader")
-    parser.add_argument("--entity-grid", type=float, nargs="+", help="entity θ values (spert_mt)")
-    parser.add_argument("--relation-grid", type=float, nargs="+", help="relation θ values")
-    parser.add_argument("--metric", default="rel_strict_f1", choices=["rel_strict_f1", "rel_boundaries_f1"],
-                        help="relation score that chooses the relation threshold")
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--overrides", default="", help="JSON overrides for the archive's config")
-
-
-def run(args: argparse.Namespace) -> Dict[str, object]:
-    import sys
-
-    import jointie_allennlp  # noqa: F401  (registers the models)
-
-    try:
-        result = tune_thresholds(
-            args.archive, args.dev, args.entity_grid, args.relation_grid, args.batch_size, args.metric, args.overrides
-        )
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2)
-    print("entity θ  relation θ  NER F1  RE strict F1  RE boundaries F1", file=sys.stderr)
-    for row in result["grid"]:
-        entity = "-" if row["entity_threshold"] is None else f"{row['entity_threshold']:.2f}"
-        print(
-            f"{entity:>8}  {row['relation_threshold']:>10.2f}  {100 * row['ner_f1']:6.2f}"
-            f"  {100 * row['rel_strict_f1']:12.2f}  {100 * row['rel_boundaries_f1']:16.2f}",
-            file=sys.stderr,
-        )
-    return result

@@ -8,7 +8,7 @@ from allennlp.predictors import Predictor
 
 ray = pytest.importorskip("ray")  # the `ray` extra
 
-from jointie_allennlp.__main__ import main  # noqa: E402
+from jointie_allennlp.cli import main  # noqa: E402
 
 GOOD = [json.dumps({"id": f"t{i}", "text": f"Maria Lopez {i} works for Northfield Labs in Denver."}).encode()
         for i in range(12)]

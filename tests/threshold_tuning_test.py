@@ -9,7 +9,7 @@ from allennlp.data.data_loaders import SimpleDataLoader
 from allennlp.models.archival import load_archive
 from allennlp.training.util import evaluate
 
-from jointie_allennlp.__main__ import main
+from jointie_allennlp.cli import main
 from tests.conftest import tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -66,15 +66,40 @@ def spacy_blank_segmenter(language: str = "en") -> Segmenter:
     return segment
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def is_cyrillic(text: str) -> bool:
+    """Whether `text` has more Cyrillic than Latin letters."""
+    return len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text))
+
+
+def auto_segment(text: str) -> List[List[Span]]:
+    """
+    The segmenter of the text's script: razdel for a text with more Cyrillic than Latin letters,
+    else spaCy's English rules (`spacy:en`; razdel when spaCy, the `spacy` extra, is not installed).
+    """
+    if is_cyrillic(text):
+        return razdel_segment(text)
+    try:
+        import spacy  # noqa: F401
+    except ImportError:
+        return razdel_segment(text)
+    return spacy_blank_segmenter("en")(text)
+
+
 def get_segmenter(name: str) -> Segmenter:
-    """`razdel`, `whitespace`, or `spacy` / `spacy:<lang>` (blank tokenizer)."""
+    """`razdel`, `whitespace`, `spacy` / `spacy:<lang>` (blank tokenizer), or `auto` (by script)."""
+    if name == "auto":
+        return auto_segment
     if name == "razdel":
         return razdel_segment
     if name == "whitespace":
         return whitespace_segment
     if name == "spacy" or name.startswith("spacy:"):
         return spacy_blank_segmenter(name.partition(":")[2] or "en")
-    raise ValueError(f"unknown tokenizer {name!r}; use razdel, whitespace or spacy[:<lang>]")
+    raise ValueError(f"unknown tokenizer {name!r}; use auto, razdel, whitespace or spacy[:<lang>]")
 
 
 def split_at_boundaries(

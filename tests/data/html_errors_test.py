@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from jointie_allennlp.__main__ import main
+from jointie_allennlp.cli import main
 from jointie_allennlp.data.html import STATUS_COLOURS
 
 TOKENS = ["Anna", "works", "for", "Acme", "in", "Oslo", "."]

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from jointie_allennlp.__main__ import main
+from jointie_allennlp.cli import main
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.split import split_brat_directory
 

@@ -9,7 +9,7 @@ from typing import List, Sequence, Tuple
 
 import pytest
 
-from jointie_allennlp.__main__ import main
+from jointie_allennlp.cli import main
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import write_brat

@@ -11,7 +11,7 @@ from allennlp.common import Params
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
-from jointie_allennlp.__main__ import main as jointie_main
+from jointie_allennlp.cli import main as jointie_main
 from jointie_allennlp.data.formats.brat import read_brat, read_brat_directory
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent

@@ -18,7 +18,7 @@ from allennlp.common import Params
 from allennlp.models.archival import load_archive
 from allennlp.predictors import Predictor
 
-from jointie_allennlp.__main__ import main as jointie_main
+from jointie_allennlp.cli import main as jointie_main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TINY_BERT = PROJECT_ROOT / "fixtures" / "tiny_bert"

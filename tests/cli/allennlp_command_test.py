@@ -1,8 +1,9 @@
 """
-AllenNLP's own commands on a SpERT model trained on the CoNLL04-like fixtures: train (interrupted,
-then `--recover`; tensorboard), `--dry-run`, evaluate (`--predictions-output-file`, `--batch-size`,
-the validation loss), the archive moved to another directory and used from another working
-directory, and the Python API of the README.
+`allennlp jointie` (the plugin found from the project root, and from any directory through
+`~/.allennlp/plugins`), and AllenNLP's own commands on a SpERT model trained on the CoNLL04-like
+fixtures: train (interrupted, then `--recover`; tensorboard), `--dry-run`, evaluate
+(`--predictions-output-file`, `--batch-size`, the validation loss), the archive moved to another
+directory and used from another working directory, and the Python API of the README.
 
 The encoder is named like the default one, `offline:<name>`, and goes through the same resolver
 (`jointie_allennlp.encoders.offline`); to keep the tests fast the name is `offline:tiny-bert`, resolved to
@@ -11,6 +12,7 @@ fixtures/tiny_bert (tests/encoders_test.py loads the real packaged all-MiniLM-L6
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tarfile
 from pathlib import Path
@@ -21,16 +23,97 @@ from allennlp.commands import main
 from allennlp.predictors import Predictor
 from allennlp.training.callbacks import TrainerCallback
 
+from jointie_allennlp.cli import COMMANDS
 from jointie_allennlp.encoders import offline as encoders
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.environment import CONFIG_VARIABLES
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures" / "spert_json"
 CONFIG = PROJECT_ROOT / "training_configs" / "spert" / "conll04.jsonnet"
 TEST_FILE = FIXTURES / "conll04_like_test.json"
 CRASH = "JOINTIE_TEST_CRASH_IN_EPOCH"
 ENCODER = "offline:tiny-bert"
+
+
+def test_allennlp_cli_lists_the_plugin():
+    # `.allennlp_plugins` in the project root makes allennlp find the plugin and its subcommand.
+    allennlp = Path(sys.executable).with_name("allennlp")
+    help_run = subprocess.run(
+        [str(allennlp), "--help"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert "jointie" in help_run.stdout
+    listing = subprocess.run(
+        [str(allennlp), "jointie", "list", "--include-package", "jointie_allennlp"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
+    )
+    assert "Metric: joint_extraction" in listing.stdout
+    assert "Predictor: joint_extraction" in listing.stdout
+    for run in (help_run, listing):  # no NLTK download attempts (allennlp-models is not a dependency)
+        assert "[nltk_data]" not in run.stderr and "[nltk_data]" not in run.stdout
+
+
+def _subcommands(help_text: str) -> set:
+    """The subcommand names that a `--help` lists under `COMMAND`."""
+    section = help_text.split("positional arguments:", 1)[1].split("options:", 1)[0]
+    lines = section.splitlines()
+    return {line.split()[0] for line in lines if line.startswith("    ") and not line.startswith("     ")}
+
+
+def _environment(home: Path) -> dict:
+    # this checkout first on the path (the installed package may be another checkout), HOME elsewhere
+    return {**os.environ, "HOME": str(home), "PYTHONPATH": os.pathsep.join(
+        [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def test_allennlp_jointie_from_any_directory_through_the_global_plugins_file(tmp_path):
+    allennlp = str(Path(sys.executable).with_name("allennlp"))
+    elsewhere, home = tmp_path / "elsewhere", tmp_path / "home"
+    elsewhere.mkdir()
+    home.mkdir()
+    # allennlp 2.10.1 resolves the subcommand before it reads --include-package: without a plugins
+    # file that names the package, `jointie` is unknown whatever the flags
+    unknown = subprocess.run([allennlp, "jointie", "list", "--include-package", "jointie_allennlp"], cwd=elsewhere,
+                             env=_environment(home), capture_output=True, text=True)
+    assert unknown.returncode == 2 and "invalid choice: 'jointie'" in unknown.stderr
+    (home / ".allennlp").mkdir()
+    (home / ".allennlp" / "plugins").write_text("jointie_allennlp\n")
+    listing = subprocess.run([allennlp, "jointie", "list"], cwd=elsewhere, env=_environment(home),
+                             capture_output=True, text=True, check=True)
+    models = "Model: biaffine_joint, bio_tagger, deeper_task_specificity, marked_entity, spert, spert_mt"
+    assert models in listing.stdout
+    assert "TrainModel: whole_test_set" in listing.stdout
+
+
+def test_jointie_python_m_and_allennlp_jointie_offer_the_same_subcommands(tmp_path):
+    home = tmp_path / "home"
+    (home / ".allennlp").mkdir(parents=True)
+    (home / ".allennlp" / "plugins").write_text("jointie_allennlp\n")
+    bin_dir = Path(sys.executable).parent
+    programs = {
+        "jointie": [str(bin_dir / "jointie")],
+        "python -m": [sys.executable, "-m", "jointie_allennlp"],
+        "allennlp jointie": [str(bin_dir / "allennlp"), "jointie"],
+    }
+    names = {module.NAME for module in COMMANDS}
+    assert {"convert", "score", "render", "split-brat", "tune-threshold", "encoder", "serve", "predict-ray",
+            "predict", "list"} <= names
+    for program, command in programs.items():
+        run = subprocess.run([*command, "--help"], cwd=tmp_path, env=_environment(home), capture_output=True,
+                             text=True, check=True)
+        assert _subcommands(run.stdout) == names, program
+        assert "--silent" in run.stdout and "(default: False)" in " ".join(run.stdout.split()), program
+    # a subcommand runs the same way under allennlp: its options, its output, its exit status
+    source = PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_dev.json"
+    results = []
+    for program in ("python -m", "allennlp jointie"):
+        run = subprocess.run([*programs[program], "score", str(source), str(source)], cwd=tmp_path,
+                             env=_environment(home), capture_output=True, text=True, check=True)
+        results.append(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert results[0] == results[1] and results[0]["rel_strict_f1"] == 1.0
+    failed = subprocess.run([*programs["allennlp jointie"], "score", str(tmp_path / "none.json"), str(source)],
+                            cwd=tmp_path, env=_environment(home), capture_output=True, text=True)
+    assert failed.returncode == 2 and f"error: {tmp_path / 'none.json'}: no such file or directory" in failed.stderr
 
 
 @TrainerCallback.register("crash_in_epoch")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jointie_allennlp.__main__ import main as jointie_main
+from jointie_allennlp.cli import main as jointie_main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
@@ -29,9 +29,9 @@ INPUT = b"".join([
 # allennlp's commands, whether this package's extensions reached them.
 PROBE = """
 import json, sys
-from jointie_allennlp.__main__ import main
+from jointie_allennlp.cli import main
 code = main(sys.argv[1:])
-imported = {name: name in sys.modules for name in ("allennlp.commands", "jointie_allennlp.commands",
+imported = {name: name in sys.modules for name in ("allennlp.commands", "jointie_allennlp.cli.allennlp_command",
                                                   "jointie_allennlp.training", "jointie_allennlp.evaluation")}
 from allennlp.commands.predict import _PredictManager
 from allennlp.commands.subcommand import Subcommand

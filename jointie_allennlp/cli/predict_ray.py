@@ -1,0 +1,55 @@
+"""
+Predict a large JSON-lines corpus with Ray Data actors (the `ray` extra):
+
+    jointie predict-ray model.tar.gz corpus.jsonl predictions.jsonl --num-workers 8
+
+The output is what `allennlp predict` writes for the same file: one line per input line, in
+input order (see `jointie_allennlp.ray_prediction`). On a Ray cluster pass its address
+(`--ray-address auto`); without one a local Ray runtime is started.
+"""
+import argparse
+import json
+
+from jointie_allennlp.cli.common import print_json
+
+NAME = "predict-ray"
+HELP = "predict a JSONL corpus with Ray workers"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("archive", help="a model.tar.gz from `allennlp train`")
+    parser.add_argument("input", help="JSON lines, one document per line (the `allennlp predict` input)")
+    parser.add_argument("output", help="the prediction JSON lines to write (one per input line)")
+    parser.add_argument("--num-workers", type=int, default=2, help="Ray actors, each with its own predictor")
+    parser.add_argument("--batch-size", type=int, default=32, help="input lines per predictor call")
+    parser.add_argument("--predictor", help="a registered predictor (default: the model's)")
+    parser.add_argument("--predictor-args", default="", help="JSON object of predictor arguments")
+    parser.add_argument("-o", "--overrides", default="", help="JSON overrides of the archived config")
+    parser.add_argument("--cuda-device", type=int, default=-1, help="0 with --gpus-per-worker 1 on GPU workers")
+    parser.add_argument("--gpus-per-worker", type=float, default=0, help="GPUs Ray gives each actor")
+    parser.add_argument("--threads-per-worker", type=int, default=1, help="torch threads (and Ray CPUs) per actor")
+    parser.add_argument("--ray-address", help="a running Ray cluster (e.g. auto); default: a local runtime")
+    parser.add_argument("--actor-start-timeout", type=int, default=600,
+                        help="seconds to wait for all actors to load their predictor")
+
+
+def run(args: argparse.Namespace) -> int:
+    from jointie_allennlp.ray_prediction import predict_corpus
+
+    counts = predict_corpus(
+        args.archive,
+        args.input,
+        args.output,
+        num_workers=args.num_workers,
+        batch_size=args.batch_size,
+        predictor_name=args.predictor,
+        predictor_args=json.loads(args.predictor_args) if args.predictor_args else None,
+        overrides=args.overrides,
+        cuda_device=args.cuda_device,
+        gpus_per_worker=args.gpus_per_worker,
+        threads_per_worker=args.threads_per_worker,
+        ray_address=args.ray_address,
+        actor_start_timeout=args.actor_start_timeout,
+    )
+    print_json({**counts, "output": args.output})
+    return 0
