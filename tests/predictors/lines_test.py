@@ -27,10 +27,10 @@ def test_unreadable_lines_give_the_full_reason():
     assert parse_line(b"\xff{}", 4).raw == "\ufffd{}"
 
 
-def test_dump_record_escapes_line_separators_surrogates_and_non_finite_numbers():
+def test_dump_record_escapes_line_separators_replaces_surrogates_and_non_finite_numbers():
     text = dump_record({"text": "a\u2028b\u0085c\u2029d\ud800", "score": float("nan"), "n": [float("inf"), 1.5]})
     assert text.endswith("\n") and text.count("\n") == 1 and len(text.splitlines()) == 1
-    assert text == '{"text": "a\\u2028b\\u0085c\\u2029d\\ud800", "score": null, "n": [null, 1.5]}\n'
-    text.encode("utf-8")  # no lone surrogate left raw
-    assert json.loads(text)["text"] == "a\u2028b\u0085c\u2029d\ud800"
+    assert text == '{"text": "a\\u2028b\\u0085c\\u2029d\ufffd", "score": null, "n": [null, 1.5]}\n'
+    text.encode("utf-8")  # no lone surrogate, raw or escaped
+    assert json.loads(text)["text"] == "a\u2028b\u0085c\u2029d\ufffd"
     assert dump_record({"t": "Привет"}) == '{"t": "Привет"}\n'  # other text stays readable

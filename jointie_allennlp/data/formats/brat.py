@@ -19,6 +19,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.json_text import decode_utf8
 from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tokenization import Segmenter, razdel_segment, split_at_boundaries
 
@@ -67,18 +68,15 @@ class BratReport(ReadReport):
 
 
 def read_text_file(path: PathLike) -> str:
-    """Reads UTF-8 text exactly as stored (no newline translation); names the line of a bad byte."""
+    """
+    Reads UTF-8 text exactly as stored (no newline translation); names the line of a bad byte, or
+    the encoding of UTF-16 / UTF-32 text (`jointie_allennlp.data.formats.json_text.decode_utf8`).
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise FormatError(f"cannot read: {error.strerror or error}", path=str(path)) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FormatError(
-            f"not valid UTF-8 (byte {error.start}: {error.reason})", path=str(path), line=line
-        ) from None
+    return decode_utf8(data, str(path))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import read_text_file
+from jointie_allennlp.data.formats.json_text import loads
 
 PathLike = Union[str, os.PathLike]
 
@@ -52,13 +53,11 @@ class _NonFinite:
 
 
 def load_json(text: str, path: PathLike) -> Any:
-    """Parses JSON text; invalid JSON raises `FormatError` naming the file and line."""
-    try:
-        return json.loads(text, parse_constant=_NonFinite)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"invalid JSON: {error.msg}", str(path), error.lineno) from None
-    except RecursionError:
-        raise FormatError("JSON nested too deeply", str(path)) from None
+    """
+    Parses JSON text (`jointie_allennlp.data.formats.json_text.loads`: a repeated key is an error);
+    invalid JSON raises `FormatError` naming the file and line.
+    """
+    return loads(text[1:] if text.startswith("\ufeff") else text, str(path), parse_constant=_NonFinite)
 
 
 def _non_finite(value: Any) -> Optional[str]:
