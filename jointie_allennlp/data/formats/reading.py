@@ -106,3 +106,28 @@ def skipped_summary(skipped: List[Skipped], limit: int = 10) -> Dict[str, Any]:
         "skipped": len(skipped),
         "skipped_lines": [{"line": line, "reason": reason} for line, reason in skipped[:limit]],
     }
+
+
+def gold_of(
+    documents: List[Document], gold_path: Optional[PathLike] = None, tokenizer: str = "razdel",
+    skipped: Optional[List[Skipped]] = None,
+) -> Optional[Dict[str, Document]]:
+    """
+    Gold documents by id: read from `gold_path` (`read_any`, bad lines into `skipped`), else
+    built from the predictions' echoed `gold_entities` / `gold_relations`; `None` when there are none.
+    """
+    from jointie_allennlp.data.document import Entity, Relation
+
+    if gold_path:
+        return {d.id: d for d in read_any(gold_path, tokenizer, skipped)}
+    gold = {}
+    for document in documents:
+        if "gold_entities" not in document.metadata:
+            continue
+        try:
+            entities = [Entity(e["start"], e["end"], e["type"]) for e in document.metadata["gold_entities"]]
+            relations = [Relation(r["head"], r["tail"], r["type"]) for r in document.metadata.get("gold_relations", [])]
+            gold[document.id] = document.with_annotations(entities, relations)
+        except (KeyError, TypeError, IndexError, ValueError) as error:
+            raise FormatError(f"malformed gold_entities / gold_relations ({error!r})", document=document.id)
+    return gold or None

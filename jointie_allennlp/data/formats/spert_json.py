@@ -27,6 +27,7 @@ from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import read_text_file
 from jointie_allennlp.data.formats.json_text import loads
+from jointie_allennlp.data.output import encodable, open_output
 
 PathLike = Union[str, os.PathLike]
 
@@ -413,17 +414,22 @@ def document_to_spert_dicts(document: Document) -> List[Dict[str, Any]]:
     return result
 
 
-def write_spert_json(documents: Iterable[Document], path: PathLike) -> int:
-    """Writes documents as a SpERT JSON list; returns the number of sentences written."""
+def write_spert_json(
+    documents: Iterable[Document], path: PathLike, inputs: Iterable[Optional[PathLike]] = (), overwrite: bool = False
+) -> int:
+    """
+    Writes documents as a SpERT JSON list through `jointie_allennlp.data.output.open_output` (an
+    input or an existing file without `overwrite` is refused; the file appears only when complete);
+    returns the number of sentences (items) written.
+    """
     items = [item for document in documents for item in document_to_spert_dicts(document)]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(items, handle, ensure_ascii=False)
+    with open_output(path, inputs, overwrite) as handle:
+        json.dump(encodable(items), handle, ensure_ascii=False)
     return len(items)
 
 
-def write_types(path: PathLike, inventory: TypeInventory) -> None:
-    """Writes a SpERT `*_types.json`."""
+def write_types(path: PathLike, inventory: TypeInventory, overwrite: bool = False) -> None:
+    """Writes a SpERT `*_types.json` (through `open_output`, like `write_spert_json`)."""
     data = {
         "entities": {t: {"short": t, "verbose": t} for t in inventory.entity_types},
         "relations": {
@@ -431,5 +437,5 @@ def write_types(path: PathLike, inventory: TypeInventory) -> None:
             for t in inventory.relation_types
         },
     }
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
+    with open_output(path, overwrite=overwrite) as handle:
+        json.dump(encodable(data), handle, ensure_ascii=False, indent=1)
