@@ -7,8 +7,17 @@ set. `install()` therefore makes the variables that allennlp hands to jsonnet in
 the shipped configs read, empty when it is not in the environment; the configs'
 `extVarOr(name, default)` (training_configs/common.libsonnet) treats empty as "use the default".
 The process environment itself is left alone.
+
+An encoder given as a relative local path (`TRANSFORMER_MODEL=fixtures/tiny_bert`) is made
+absolute as the config is evaluated (`absolute_encoder_paths`), so the archive's config names a
+directory that loads from any working directory. The encoder's files are not copied into the
+archive: the shipped encoders are hundreds of megabytes, an archive of each run would carry its
+own copy, and `offline:` / `built:` names and Hugging Face names already make archives portable
+between machines; an absolute path serves the runs of one machine, which is where local
+encoder directories live.
 """
 import functools
+from pathlib import Path
 from typing import Dict
 
 CONFIG_VARIABLES = (
@@ -36,12 +45,25 @@ CONFIG_VARIABLES = (
     "NO_RELATION_WEIGHT",
 )
 
+#: the variables that name an encoder (a Hugging Face name, `offline:` / `built:` name, or a path)
+ENCODER_VARIABLES = ("TRANSFORMER_MODEL", "JOINTIE_RU_ENCODER")
+
 _MARKER = "_jointie_config_defaults"
 
 
+def absolute_encoder_paths(variables: Dict[str, str]) -> Dict[str, str]:
+    """`variables` with each encoder variable that is a relative path to an existing directory made absolute."""
+    result = dict(variables)
+    for name in ENCODER_VARIABLES:
+        value = result.get(name) or ""
+        if value and ":" not in value.split("/", 1)[0] and not Path(value).is_absolute() and Path(value).is_dir():
+            result[name] = str(Path(value).resolve())
+    return result
+
+
 def with_config_defaults(variables: Dict[str, str]) -> Dict[str, str]:
-    """`variables` with every config variable it lacks defined as empty."""
-    return {**{name: "" for name in CONFIG_VARIABLES}, **variables}
+    """`variables` with every config variable it lacks defined as empty, and encoder paths absolute."""
+    return {**{name: "" for name in CONFIG_VARIABLES}, **absolute_encoder_paths(variables)}
 
 
 def install() -> None:

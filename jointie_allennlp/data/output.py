@@ -31,7 +31,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _replace_unencodable(error: UnicodeError):
     if isinstance(error, UnicodeEncodeError):
-        return "\ufffd" * (error.end - error.start), error.end
+        return "\ufffd".encode("utf-8") * (error.end - error.start), error.end  # bytes: UTF-8 takes no non-ASCII str
     raise error
 
 

@@ -38,14 +38,21 @@ def foreign_encoding(data: bytes) -> Optional[str]:
 def decode_utf8(data: bytes, path: Optional[str] = None) -> str:
     """`data` as UTF-8 text, exactly as stored; `FormatError` naming the file, the line and the encoding."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        encoding = foreign_encoding(data)
-        if encoding is not None:
-            raise FormatError(f"not UTF-8: looks like {encoding}; convert it to UTF-8 "
-                              "(e.g. iconv -f UTF-16 -t UTF-8)", path=path) from None
+        _refuse_foreign(data, path)
         line = data[: error.start].count(b"\n") + 1
         raise FormatError(f"not valid UTF-8 (byte {error.start}: {error.reason})", path=path, line=line) from None
+    if "\x00" in text:  # ASCII in UTF-16 without a byte order mark is valid UTF-8, full of NULs
+        _refuse_foreign(data, path)
+    return text
+
+
+def _refuse_foreign(data: bytes, path: Optional[str]) -> None:
+    encoding = foreign_encoding(data)
+    if encoding is not None:
+        raise FormatError(f"not UTF-8: looks like {encoding}; convert it to UTF-8 "
+                          "(e.g. iconv -f UTF-16 -t UTF-8)", path=path)
 
 
 def split_lines(text: str) -> List[str]:
