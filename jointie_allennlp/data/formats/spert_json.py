@@ -2,7 +2,8 @@
 SpERT JSON: a JSON list of sentences `{"tokens": [...], "entities": [{"type", "start", "end"}],
 "relations": [{"type", "head", "tail"}], ...}` (token `end` exclusive, relation arguments are
 entity indices), with a `<name>_types.json` that lists the types and marks symmetric relations.
-Keys other than tokens/entities/relations (e.g. `orig_id`) are kept and written back.
+Keys other than tokens/entities/relations (e.g. `orig_id`) are kept and written back; a document
+with an id of its own (not an unnamed item's position) is written with it as `orig_id`.
 
 A document of several sentences, or whose text is not its tokens joined by spaces (brat, raw
 text), is written as one item per sentence with extra keys that SpERT's own code ignores and
@@ -371,7 +372,10 @@ def document_to_spert_dicts(document: Document) -> List[Dict[str, Any]]:
             "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in document.entities],
             "relations": [{"type": r.type, "head": r.head, "tail": r.tail} for r in document.relations],
         }
-        item.update(document.metadata.get("spert_extra", {}))
+        extra = document.metadata.get("spert_extra", {})
+        if "spert_index" not in document.metadata and not {"orig_id", "id"} & set(extra):
+            item["orig_id"] = document.id  # a named document keeps its name (an unnamed SpERT item has none)
+        item.update(extra)
         return [item]
     sentences = document.split_sentences() if document.tokens else []
     sentence_extra = document.metadata.get("spert_sentence_extra", {})
