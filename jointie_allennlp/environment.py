@@ -7,6 +7,14 @@ set. `install()` therefore makes the variables that allennlp hands to jsonnet in
 the shipped configs read, empty when it is not in the environment; the configs'
 `extVarOr(name, default)` (training_configs/common.libsonnet) treats empty as "use the default".
 The process environment itself is left alone.
+
+An encoder given as a relative local path (`TRANSFORMER_MODEL=fixtures/tiny_bert`) is made
+absolute as the config is evaluated (`absolute_encoder_paths`), so the archive's config names a
+directory that loads from any working directory. The encoder's files are not copied into the
+archive: the shipped encoders are hundreds of megabytes, an archive of each run would carry its
+own copy, and `offline:` / `built:` names and Hugging Face names already make archives portable
+between machines; an absolute path serves the runs of one machine, which is where local
+encoder directories live.
 """
 import functools
 import os
@@ -39,6 +47,9 @@ CONFIG_VARIABLES = (
     "NO_RELATION_WEIGHT",
 )
 
+#: the variables that name an encoder (a Hugging Face name, `offline:` / `built:` name, or a path)
+ENCODER_VARIABLES = ("TRANSFORMER_MODEL", "JOINTIE_RU_ENCODER")
+
 _MARKER = "_jointie_config_defaults"
 
 
@@ -50,9 +61,24 @@ def default_data_dir(variables: Dict[str, str] = os.environ) -> str:
     return "data" if Path("data").is_dir() else "../shared/data"
 
 
+def absolute_encoder_paths(variables: Dict[str, str]) -> Dict[str, str]:
+    """`variables` with each encoder variable that is a relative path to an existing directory made absolute."""
+    result = dict(variables)
+    for name in ENCODER_VARIABLES:
+        value = result.get(name) or ""
+        if value and ":" not in value.split("/", 1)[0] and not Path(value).is_absolute() and Path(value).is_dir():
+            result[name] = str(Path(value).resolve())
+    return result
+
+
 def with_config_defaults(variables: Dict[str, str]) -> Dict[str, str]:
-    """`variables` with every config variable it lacks defined as empty, and the data folder resolved."""
-    return {**{name: "" for name in CONFIG_VARIABLES}, **variables, "JOINTIE_DATA_DIR": default_data_dir(variables)}
+    """`variables` with every config variable it lacks defined as empty, encoder paths absolute, and the
+    data folder resolved (`default_data_dir`)."""
+    return {
+        **{name: "" for name in CONFIG_VARIABLES},
+        **absolute_encoder_paths(variables),
+        "JOINTIE_DATA_DIR": default_data_dir(variables),
+    }
 
 
 def install() -> None:

@@ -1,11 +1,11 @@
 """`allennlp evaluate --predictions-output-file`: one prediction record per evaluated instance."""
-import json
 from typing import Callable, Dict, Optional
 
 from allennlp.data import DataLoader
 from allennlp.evaluation.serializers.serializers import Serializer
 
 from jointie_allennlp.data.schema import entity_to_json, prediction_to_json, relation_to_json
+from jointie_allennlp.predictors.lines import dump_record
 
 
 @Serializer.register("joint_extraction")
@@ -32,7 +32,7 @@ class PredictionSerializer(Serializer):
             if gold is not None and metadata.get("labelled", True):
                 record["gold_entities"] = [entity_to_json(gold, entity) for entity in gold.entities]
                 record["gold_relations"] = [relation_to_json(relation) for relation in gold.relations]
-            lines.append(json.dumps(record, ensure_ascii=False))
+            lines.append(dump_record(record).rstrip("\n"))  # the line every prediction writer writes
         return "\n".join(lines)
 
     def _to_params(self) -> Dict:

@@ -88,6 +88,7 @@ def predict_corpus(
     threads_per_worker: int = 1,
     ray_address: Optional[str] = None,
     actor_start_timeout: int = 600,
+    overwrite: bool = False,
 ) -> Dict[str, int]:
     """
     Predicts every line of `input_path` into `output_path` with `num_workers` Ray actors and
@@ -96,8 +97,17 @@ def predict_corpus(
 
     The actors all load their predictor before the first batch is given out (Ray Data's
     `wait_for_min_actors_s`, here `actor_start_timeout`), so batches are spread over all of them.
+    The input is checked before anything starts; the output goes through
+    `jointie_allennlp.data.output.open_output` (never the input, an existing file only with
+    `overwrite`, in place only when every record is written).
     """
     import ray
+
+    from jointie_allennlp.data.output import check_output, open_output
+    from jointie_allennlp.predictors.prediction_file import check_input
+
+    check_input(input_path)
+    check_output(output_path, (input_path,), overwrite)
 
     if not ray.is_initialized():
         local = {} if ray_address else {"num_cpus": max(os.cpu_count() or 1, num_workers * threads_per_worker)}
@@ -106,10 +116,9 @@ def predict_corpus(
     context.execution_options.preserve_order = True
     context.wait_for_min_actors_s = actor_start_timeout
     lines = list(_numbered(input_path))
-    Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     counts = {"records": 0, "failed": 0}
     workers = set()
-    with open(output_path, "w", encoding="utf-8") as output:
+    with open_output(output_path, (input_path,), overwrite) as output:
         if lines:
             dataset = ray.data.from_items(lines).map_batches(
                 PredictorWorker,
@@ -135,6 +144,6 @@ def predict_corpus(
                         raise RuntimeError(f"output out of order: line {number} where {counts['records']} was due")
                     counts["failed"] += int(failed)
                     output.write(line)
-    if counts["records"] != len(lines):
-        raise RuntimeError(f"{len(lines)} input lines but {counts['records']} output records")
+        if counts["records"] != len(lines):
+            raise RuntimeError(f"{len(lines)} input lines but {counts['records']} output records")
     return {**counts, "workers": len(workers)}

@@ -9,14 +9,49 @@ relation F1 at that entity threshold. Models: `spert` (relation threshold `rel_f
 on the given entities of its instances: subtask 2) and `deeper_task_specificity` (Θ,
 `relation_threshold`).
 """
+import math
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 
+from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
 
 DEFAULT_SPERT_MT_GRID = [round(0.25 * i, 2) for i in range(-2, 13)]  # -0.5 .. 3.0 on raw class scores
 DEFAULT_SPERT_GRID = [round(0.1 * i, 1) for i in range(1, 10)]  # sigmoid probabilities
+
+
+def check_grid(values: Optional[Sequence[float]], option: str, probabilities: bool = False) -> None:
+    """
+    Raises `FormatError` naming `option` (e.g. `--relation-grid`) when a grid value is not a finite
+    number, or, for thresholds on `probabilities`, lies outside [0, 1].
+    """
+    for value in values or ():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise FormatError(f"{option}: {value!r} is not a finite number")
+        if probabilities and not 0 <= value <= 1:
+            raise FormatError(f"{option}: {value!r} is outside [0, 1] (this model's thresholds are probabilities)")
+
+
+def check_gold(instances: Sequence, dev_path: str, relations_needed: bool, entities_needed: bool) -> Dict[str, int]:
+    """
+    The gold entity and relation counts of the dev instances; `FormatError` naming `dev_path` when
+    the thresholds would be chosen on no gold at all (every F1 of the grid 0).
+    """
+    from jointie_allennlp.models.base import JointExtractionModel
+
+    documents = JointExtractionModel.documents_of([instance["metadata"].metadata for instance in instances])
+    counts = {"entities": sum(len(d.entities) for d in documents),
+              "relations": sum(len(d.relations) for d in documents)}
+    missing = [kind for kind, needed in (("entities", entities_needed), ("relations", relations_needed))
+               if needed and not counts[kind]]
+    if missing:
+        raise FormatError(
+            f"the dev data has no gold {' and no gold '.join(missing)}: every score of the grid would be 0, "
+            "so no threshold can be chosen; give annotated dev data",
+            path=dev_path,
+        )
+    return counts
 
 
 def tune_thresholds(
@@ -43,6 +78,8 @@ def tune_thresholds(
     from allennlp.models.archival import load_archive
     from allennlp.nn import util
 
+    check_grid(entity_grid, "--entity-grid")
+    check_grid(relation_grid, "--relation-grid")
     archive = load_archive(archive_file, overrides=overrides)
     model = archive.model
     if not hasattr(model, "predict_with_thresholds"):
@@ -55,6 +92,9 @@ def tune_thresholds(
         entity_grid = DEFAULT_SPERT_MT_GRID if has_entity else []
     if relation_grid is None:
         relation_grid = DEFAULT_SPERT_MT_GRID if has_entity else DEFAULT_SPERT_GRID
+    probabilities = not has_entity  # spert_mt's thresholds are on raw class scores, the others' on probabilities
+    check_grid(entity_grid, "--entity-grid", probabilities)
+    check_grid(relation_grid, "--relation-grid", probabilities)
     entity_grid = sorted(set(entity_grid)) if has_entity else [None]
     relation_grid = sorted(set(relation_grid))
     if not entity_grid or not relation_grid:
@@ -63,6 +103,7 @@ def tune_thresholds(
     instances = list(archive.validation_dataset_reader.read(dev_path))
     if not instances:
         raise ValueError(f"{dev_path}: no instances")
+    check_gold(instances, dev_path, relations_needed=True, entities_needed=has_entity)
     loader = SimpleDataLoader(instances, batch_size=batch_size)
     loader.index_with(model.vocab)
     metrics: Dict[Tuple, JointExtractionMetric] = {}

@@ -63,3 +63,29 @@ def test_tune_threshold_command_scores_the_grid_like_evaluate(spert_mt_archive, 
         "model.relation_threshold": result["options"]["relation_threshold"],
     }
 
+
+
+def test_grids_must_be_finite_and_probabilities_in_0_1():
+    from jointie_allennlp.data.errors import FormatError
+    from jointie_allennlp.threshold_tuning import check_grid, tune_thresholds
+
+    for grid, option in (([0.5, float("nan")], "--relation-grid"), ([float("inf")], "--entity-grid")):
+        with pytest.raises(FormatError, match=f"^{option}: (nan|inf) is not a finite number$"):
+            keyword = "relation_grid" if option == "--relation-grid" else "entity_grid"
+            tune_thresholds("never-loaded.tar.gz", DEV, **{keyword: grid})
+    check_grid([-0.5, 3.0], "--relation-grid")  # raw class scores (spert_mt) may lie anywhere
+    with pytest.raises(FormatError, match=r"^--relation-grid: 1.5 is outside \[0, 1\]"):
+        check_grid([0.5, 1.5], "--relation-grid", probabilities=True)
+
+
+def test_dev_data_without_gold_is_an_error(spert_mt_archive, tmp_path):
+    from jointie_allennlp.data.errors import FormatError
+    from jointie_allennlp.threshold_tuning import tune_thresholds
+
+    items = json.loads(Path(DEV).read_text("utf-8"))
+    for name, strip in (("bare", ("entities", "relations")), ("no_relations", ("relations",))):
+        dev = tmp_path / f"{name}_dev.json"
+        dev.write_text(json.dumps([{**item, **{key: [] for key in strip}} for item in items]), encoding="utf-8")
+        missing = "entities and no gold relations" if name == "bare" else "relations"
+        with pytest.raises(FormatError, match=f"^{dev}: the dev data has no gold {missing}: every score"):
+            tune_thresholds(spert_mt_archive, str(dev), [0.0], [0.0])

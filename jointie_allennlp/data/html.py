@@ -7,6 +7,7 @@ shared metric compares: entities by span and type, relations strictly), with a l
 per document and for the whole page.
 """
 import html
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -243,3 +244,50 @@ def render_html(
         + "\n".join(header + body)
         + "\n</body></html>\n"
     )
+
+
+def render_file(
+    source: str,
+    destination: str,
+    gold: Optional[str] = None,
+    tokenizer: str = "razdel",
+    min_score: Optional[float] = None,
+    errors_only: bool = False,
+    overwrite: bool = False,
+) -> Dict[str, object]:
+    """
+    Writes the HTML view of `source` (prediction JSON lines, brat, SpERT JSON; `read_any`) to
+    `destination` through `jointie_allennlp.data.output.open_output` (never over an input, over
+    an existing file only with `overwrite`, complete or not at all). A line of `source` or `gold`
+    that is not a readable record is left out and counted; one bad record never stops the page.
+
+    # Returns
+
+    `{"documents", "failed_inputs", "with_gold", "html", "skipped", "skipped_lines"}`; `skipped`
+    counts the lines left out (of both files), `skipped_lines` lists the first of them.
+    """
+    from jointie_allennlp.data.errors import FormatError
+    from jointie_allennlp.data.formats.reading import gold_of, read_any, skipped_summary
+    from jointie_allennlp.data.output import check_output, write_output
+
+    check_output(destination, (source, gold), overwrite)  # before the (long) reading
+    skipped: List[Tuple[int, str]] = []
+    documents = read_any(source, tokenizer, skipped)
+    gold_skipped: List[Tuple[int, str]] = []
+    gold_documents = gold_of(documents, gold, tokenizer, gold_skipped)
+    try:
+        page = render_html(documents, Path(source).name, gold_documents, min_score, errors_only)
+    except ValueError as error:
+        raise FormatError(str(error), path=gold or source) from None
+    write_output(destination, page, (source, gold), overwrite)
+    summary = skipped_summary(skipped)
+    if gold_skipped:
+        summary["skipped"] += len(gold_skipped)
+        summary["gold_skipped_lines"] = skipped_summary(gold_skipped)["skipped_lines"]
+    return {
+        "documents": len(documents),
+        "failed_inputs": sum(1 for d in documents if "error" in d.metadata),
+        "with_gold": sum(d.id in gold_documents for d in documents) if gold_documents else 0,
+        "html": str(destination),
+        **summary,
+    }

@@ -1,5 +1,5 @@
 """The prediction JSON schema shared by every predictor (documented in docs/formats.md)."""
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 
@@ -83,32 +83,55 @@ def error_to_json(
     return result
 
 
-def document_from_prediction_json(item: Dict[str, Any]) -> Document:
-    """Reads a prediction record back into a `Document` (for evaluation and conversion)."""
-    tokens = item["tokens"]
-    if tokens and isinstance(tokens[0], list):
+def document_from_prediction_json(
+    item: Dict[str, Any], path: Optional[str] = None, line: Optional[int] = None
+) -> Document:
+    """
+    Reads a prediction record back into a `Document` (for evaluation, conversion and the HTML
+    view); raises `FormatError` naming the file and line when the record is not one.
+    """
+    from jointie_allennlp.data.errors import FormatError
+    from jointie_allennlp.data.formats.text import align_tokens
+
+    identifier = str(item.get("id"))
+
+    def fail(message: str) -> FormatError:
+        return FormatError(f"not a prediction record: {message}", path=path, line=line, document=identifier)
+
+    tokens = item.get("tokens")
+    if isinstance(tokens, list) and tokens and all(isinstance(t, list) for t in tokens):
         tokens = [t for sentence in tokens for t in sentence]
+    if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+        raise fail("'tokens' must be a list of strings (or of lists of strings)")
     text = item.get("text")
-    entities = [Entity(e["start"], e["end"], e["type"], score=e.get("score")) for e in item["entities"]]
-    relations = [Relation(r["head"], r["tail"], r["type"], score=r.get("score")) for r in item["relations"]]
+    try:
+        entities = [Entity(e["start"], e["end"], e["type"], score=e.get("score")) for e in item["entities"]]
+        relations = [Relation(r["head"], r["tail"], r["type"], score=r.get("score")) for r in item["relations"]]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise fail(f"'entities' need start, end, type and 'relations' head, tail, type ({error!r})") from None
+    for number, entity in enumerate(entities):
+        indices = type(entity.start) is int and type(entity.end) is int
+        if not (indices and 0 <= entity.start < entity.end <= len(tokens)):
+            raise fail(f"entity {number} span [{entity.start}, {entity.end}) is outside 0..{len(tokens)}")
+    for number, relation in enumerate(relations):
+        if not all(type(i) is int and 0 <= i < len(entities) for i in (relation.head, relation.tail)):
+            raise fail(f"relation {number} refers to no entity (there are {len(entities)})")
     if text is None:
-        document = Document.from_tokens(str(item.get("id")), tokens)
+        document = Document.from_tokens(identifier, tokens)
     else:
-        offsets = _find_token_offsets(text, tokens)
-        document = Document(id=str(item.get("id")), text=text, tokens=list(tokens), token_offsets=offsets)
-    document.sentences = [tuple(s) for s in item.get("sentences", [])] or document.sentences
+        if not isinstance(text, str):
+            raise fail("'text' must be a string")
+        try:
+            offsets = align_tokens(text, tokens)
+        except ValueError as error:
+            raise fail(str(error)) from None
+        document = Document(id=identifier, text=text, tokens=list(tokens), token_offsets=offsets)
+    sentences = item.get("sentences", [])
+    if not (isinstance(sentences, list) and all(
+        isinstance(s, list) and len(s) == 2 and all(type(i) is int for i in s) for s in sentences
+    )):
+        raise fail("'sentences' must be a list of [first token, end token]")
+    document.sentences = [tuple(s) for s in sentences] or document.sentences
     document.entities = entities
     document.relations = relations
     return document
-
-
-def _find_token_offsets(text: str, tokens: List[str]) -> List[tuple]:
-    offsets = []
-    position = 0
-    for token in tokens:
-        start = text.find(token, position)
-        if start < 0:
-            raise ValueError(f"token {token!r} not found in the text after offset {position}")
-        offsets.append((start, start + len(token)))
-        position = start + len(token)
-    return offsets

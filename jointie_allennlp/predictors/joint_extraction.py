@@ -11,6 +11,7 @@ from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import UniqueFileStems, write_brat
 from jointie_allennlp.data.formats.text import document_from_json
+from jointie_allennlp.data.output import check_output
 from jointie_allennlp.data.schema import error_to_json, prediction_to_json
 from jointie_allennlp.data.tokenization import get_segmenter
 from jointie_allennlp.data.windows import merge_windows
@@ -62,9 +63,13 @@ class JointExtractionPredictor(Predictor):
         Also write every prediction as brat `<id>.txt` + `<id>.ann` into this directory; an id
         that another document of the run already took as a file name, or that is not a safe file
         name, gets its own (`a/b` -> `a_b`, a second `a_b` -> `a_b~2`), named in the record's
-        `"brat_file"`; a document that cannot be written gets `"brat_error"` instead.
+        `"brat_file"`; a document that cannot be written gets `"brat_error"` instead. The
+        directory must be new or empty (`OutputError` when the predictor is made), unless `overwrite`.
+        Each file appears whole or not at all (`jointie_allennlp.data.output`).
     batch_size : `int`, optional (default = `32`)
         Instances per forward pass (across the documents of one call).
+    overwrite : `bool`, optional (default = `False`)
+        Write into a `brat_output_dir` that already holds files, replacing those of the same names.
     """
 
     def __init__(
@@ -75,8 +80,12 @@ class JointExtractionPredictor(Predictor):
         brat_output_dir: Optional[str] = None,
         batch_size: int = 32,
         frozen: bool = True,
+        overwrite: bool = False,
     ) -> None:
         super().__init__(model, dataset_reader, frozen=frozen)
+        if brat_output_dir:
+            check_output(brat_output_dir, overwrite=overwrite, directory=True)
+        self._overwrite = overwrite
         self._segmenter = get_segmenter(tokenizer or getattr(dataset_reader, "tokenizer_name", "razdel"))
         self._brat_output_dir = brat_output_dir
         self._brat_stems = UniqueFileStems()
@@ -165,7 +174,7 @@ class JointExtractionPredictor(Predictor):
         stem = self._brat_stems.claim(document.id)
         if stem != document.id:
             logger.warning("document %r written to brat as %s.ann", document.id, stem)
-        write_brat(document, self._brat_output_dir, name=stem)
+        write_brat(document, self._brat_output_dir, name=stem, overwrite=self._overwrite)
         return stem
 
     def predict_batch_documents(self, inputs: Sequence[JsonDict]) -> List[Predicted]:

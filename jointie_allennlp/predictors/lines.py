@@ -7,21 +7,29 @@ deep, not an object, a blank line, a lone surrogate, `NaN`/`Infinity`). Line num
 and count every physical line, blank ones included. The line number and the reason are
 attributes of the record, not keys, so the record prints as the input's own fields.
 
-`dump_record` writes one record as one JSON line that any JSON-lines reader splits correctly:
-non-finite numbers become `null`, and the characters `str.splitlines` would split on (U+0085,
-U+2028, U+2029) as well as lone surrogates are written as `\\uXXXX` escapes.
+Physical lines end at `\\n`, `\\r\\n` or a lone `\\r` (`read_input_lines`). An object with the
+same key twice is not read (its record names the key), nor is a line of UTF-16 text (named so).
+
+`dump_record` writes one record as one JSON line that any JSON-lines reader splits correctly and
+that `render`, `score`, `convert` and the server read back: non-finite numbers become `null`,
+lone surrogates become U+FFFD (`jointie_allennlp.data.output.encodable`, which every writer
+applies), and the characters `str.splitlines` would split on (U+0085, U+2028, U+2029) are
+written as `\\uXXXX` escapes.
 """
 import json
 import math
 import re
 import sys
-from typing import Any, Dict, Iterator, Optional, Union
+from typing import Any, Dict, Iterable, Iterator, Optional, Union
+
+from jointie_allennlp.data.formats.json_text import DuplicateKeyError, foreign_encoding, unique_pairs
+from jointie_allennlp.data.output import encodable
 
 LineInput = Union[str, bytes]
 
 # Characters json.dumps(ensure_ascii=False) leaves raw although they end a line for
-# str.splitlines (U+0085, U+2028, U+2029) or cannot be encoded as UTF-8 (lone surrogates).
-_UNSAFE = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
+# str.splitlines (U+0085, U+2028, U+2029).
+_UNSAFE = re.compile("[\u0085\u2028\u2029]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -97,7 +105,15 @@ def parse_line(line: LineInput, number: Optional[int] = None) -> InputRecord:
         except UnicodeDecodeError as error:
             bad = line[error.start : error.start + 1].hex()
             raw = line.decode("utf-8", errors="replace").rstrip("\r\n")
-            reason = f"{where}not UTF-8: byte 0x{bad} at byte offset {error.start} ({error.reason})"
+            encoding = foreign_encoding(line) if number in (None, 1) or b"\x00" in line else None
+            if encoding is not None:
+                reason = f"{where}not UTF-8: looks like {encoding}; convert the file to UTF-8"
+            else:
+                reason = f"{where}not UTF-8: byte 0x{bad} at byte offset {error.start} ({error.reason})"
+            return InputRecord(line=number, raw=raw, error=reason)
+        if b"\x00" in line and foreign_encoding(line) is not None:
+            raw = text.rstrip("\r\n").replace("\x00", "")
+            reason = f"{where}not UTF-8: looks like {foreign_encoding(line)}; convert the file to UTF-8"
             return InputRecord(line=number, raw=raw, error=reason)
     else:
         text = line
@@ -106,7 +122,9 @@ def parse_line(line: LineInput, number: Optional[int] = None) -> InputRecord:
     if not text.strip():
         return InputRecord(line=number, raw=text, error=f"{where}blank line (expected a JSON object)")
     try:
-        item = json.loads(text, parse_constant=_reject_constant)
+        item = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=unique_pairs)
+    except DuplicateKeyError as error:
+        return InputRecord(line=number, raw=text, error=f"{where}invalid JSON: {error}")
     except RecursionError:
         return InputRecord(line=number, raw=text, error=f"{where}invalid JSON: nested too deeply to read")
     except json.JSONDecodeError as error:  # the whole message, and the column within the line
@@ -121,6 +139,24 @@ def parse_line(line: LineInput, number: Optional[int] = None) -> InputRecord:
     return InputRecord(item, line=number)
 
 
+def split_physical_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """
+    The lines of `chunks` (pieces ending in `\\n`, as iterating a binary file gives) split at lone
+    `\\r` too, each with its line ending.
+    """
+    for chunk in chunks:
+        pieces = chunk.split(b"\r")
+        last = len(pieces) - 1
+        for index, piece in enumerate(pieces[:-1]):
+            if index == last - 1 and pieces[last] == b"\n":
+                yield piece + b"\r\n"
+                break
+            yield piece + b"\r"
+        else:
+            if pieces[last]:
+                yield pieces[last]
+
+
 def read_input_lines(path: str) -> Iterator[bytes]:
     """
     Every physical line of an input file as bytes, line ending included, blank ones too: a path
@@ -128,12 +164,12 @@ def read_input_lines(path: str) -> Iterator[bytes]:
     (see `jointie_allennlp.compat`) and `predict-ray` give `parse_line`, one record per line.
     """
     if path == "-":
-        yield from sys.stdin.buffer
+        yield from split_physical_lines(sys.stdin.buffer)
         return
     from allennlp.common.file_utils import cached_path, open_compressed
 
     with open_compressed(cached_path(path), mode="rb", encoding=None) as lines:
-        yield from lines
+        yield from split_physical_lines(lines)
 
 
 def _finite(value: Any) -> Any:
@@ -148,6 +184,7 @@ def _finite(value: Any) -> Any:
 
 def dump_record(record: Dict[str, Any]) -> str:
     """One output record as one JSON line (with its `\\n`); see the module docstring."""
+    record = encodable(record)
     try:
         text = json.dumps(record, ensure_ascii=False, allow_nan=False)
     except ValueError:  # NaN or infinity somewhere: written as null

@@ -34,7 +34,8 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
     cuda_device : `int`, optional (default = `-1`) device of the relation model.
     re_overrides : `Dict`, optional overrides of the relation archive's config, e.g.
         `{"model.relation_threshold": 0.5}` (a threshold chosen with `tune-threshold`).
-    tokenizer, brat_output_dir, batch_size : as `joint_extraction`.
+    tokenizer, brat_output_dir, batch_size, overwrite : as `joint_extraction` (a `brat_output_dir`
+        that holds files is refused unless `overwrite`).
     """
 
     def __init__(
@@ -49,10 +50,11 @@ class PipelinePredictor(BratPathInput, JointExtractionPredictor):
         brat_output_dir: Optional[str] = None,
         batch_size: int = 32,
         frozen: bool = True,
+        overwrite: bool = False,
     ) -> None:
         super().__init__(
             model, dataset_reader, tokenizer=tokenizer, brat_output_dir=brat_output_dir,
-            batch_size=batch_size, frozen=frozen,
+            batch_size=batch_size, frozen=frozen, overwrite=overwrite,
         )
         archive = load_archive(re_archive, cuda_device=cuda_device, overrides=re_overrides or "")
         relation_model = archive.model

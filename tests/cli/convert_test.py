@@ -128,14 +128,15 @@ def test_existing_types_file_is_kept_only_when_it_matches(fixtures_dir, tmp_path
     assert main(convert) == 0  # the same types: kept
     assert _last_json(capsys)["types_file_action"] == "kept"
     target.unlink()
-    write_types(tmp_path / "mine_types.json", TypeInventory(["Peop"], written.relation_types))
+    write_types(tmp_path / "mine_types.json", TypeInventory(["Peop"], written.relation_types), overwrite=True)
     assert main(convert) == 2
     error = capsys.readouterr().err
     assert f"error: {tmp_path / 'mine_types.json'}: the existing types file does not match the converted data: " \
            "lacks the entity types ['Loc', 'Org']" in error
     assert not target.exists()  # nothing written
     symmetric = frozenset(written.relation_types[:1])
-    write_types(tmp_path / "mine_types.json", TypeInventory(written.entity_types, written.relation_types, symmetric))
+    write_types(tmp_path / "mine_types.json", TypeInventory(written.entity_types, written.relation_types, symmetric),
+                overwrite=True)
     assert main(convert) == 2
     assert f"marks {sorted(symmetric)} symmetric differently from the data" in capsys.readouterr().err
 

@@ -65,3 +65,43 @@ def test_split_brat_command(tmp_path, capsys):
     assert result["train"] == 6 and result["dev"] == 2
     assert len(_stems(tmp_path / "out" / "dev")) == 2
     assert main(["split-brat", str(tmp_path / "missing"), str(tmp_path / "out")]) == 2
+
+
+def test_links_to_nothing_are_skipped_listed_and_never_in_a_split(tmp_path):
+    source = _brat_directory(tmp_path, reports=4, parts=1)
+    (source / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    (source / "loop.txt").symlink_to(source / "loop.txt")
+    (source / "no_ann.txt").write_text("Текст.", encoding="utf-8")
+    (source / "no_ann.ann").symlink_to(tmp_path / "gone.ann")
+    (source / "linked.txt").symlink_to(source / "r00_part_0.txt")  # a link to a file is a document
+    splits = split_brat_directory(source, tmp_path / "out", 0.3, 13, group_pattern="")
+    assert splits["skipped"] == ["dangling.txt is a link to nothing", "loop.txt is a link that loops",
+                                 "no_ann.ann is a link to nothing"]
+    listed = splits["train"] + splits["dev"]
+    assert sorted(listed) == ["linked", "r00_part_0", "r01_part_0", "r02_part_0", "r03_part_0"]
+    for split in ("train", "dev"):
+        lines = (tmp_path / "out" / f"{split}_files.txt").read_text("utf-8").splitlines()
+        assert [Path(line).stem for line in lines] == splits[split]
+        assert all(Path(line).is_file() for line in lines)
+
+
+def test_a_file_name_with_a_line_break_is_refused_before_writing(tmp_path):
+    source = _brat_directory(tmp_path, reports=3, parts=1)
+    (source / "two\nlines.txt").write_text("Текст.", encoding="utf-8")
+    with pytest.raises(FormatError, match="has a line break, which cannot be one line"):
+        split_brat_directory(source, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_filled_destination_is_replaced_whole_only_with_overwrite(tmp_path):
+    source = _brat_directory(tmp_path, reports=4, parts=1)
+    out = tmp_path / "out"
+    split_brat_directory(source, out)
+    (out / "train" / "stale.txt").write_text("from another run", encoding="utf-8")
+    with pytest.raises(FormatError, match="not an empty folder"):
+        split_brat_directory(source, out, seed=1)
+    assert (out / "train" / "stale.txt").exists()
+    splits = split_brat_directory(source, out, seed=1, overwrite=True)
+    assert not (out / "train" / "stale.txt").exists()
+    assert sorted(p.stem for p in (out / "train").glob("*.txt")) == splits["train"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "source"]

@@ -12,6 +12,7 @@ from allennlp.models import Model
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.formats.brat import read_brat
+from jointie_allennlp.data.output import OutputError
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
@@ -172,6 +173,23 @@ def test_entity_on_white_space_is_written_to_brat_without_crashing(tmp_path):
 def test_brat_output_that_cannot_be_written_is_reported_and_the_prediction_kept(tmp_path):
     blocked = tmp_path / "not_a_folder"
     blocked.write_text("", encoding="utf-8")
-    record = _predictor(brat_output_dir=str(blocked)).predict_json({"id": "a", "text": "Anna met Boris."})
+    with pytest.raises(OutputError, match="not_a_folder: the output directory is a file"):
+        _predictor(brat_output_dir=str(blocked))
+    predictor = _predictor(brat_output_dir=str(tmp_path / "out"))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.ann").mkdir()  # made after the check: writing a.ann fails, the prediction stands
+    record = predictor.predict_json({"id": "a", "text": "Anna met Boris."})
     assert "error" not in record and [e["text"] for e in record["entities"]] == ["Anna", "Boris"]
-    assert "brat_file" not in record and record["brat_error"].startswith("FileExistsError")
+    assert "brat_file" not in record and record["brat_error"].startswith("OutputError")
+    assert not (tmp_path / "out" / "a.txt").exists()  # neither file of the document is written
+
+
+def test_brat_output_directory_with_files_is_refused_unless_overwrite(tmp_path):
+    (tmp_path / "a.ann").write_text("T1\tX 0 1\tA\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="exists and is not empty: give --overwrite"):
+        _predictor(brat_output_dir=str(tmp_path))
+    assert (tmp_path / "a.ann").read_text("utf-8") == "T1\tX 0 1\tA\n"
+    predictor = _predictor(brat_output_dir=str(tmp_path), overwrite=True)
+    record = predictor.predict_json({"id": "a", "text": "Anna met Boris."})
+    assert record["brat_file"] == "a" and "Anna" in (tmp_path / "a.ann").read_text("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ann", "a.txt"]  # no temporary left

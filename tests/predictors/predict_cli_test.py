@@ -119,7 +119,8 @@ def test_every_line_is_answered_in_order_with_its_reason(archive, tmp_path):
     # ids keep their JSON type; error records keep the input's other fields; unreadable lines echo the line
     assert records[9]["id"] == 7 and _entity_words(records[9]) == [NAME]
     assert by_id["no-text"]["source"] == "x"
-    assert by_id["surrogate"]["text"] == "Tom \ud800 Reed"
+    # the lone surrogate is echoed as U+FFFD (readable by every reader); the error names its code
+    assert by_id["surrogate"]["text"] == "Tom \ufffd Reed" and "\\ud800" in by_id["surrogate"]["error"]
     assert records[1]["input"] == '{"id": "latin1", "text": "caf\ufffd"}' and records[1]["id"] is None
     assert records[6]["input"] == '{"id": "ctrl", "text": "a\x01b"}'
     assert by_id["good"]["entities"][0]["text"] == NAME and "warnings" not in by_id["good"]

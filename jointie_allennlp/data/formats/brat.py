@@ -18,12 +18,15 @@ document read from that directory.
 """
 import bisect
 import os
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.json_text import decode_utf8
+from jointie_allennlp.data.output import check_output, encodable, output_directory, write_output
 from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tokenization import Segmenter, razdel_segment, split_at_boundaries
 
@@ -75,18 +78,15 @@ class BratReport(ReadReport):
 
 
 def read_text_file(path: PathLike) -> str:
-    """Reads UTF-8 text exactly as stored (no newline translation); names the line of a bad byte."""
+    """
+    Reads UTF-8 text exactly as stored (no newline translation); names the line of a bad byte, or
+    the encoding of UTF-16 / UTF-32 text (`jointie_allennlp.data.formats.json_text.decode_utf8`).
+    """
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         raise FormatError(f"cannot read: {error.strerror or error}", path=str(path)) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FormatError(
-            f"not valid UTF-8 (byte {error.start}: {error.reason})", path=str(path), line=line
-        ) from None
+    return decode_utf8(data, str(path))
 
 
 @dataclass
@@ -494,25 +494,100 @@ def ann_lines(document: Document) -> List[str]:
     return lines
 
 
-def write_brat(document: Document, directory: PathLike, name: Optional[str] = None) -> Path:
-    """Writes `<name>.txt` and `<name>.ann` (name defaults to the document id); returns the .ann path."""
+def write_brat(
+    document: Document, directory: PathLike, name: Optional[str] = None, overwrite: bool = False
+) -> Path:
+    """
+    Writes `<name>.txt` and `<name>.ann` (name defaults to `safe_file_stem` of the document id),
+    each through `jointie_allennlp.data.output.open_output`: an existing file is an `OutputError`
+    unless `overwrite`. Returns the .ann path.
+    """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     stem = name or safe_file_stem(document.id)
-    (directory / f"{stem}.txt").write_bytes(document.text.encode("utf-8"))
-    ann_path = directory / f"{stem}.ann"
+    text_path, ann_path = directory / f"{stem}.txt", directory / f"{stem}.ann"
     lines = ann_lines(document)
-    ann_path.write_bytes(("".join(line + "\n" for line in lines)).encode("utf-8"))
+    for path in (text_path, ann_path):
+        check_output(path, overwrite=overwrite)
+    write_output(text_path, encodable(document.text).encode("utf-8"), overwrite=overwrite)
+    write_output(ann_path, "".join(encodable(line) + "\n" for line in lines).encode("utf-8"), overwrite=overwrite)
     return ann_path
+
+
+@dataclass
+class BratWriteReport:
+    """
+    What `write_brat_directory` wrote: counts, and every document whose file name is not its id.
+
+    # Parameters
+
+    documents, entities, relations : `int` counts written.
+    renamed : `List[str]` `"<id> -> <file stem>"` for each document written under another name.
+    """
+
+    documents: int = 0
+    entities: int = 0
+    relations: int = 0
+    renamed: List[str] = field(default_factory=list)
+
+    def as_dict(self) -> Dict[str, object]:
+        return {"documents": self.documents, "entities": self.entities, "relations": self.relations,
+                "renamed": list(self.renamed)}
+
+
+def write_brat_directory(
+    documents: Iterable[Document], directory: PathLike, inputs: Iterable[Optional[PathLike]] = (),
+    overwrite: bool = False,
+) -> BratWriteReport:
+    """
+    Writes every document as brat files into `directory`, built beside it and moved into place
+    when all are written (`jointie_allennlp.data.output.output_directory`: an existing non-empty
+    directory is replaced as a whole only with `overwrite`, an input is never the output). Ids
+    that are not safe file names are renamed (`safe_file_stem`) and listed in the report;
+    ids that would share a file name are refused before anything is written.
+    """
+    documents = list(documents)
+    clashes = file_stem_clashes([d.id for d in documents])
+    if clashes:
+        raise FormatError(
+            f"document ids that cannot each have their own brat files: {'; '.join(clashes[:5])}"
+            + (f" (and {len(clashes) - 5} more)" if len(clashes) > 5 else "")
+            + ". Nothing was written",
+            path=str(directory),
+        )
+    report = BratWriteReport()
+    with output_directory(directory, inputs, overwrite) as building:
+        for document in documents:
+            stem = safe_file_stem(document.id)
+            if stem != document.id:
+                report.renamed.append(f"{document.id} -> {stem}")
+            write_brat(document, building, name=stem)
+            report.documents += 1
+            report.entities += len(document.entities)
+            report.relations += len(document.relations)
+    return report
+
+
+#: characters never kept in a file name: path separators, and those some file systems refuse
+_UNSAFE_IN_NAMES = set('/\\<>:"|?*')
+#: the longest file stem written, in UTF-8 bytes (file names are at most 255 bytes)
+MAX_STEM_BYTES = 200
 
 
 def safe_file_stem(document_id: str) -> str:
     """
-    A file name for a document id: path separators and other unsafe characters become `_`, and a
-    leading `.` (a hidden file) too.
+    A file name for a document id: the id itself when it is a safe name; otherwise path
+    separators, control characters (line breaks, tabs) and `<>:"|?*` become `_`, a leading `.`
+    (a hidden file) too, and an id longer than `MAX_STEM_BYTES` UTF-8 bytes is cut.
+    Spaces and any other characters stay.
     """
-    stem = "".join(c if c.isalnum() or c in "-_.#" else "_" for c in str(document_id)) or "document"
-    return "_" + stem[1:] if stem.startswith(".") else stem
+    stem = "".join(
+        "_" if c in _UNSAFE_IN_NAMES or unicodedata.category(c) in ("Cc", "Cs") else c for c in str(document_id)
+    )
+    stem = stem if stem.strip() else "document"
+    stem = "_" + stem[1:] if stem.startswith(".") else stem
+    if len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
+    return stem
 
 
 def file_stem_clashes(document_ids: Iterable[str]) -> List[str]:

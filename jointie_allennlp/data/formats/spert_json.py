@@ -2,7 +2,8 @@
 SpERT JSON: a JSON list of sentences `{"tokens": [...], "entities": [{"type", "start", "end"}],
 "relations": [{"type", "head", "tail"}], ...}` (token `end` exclusive, relation arguments are
 entity indices), with a `<name>_types.json` that lists the types and marks symmetric relations.
-Keys other than tokens/entities/relations (e.g. `orig_id`) are kept and written back.
+Keys other than tokens/entities/relations (e.g. `orig_id`) are kept and written back; a document
+with an id of its own (not an unnamed item's position) is written with it as `orig_id`.
 
 A document of several sentences, or whose text is not its tokens joined by spaces (brat, raw
 text), is written as one item per sentence with extra keys that SpERT's own code ignores and
@@ -26,6 +27,8 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 from jointie_allennlp.data.document import Document, Entity, Relation, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import read_text_file
+from jointie_allennlp.data.formats.json_text import loads
+from jointie_allennlp.data.output import encodable, open_output
 
 PathLike = Union[str, os.PathLike]
 
@@ -52,13 +55,11 @@ class _NonFinite:
 
 
 def load_json(text: str, path: PathLike) -> Any:
-    """Parses JSON text; invalid JSON raises `FormatError` naming the file and line."""
-    try:
-        return json.loads(text, parse_constant=_NonFinite)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"invalid JSON: {error.msg}", str(path), error.lineno) from None
-    except RecursionError:
-        raise FormatError("JSON nested too deeply", str(path)) from None
+    """
+    Parses JSON text (`jointie_allennlp.data.formats.json_text.loads`: a repeated key is an error);
+    invalid JSON raises `FormatError` naming the file and line.
+    """
+    return loads(text[1:] if text.startswith("\ufeff") else text, str(path), parse_constant=_NonFinite)
 
 
 def _non_finite(value: Any) -> Optional[str]:
@@ -371,7 +372,10 @@ def document_to_spert_dicts(document: Document) -> List[Dict[str, Any]]:
             "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in document.entities],
             "relations": [{"type": r.type, "head": r.head, "tail": r.tail} for r in document.relations],
         }
-        item.update(document.metadata.get("spert_extra", {}))
+        extra = document.metadata.get("spert_extra", {})
+        if "spert_index" not in document.metadata and not {"orig_id", "id"} & set(extra):
+            item["orig_id"] = document.id  # a named document keeps its name (an unnamed SpERT item has none)
+        item.update(extra)
         return [item]
     sentences = document.split_sentences() if document.tokens else []
     sentence_extra = document.metadata.get("spert_sentence_extra", {})
@@ -414,17 +418,22 @@ def document_to_spert_dicts(document: Document) -> List[Dict[str, Any]]:
     return result
 
 
-def write_spert_json(documents: Iterable[Document], path: PathLike) -> int:
-    """Writes documents as a SpERT JSON list; returns the number of sentences written."""
+def write_spert_json(
+    documents: Iterable[Document], path: PathLike, inputs: Iterable[Optional[PathLike]] = (), overwrite: bool = False
+) -> int:
+    """
+    Writes documents as a SpERT JSON list through `jointie_allennlp.data.output.open_output` (an
+    input or an existing file without `overwrite` is refused; the file appears only when complete);
+    returns the number of sentences (items) written.
+    """
     items = [item for document in documents for item in document_to_spert_dicts(document)]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(items, handle, ensure_ascii=False)
+    with open_output(path, inputs, overwrite) as handle:
+        json.dump(encodable(items), handle, ensure_ascii=False)
     return len(items)
 
 
-def write_types(path: PathLike, inventory: TypeInventory) -> None:
-    """Writes a SpERT `*_types.json`."""
+def write_types(path: PathLike, inventory: TypeInventory, overwrite: bool = False) -> None:
+    """Writes a SpERT `*_types.json` (through `open_output`, like `write_spert_json`)."""
     data = {
         "entities": {t: {"short": t, "verbose": t} for t in inventory.entity_types},
         "relations": {
@@ -432,5 +441,5 @@ def write_types(path: PathLike, inventory: TypeInventory) -> None:
             for t in inventory.relation_types
         },
     }
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
+    with open_output(path, overwrite=overwrite) as handle:
+        json.dump(encodable(data), handle, ensure_ascii=False, indent=1)

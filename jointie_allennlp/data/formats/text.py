@@ -1,17 +1,18 @@
 """
 Raw input for prediction: JSON lines with `{"text": ...}` or `{"tokens": [...]}` (one sentence)
 or `{"tokens": [[...], [...]]}` (several sentences), an optional `"id"`, and optionally gold
-`"entities"`/`"relations"` in SpERT form (token indices) for evaluation. A plain `.txt` file
-is one document.
+`"entities"`/`"relations"` in SpERT form (token indices) for evaluation. A line with both
+`text` and `tokens` keeps the given tokens, found in the text in order (`align_tokens`), so
+character offsets point into that text. A plain `.txt` file is one document.
 """
-import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from jointie_allennlp.data.document import Document, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import read_text_file
+from jointie_allennlp.data.formats.json_text import loads, split_lines
 from jointie_allennlp.data.formats.spert_json import document_from_spert_dict
 from jointie_allennlp.data.tokenization import Segmenter, razdel_segment
 
@@ -36,6 +37,40 @@ def document_from_text(document_id: str, text: str, segmenter: Segmenter = razde
     )
 
 
+def align_tokens(text: str, tokens: Sequence[str]) -> List[Span]:
+    """
+    The character offsets of `tokens` in `text`: each token found where the previous one ended,
+    after white space only. Raises `ValueError` naming the first token that is not there.
+    """
+    offsets: List[Span] = []
+    position = 0
+    for number, token in enumerate(tokens):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if not text.startswith(token, position):
+            found = text[position : position + max(len(token), 10)]
+            raise ValueError(
+                f"token {number} {token!r} is not in the text at character {position} "
+                f"(the text there: {found!r}); tokens must be the text's own, in order, between white space"
+            )
+        offsets.append((position, position + len(token)))
+        position += len(token)
+    return offsets
+
+
+def _with_text(document: Document, text: Any, path: Optional[str], line: Optional[int]) -> Document:
+    """`document` (built from tokens) placed in `text`; `FormatError` naming the line when it does not fit."""
+    if not isinstance(text, str):
+        raise FormatError("'text' must be a string", path, line, document.id)
+    try:
+        offsets = align_tokens(text, document.tokens)
+    except ValueError as error:
+        raise FormatError(str(error), path, line, document.id) from None
+    document.text = text
+    document.token_offsets = offsets
+    return document
+
+
 def document_from_json(
     item: Any, default_id: str, segmenter: Segmenter = razdel_segment, path: str = None, line: int = None
 ) -> Document:
@@ -53,8 +88,9 @@ def document_from_json(
                 bounds.append((position, position + len(sentence)))
                 position += len(sentence)
             document.sentences = [b for b in bounds if b[1] > b[0]]
-            return document
-        return document_from_spert_dict(item, document_id, path=path, line=line)
+        else:
+            document = document_from_spert_dict(item, document_id, path=path, line=line)
+        return _with_text(document, item["text"], path, line) if "text" in item else document
     if "text" in item:
         if not isinstance(item["text"], str):
             raise FormatError("'text' must be a string", path, line, document_id)
@@ -78,16 +114,15 @@ def read_jsonl(
     """
     text = read_text_file(path)
     stem = Path(path).stem
-    # Only "\n" ends a line: str.splitlines would also split inside a JSON string at U+0085,
-    # U+2028, U+2029 and other separators that JSON writers may leave unescaped.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
+    # Lines end at "\r\n", "\n" or "\r" only: str.splitlines would also split inside a JSON
+    # string at U+0085, U+2028, U+2029 and other separators that JSON writers may leave unescaped.
+    for number, line in enumerate(split_lines(text[1:] if text.startswith("\ufeff") else text), start=1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield number, FormatError(f"invalid JSON: {error}", str(path), number), {}
+            item = loads(line, str(path), number)
+        except FormatError as error:
+            yield number, error, {}
             continue
         try:
             yield number, document_from_json(item, f"{stem}:{number}", segmenter, str(path), number), item

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from jointie_allennlp.data.document import Entity
+from jointie_allennlp.data.document import Document, Entity
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import (
     BratReport,
@@ -245,3 +245,34 @@ def test_directory_with_annotation_conf_marks_symmetric_types(fixtures_dir, tmp_
     assert [d.symmetric_relation_types for d in documents] == [frozenset({"NNG", "Equiv"})] * 2
     # one document read alone finds the annotation.conf beside it too
     assert read_brat(tmp_path / "doc1.txt").symmetric_relation_types == {"NNG", "Equiv"}
+
+
+def test_write_brat_directory_keeps_safe_names_and_reports_every_rename(tmp_path):
+    from jointie_allennlp.data.formats.brat import write_brat_directory
+
+    ids = ["my doc", "Привет мир", "a/b", "line\nbreak", "ok-1"]
+    documents = [Document.from_tokens(i, ["Anna", "met", "Boris"], entities=[Entity(0, 1, "PER")]) for i in ids]
+    report = write_brat_directory(documents, tmp_path / "out")
+    assert report.renamed == ["a/b -> a_b", "line\nbreak -> line_break"]
+    assert report.as_dict()["documents"] == 5 and report.entities == 5
+    assert sorted(p.stem for p in (tmp_path / "out").glob("*.txt")) == sorted(
+        ["my doc", "Привет мир", "a_b", "line_break", "ok-1"])
+    assert read_brat(tmp_path / "out" / "my doc.txt").entities[0].type == "PER"
+
+
+def test_write_brat_directory_never_over_an_existing_one_without_overwrite(tmp_path):
+    from jointie_allennlp.data.formats.brat import write_brat_directory
+    from jointie_allennlp.data.output import OutputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old", encoding="utf-8")
+    document = Document.from_tokens("new", ["New"])
+    with pytest.raises(OutputError, match="exists and is not empty: give --overwrite"):
+        write_brat_directory([document], out)
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    write_brat_directory([document], out, overwrite=True)  # replaced as a whole: no old file mixed in
+    assert sorted(p.name for p in out.iterdir()) == ["new.ann", "new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    with pytest.raises(OutputError, match="the output file exists"):
+        write_brat(document, out)

@@ -77,3 +77,38 @@ def test_jsonl_lines_split_only_at_newline(tmp_path):
     read = list(read_jsonl(path))
     assert [number for number, _, _ in read] == [1, 2, 3]
     assert [document.text for _, document, _ in read] == texts
+
+
+def test_text_and_tokens_the_tokens_are_placed_in_the_text():
+    item = {"id": "t", "text": "  Anna  met\tBoris.\n", "tokens": ["Anna", "met", "Boris", "."],
+            "entities": [{"type": "PER", "start": 2, "end": 3}]}
+    document = document_from_json(item, "x")
+    assert document.text == item["text"] and document.token_offsets == [(2, 6), (8, 11), (12, 17), (17, 18)]
+    assert [document.text[s:e] for s, e in document.token_offsets] == document.tokens
+    assert document.entity_text(document.entities[0]) == "Boris"
+    nested = document_from_json({"text": "A b. C d.", "tokens": [["A", "b", "."], ["C", "d", "."]]}, "x")
+    assert nested.sentences == [(0, 3), (3, 6)] and nested.token_offsets[3] == (5, 6)
+
+
+def test_text_and_tokens_that_do_not_match_name_the_line():
+    expected = r"^in.jsonl:4, document 'x': token 1 'saw' is not in the text at character 5"
+    with pytest.raises(FormatError, match=expected):
+        document_from_json({"text": "Anna met Boris", "tokens": ["Anna", "saw", "Boris"]}, "x", path="in.jsonl", line=4)
+    with pytest.raises(FormatError, match="token 1 'Boris' is not in the text"):  # skipping a word is not allowed
+        document_from_json({"text": "Anna met Boris", "tokens": ["Anna", "Boris"]}, "x")
+    with pytest.raises(FormatError, match="'text' must be a string"):
+        document_from_json({"text": 5, "tokens": ["a"]}, "x")
+
+
+def test_text_and_tokens_predictions_point_into_the_text():
+    from jointie_allennlp.data.document import Entity
+    from jointie_allennlp.data.schema import document_from_prediction_json, prediction_to_json
+
+    item = {"id": "t", "text": "Anna  met Boris.", "tokens": ["Anna", "met", "Boris", "."]}
+    document = document_from_json(item, "x")
+    record = prediction_to_json(document.with_annotations([Entity(2, 3, "PER", score=0.9)], []), item)
+    assert record["text"] == item["text"]
+    entity = record["entities"][0]
+    assert (entity["char_start"], entity["char_end"], entity["text"]) == (10, 15, "Boris")
+    assert item["text"][entity["char_start"]:entity["char_end"]] == "Boris"
+    assert document_from_prediction_json(record).token_offsets == document.token_offsets

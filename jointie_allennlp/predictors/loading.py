@@ -1,0 +1,129 @@
+"""
+Loading a predictor from a model archive for prediction, with user mistakes reported as
+`FormatError`s naming the option or path instead of tracebacks: a path that is not an archive,
+`--predictor-args` that are not a JSON object or name an argument the predictor does not take,
+an unknown `--predictor`.
+"""
+import gzip
+import inspect
+import json
+import tarfile
+import zlib
+from pathlib import Path
+from typing import Any, Dict, Optional, Type
+
+from jointie_allennlp.data.errors import FormatError
+
+
+def check_archive(path: str) -> None:
+    """
+    Raises `FormatError` naming `path` unless it is a model archive: a tar file (`model.tar.gz`),
+    or a directory holding an archive's `config.json`.
+    """
+    archive = Path(path)
+    if not archive.exists():
+        raise FormatError("no such model archive", path=str(path))
+    if archive.is_dir():
+        if not (archive / "config.json").is_file():
+            raise FormatError("not a model archive: a directory needs the config.json of a training run",
+                              path=str(path))
+        return
+    try:
+        is_tar = tarfile.is_tarfile(archive)
+    except OSError as error:
+        raise FormatError(f"cannot read the archive: {error.strerror or error}", path=str(path)) from None
+    if not is_tar:
+        raise FormatError("not a model archive (the model.tar.gz a training run writes, or its directory)",
+                          path=str(path))
+
+
+def parse_predictor_args(text: Optional[str], option: str = "--predictor-args") -> Dict[str, Any]:
+    """The JSON object of `text` (empty: `{}`); `FormatError` naming `option` otherwise."""
+    if text is None or not str(text).strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FormatError(f"{option}: invalid JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(value, dict):
+        raise FormatError(f"{option}: expected a JSON object of argument names and values, got {json.dumps(value)}")
+    return value
+
+
+def predictor_parameters(predictor_class: Type) -> Optional[Dict[str, inspect.Parameter]]:
+    """The arguments a predictor class takes besides the model and reader (`None`: it takes any keyword)."""
+    init = next(cls.__dict__["__init__"] for cls in predictor_class.__mro__ if "__init__" in cls.__dict__)
+    parameters = inspect.signature(init).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return {
+        name: parameter for name, parameter in parameters.items()
+        if name not in ("self", "model", "dataset_reader") and parameter.kind is not inspect.Parameter.VAR_POSITIONAL
+    }
+
+
+def check_predictor_args(predictor_class: Type, arguments: Dict[str, Any], option: str = "--predictor-args") -> None:
+    """`FormatError` naming `option` and the key when `arguments` name something the predictor does not take."""
+    known = predictor_parameters(predictor_class)
+    if known is None:
+        return
+    unknown = sorted(set(arguments) - set(known))
+    if unknown:
+        raise FormatError(
+            f"{option}: {predictor_class.__name__} takes no argument {', '.join(map(repr, unknown))}; "
+            f"it takes {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+def predictor_class(name: Optional[str], model_type: Optional[str] = None, option: str = "--predictor") -> Type:
+    """The registered predictor `name`, else the default predictor of the model type; `FormatError` naming `option`."""
+    from allennlp.common.checks import ConfigurationError
+    from allennlp.models import Model
+    from allennlp.predictors import Predictor
+
+    try:
+        if name is None:
+            model_class, _ = Model.resolve_class_name(model_type)
+            name = model_class.default_predictor
+            if name is None:
+                raise FormatError(f"{option}: the model {model_type!r} names no default predictor; give one")
+        return Predictor.resolve_class_name(name)[0]
+    except ConfigurationError as error:
+        raise FormatError(f"{option}: {error}") from None
+
+
+def load_predictor(
+    archive_file: str,
+    predictor: Optional[str] = None,
+    predictor_args: Optional[Dict[str, Any]] = None,
+    weights_file: Optional[str] = None,
+    cuda_device: int = -1,
+    overrides: str = "",
+):
+    """
+    `Predictor.from_archive` with the checks of this module first: the archive (`check_archive`),
+    the predictor name and its arguments (`check_predictor_args`). Raises `FormatError` for each
+    of them; an archive that is damaged (a cut or corrupt tar) is one too.
+    """
+    from allennlp.common.checks import ConfigurationError
+    from allennlp.models.archival import load_archive
+    from allennlp.predictors import Predictor
+
+    import jointie_allennlp  # noqa: F401  (registers the models and predictors)
+
+    predictor_args = predictor_args or {}
+    if not isinstance(predictor_args, dict):
+        raise FormatError(f"--predictor-args: expected a JSON object, got {json.dumps(predictor_args)}")
+    check_archive(archive_file)
+    if predictor is not None:
+        check_predictor_args(predictor_class(predictor), predictor_args)
+    try:
+        archive = load_archive(archive_file, weights_file=weights_file, cuda_device=cuda_device, overrides=overrides)
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise FormatError(f"not a readable model archive ({type(error).__name__}: {error})",
+                          path=archive_file) from None
+    except ConfigurationError as error:
+        raise FormatError(f"the archive's configuration cannot be used: {error}", path=archive_file) from None
+    chosen = predictor_class(predictor, archive.config.get("model").get("type"))
+    check_predictor_args(chosen, predictor_args)
+    return Predictor.from_archive(archive, predictor, extra_args=predictor_args)

@@ -1,0 +1,76 @@
+"""
+Predicting a JSON-lines file into a JSON-lines file: what `jointie predict` runs once the predictor
+is loaded (`jointie_allennlp.predictors.loading.load_predictor`).
+
+Every physical input line (`read_input_lines`) goes to the predictor's `load_line`, groups of
+`batch_size` lines to `predict_batch_json`, every record out through `dump_line`: one output line
+per input line, in order. The input is checked before the output is touched; the output goes
+through `jointie_allennlp.data.output.open_output`: never over the input, over an existing file
+only with `overwrite`, and it replaces an old file only when the whole run succeeded.
+"""
+import contextlib
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.output import check_output, open_output
+from jointie_allennlp.predictors.lines import read_input_lines
+
+#: called with (0-based record number, input record, output line) for every record
+RecordCallback = Callable[[int, Dict[str, Any], str], None]
+
+
+def _groups(lines: Iterator[bytes], size: int) -> Iterator[List[bytes]]:
+    while True:
+        group = list(islice(lines, max(1, size)))
+        if not group:
+            return
+        yield group
+
+
+def check_input(path: str) -> None:
+    """`FormatError` naming `path` when it is a local path that is not a readable file (`-` and URLs pass)."""
+    if path == "-" or "://" in path:
+        return
+    source = Path(path)
+    if not source.exists():
+        raise FormatError("no such input file", path=path)
+    if source.is_dir():
+        raise FormatError("the input is a directory, not a file of JSON lines", path=path)
+
+
+def predict_file(
+    predictor,
+    input_file: str,
+    output_file: Optional[str] = None,
+    batch_size: int = 1,
+    overwrite: bool = False,
+    on_record: Optional[RecordCallback] = None,
+) -> Dict[str, int]:
+    """
+    Predicts `input_file` (a path, URL, compressed or not, `-` for standard input) with a
+    predictor of this package into `output_file` (none: only `on_record` sees the lines).
+
+    # Returns
+
+    `{"records": lines written, "failed_inputs": records that carry an error}`
+    """
+    if not hasattr(predictor, "parse_line"):
+        raise FormatError(f"{type(predictor).__name__} is not a predictor of this package; use allennlp predict")
+    check_input(input_file)
+    if output_file is not None:
+        check_output(output_file, (input_file,), overwrite)
+    failed_before = getattr(predictor, "failed_inputs", 0)
+    count = 0
+    with open_output(output_file, (input_file,), overwrite) if output_file else contextlib.nullcontext() as output:
+        for group in _groups(read_input_lines(input_file), batch_size):
+            records = [predictor.load_line(line) for line in group]
+            for record, result in zip(records, predictor.predict_batch_json(records)):
+                line = predictor.dump_line(result)
+                if on_record is not None:
+                    on_record(count, record, line)
+                if output is not None:
+                    output.write(line)
+                count += 1
+    return {"records": count, "failed_inputs": getattr(predictor, "failed_inputs", 0) - failed_before}
