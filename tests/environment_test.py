@@ -5,7 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jointie_allennlp.environment import CONFIG_VARIABLES, absolute_encoder_paths, default_data_dir, with_config_defaults
+from jointie_allennlp.environment import (
+    CONFIG_VARIABLES,
+    absolute_encoder_paths,
+    default_data_dir,
+    with_config_defaults,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
