@@ -20,7 +20,7 @@ from torch.nn import functional
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel, relations_at_threshold, without_trainable_pooler
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 from jointie_allennlp.modules.entity_pairs import score_in_chunks
 from jointie_allennlp.modules.span_decoding import (
     argmax_above,
@@ -518,43 +518,17 @@ class SpertModel(JointExtractionModel):
             self._capped_sentences = 0
         return metrics
 
-    def predict_with_thresholds(
-        self, batch: Dict[str, Any], entity_thresholds: List[float], relation_thresholds: List[float],
-    ) -> Dict[Tuple[float, float], List[Document]]:
-        """
-        Predictions of one batch (the data loader's tensor dict) at every (entity θ, relation θ) of a
-        grid, with one encoder pass.
-        For each entity θ the relations are decoded at the lowest relation θ and then filtered by
-        score, which equals decoding at each relation θ. Entity thresholds apply only to models
-        that have one (`spert_mt`; `spert`'s entities are a softmax argmax and take `[None]`).
-        """
-        saved = self.thresholds()
-        if not saved:
-            raise ConfigurationError(f"{type(self).__name__} with these options decodes without thresholds")
-        word_spans = batch["word_spans"]
-        pieces = self.text_field_embedder(batch["tokens"])
-        table = RangeMaxTable(pieces)
-        num_words = (word_spans[..., 0] >= 0).sum(1)
-        documents = self.documents_of(batch["metadata"])
-        results: Dict[Tuple[float, float], List[Document]] = {}
-        relation_option = [name for name in saved if name != "entity_threshold"][0]
-        try:
-            for entity_threshold in entity_thresholds:
-                if "entity_threshold" in saved:
-                    self.entity_threshold = entity_threshold
-                setattr(self, relation_option, min(relation_thresholds))
-                decoded = self._predict(table, pieces[:, 0], word_spans, num_words, documents)
-                for relation_threshold in relation_thresholds:
-                    results[entity_threshold, relation_threshold] = relations_at_threshold(decoded, relation_threshold)
-        finally:
-            for name, value in saved.items():
-                setattr(self, name, value)
-        return results
-
     def thresholds(self) -> Dict[str, float]:
-        """The decision thresholds in use, by model option name (empty: decoding has none)."""
         return {"rel_filter_threshold": self.rel_filter_threshold}
 
+    def _threshold_encoding(self, batch: Dict[str, Any]):
+        word_spans = batch["word_spans"]
+        pieces = self.text_field_embedder(batch["tokens"])
+        num_words = (word_spans[..., 0] >= 0).sum(1)
+        return RangeMaxTable(pieces), pieces[:, 0], word_spans, num_words, self.documents_of(batch["metadata"])
+
+    def _decode_at_thresholds(self, batch: Dict[str, Any], encoding) -> List[Document]:
+        return self._predict(*encoding)
 
     default_predictor = "joint_extraction"
 
