@@ -19,15 +19,14 @@ from jointie_allennlp import dataset_readers, metrics, models, modules, predicto
 
 
 def _register_commands(_) -> None:
-    from jointie_allennlp import commands, training, training_curve  # noqa: F401
+    from jointie_allennlp import commands, training  # noqa: F401
 
 
 def _register_serializer(_) -> None:
     from jointie_allennlp import evaluation  # noqa: F401
 
 
-# What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop, the
-# `score_curve` trainer callback) and
+# What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop) and
 # its evaluator (the prediction serializer) is registered when those are imported: at once inside
 # the `allennlp` command line, never in a process that only predicts.
 compat.when_imported("allennlp.commands", _register_commands)

@@ -14,7 +14,7 @@ from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.tagging import SCHEMES, TaggingReport, entities_to_tags
 from jointie_allennlp.data.wordpieces import WordpieceAligner
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader
-from jointie_allennlp.modules.casing import CasingIndexer
+from jointie_allennlp.data.casing import CasingIndexer
 from jointie_allennlp.modules.entity_pairs import entity_key
 
 TAG_NAMESPACE = "entity_tags"

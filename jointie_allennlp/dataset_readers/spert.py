@@ -13,7 +13,7 @@ RELATION_NAMESPACE = "relation_labels"
 
 
 @DatasetReader.register("spert")
-class SpanJointReader(WordpieceDocumentReader):
+class SpertReader(WordpieceDocumentReader):
     """
     One instance per sentence for the `spert` and `spert_mt` models. Fields: `tokens` (word pieces
     for a `pretrained_transformer` indexer, [CLS] first), `word_spans` (`(words, 2)` per word its

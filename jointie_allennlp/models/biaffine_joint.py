@@ -15,7 +15,7 @@ from torch import nn
 
 from jointie_allennlp.data.document import Entity, Relation
 from jointie_allennlp.data.tagging import is_well_formed, tags_to_entities
-from jointie_allennlp.dataset_readers.biaffine import (
+from jointie_allennlp.dataset_readers.biaffine_joint import (
     NEGATIVE_RELATION,
     RELATION_NAMESPACE,
     TAG_NAMESPACE,
