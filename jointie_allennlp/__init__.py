@@ -2,20 +2,28 @@
 jointie_allennlp: joint named-entity recognition and relation extraction for AllenNLP.
 
 Importing the package (as `--include-package jointie_allennlp` does) applies the compatibility
-fixes for today's torch/transformers, provides defaults for the configs' external variables
+fixes for today's torch/transformers, keys allennlp's encoder cache by all its settings, writes
+model archives at gzip level 1, hands `allennlp predict` input to the predictors line by line as
+bytes, provides defaults for the configs' external variables
 (while allennlp evaluates a config; the process environment is not changed), resolves portable
 encoder names such as `offline:all-MiniLM-L6-v2`, and registers every reader, model, metric and
 predictor; the `jointie` subcommand, the `whole_test_set` train loop and the prediction serializer
 of `allennlp evaluate` are registered when `allennlp.commands` / `allennlp.evaluation` are imported.
 """
 from jointie_allennlp import compat, environment
-from jointie_allennlp.encoders import offline as offline_encoders
+from jointie_allennlp.encoders import model_cache, offline as offline_encoders
 
 compat.apply()
 environment.install()
 offline_encoders.install()
+model_cache.install()
 
 from jointie_allennlp import dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
+from jointie_allennlp.models import archival  # noqa: E402
+from jointie_allennlp.predictors import allennlp_predict  # noqa: E402
+
+archival.install()
+allennlp_predict.install()
 
 
 def _register_commands(_) -> None:
