@@ -21,7 +21,7 @@ is gone in transformers 4.50 (hence the pin transformers<4.50); `TensorCache` wa
 from jointie_allennlp.compat.batch_size_with_batch_sampler import fix_batch_size_with_batch_sampler
 from jointie_allennlp.compat.gradient_checkpointing import fix_gradient_checkpointing
 from jointie_allennlp.compat.known_future_warnings import silence_known_future_warnings
-from jointie_allennlp.compat.patching import when_imported
+from jointie_allennlp.patching import when_imported
 from jointie_allennlp.compat.reduce_on_plateau_verbose import fix_reduce_on_plateau_verbose
 from jointie_allennlp.compat.tokenizer_add_special_tokens import fix_get_tokenizer_add_special_tokens
 from jointie_allennlp.compat.torch_load_weights_only import fix_torch_load_weights_only

@@ -5,7 +5,7 @@ Test: tests/commands_test.py (`test_batch_size_sets_the_bucket_sampler_batch_siz
 """
 import functools
 
-from jointie_allennlp.compat.patching import MARKER
+from jointie_allennlp.patching import MARKER
 
 
 def fix_batch_size_with_batch_sampler() -> bool:

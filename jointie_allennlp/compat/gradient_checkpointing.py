@@ -8,7 +8,7 @@ import inspect
 
 from packaging.version import Version
 
-from jointie_allennlp.compat.patching import MARKER, transformers_version
+from jointie_allennlp.patching import MARKER, transformers_version
 
 
 def fix_gradient_checkpointing() -> bool:

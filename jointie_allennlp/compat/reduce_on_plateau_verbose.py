@@ -9,7 +9,7 @@ from typing import List, Union  # noqa: UP035  (allennlp's FromParams reads typi
 
 from packaging.version import Version
 
-from jointie_allennlp.compat.patching import MARKER, torch_version
+from jointie_allennlp.patching import MARKER, torch_version
 
 logger = logging.getLogger(__name__)
 

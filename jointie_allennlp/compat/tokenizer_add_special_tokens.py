@@ -7,7 +7,7 @@ import functools
 
 from packaging.version import Version
 
-from jointie_allennlp.compat.patching import MARKER, transformers_version
+from jointie_allennlp.patching import MARKER, transformers_version
 
 
 def fix_get_tokenizer_add_special_tokens() -> bool:

@@ -8,7 +8,7 @@ import functools
 
 from packaging.version import Version
 
-from jointie_allennlp.compat.patching import MARKER, torch_version, when_imported
+from jointie_allennlp.patching import MARKER, torch_version, when_imported
 
 
 #: True while running inside an allennlp method that reads a file allennlp

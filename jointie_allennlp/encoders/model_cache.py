@@ -5,7 +5,7 @@ process gets its own settings and weights. Test: tests/encoders/model_cache_test
 """
 import functools
 
-from jointie_allennlp.compat.patching import MARKER
+from jointie_allennlp.patching import MARKER
 
 
 def install() -> bool:

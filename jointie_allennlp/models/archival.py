@@ -5,7 +5,7 @@ Model archives written fast: `model.tar.gz` gzipped at level 1 instead of allenn
 import tarfile
 from typing import Any
 
-from jointie_allennlp.compat.patching import MARKER
+from jointie_allennlp.patching import MARKER
 
 
 ARCHIVE_COMPRESSLEVEL = 1

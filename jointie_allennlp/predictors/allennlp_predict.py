@@ -5,7 +5,7 @@ Installed when `allennlp.commands.predict` is imported. Test: tests/predictors/a
 """
 import functools
 
-from jointie_allennlp.compat.patching import MARKER, when_imported
+from jointie_allennlp.patching import MARKER, when_imported
 
 
 def install() -> None:

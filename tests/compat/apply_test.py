@@ -14,7 +14,7 @@ from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (  
 )
 
 from jointie_allennlp import compat  # noqa: E402  (importing the package (conftest) has applied the fixes)
-from jointie_allennlp.compat.patching import MARKER  # noqa: E402
+from jointie_allennlp.patching import MARKER  # noqa: E402
 
 TORCH = Version(Version(torch.__version__).base_version)
 TRANSFORMERS = Version(Version(transformers.__version__).base_version)

@@ -1,4 +1,4 @@
-"""What the compatibility fixes share: the installed versions, the marker of installed patches, post-import hooks."""
+"""What the runtime patches of allennlp share: installed versions, the patch marker, post-import hooks."""
 from typing import Any, Callable
 
 from packaging.version import Version
