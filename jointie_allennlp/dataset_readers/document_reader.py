@@ -190,7 +190,7 @@ class WordpieceDocumentReader(DocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens
-        included; words beyond are cut off (counted by the subclass; entities on them are missed).
+        included; longer sentences are read in windows (below).
     segment_length : `int`, optional encode longer sentences in segments of this many word pieces
         (allennlp's `max_length` of the indexer; give the embedder the same `max_length`), so
         `max_length` may exceed the encoder's limit (e.g. 512).
@@ -199,7 +199,7 @@ class WordpieceDocumentReader(DocumentReader):
 
     Sentences longer than `max_length` word pieces are read in overlapping windows (`self.windows`,
     see `jointie_allennlp.data.windows`; `window_overlap` of `DocumentReader`), so no word is cut off.
-    Words cut off all the same are counted in `self.report.truncated_words` (`align`).
+    Words that `max_length` still cuts off are counted in `self.report.truncated_words` (`align`).
     """
 
     report_class: Type[WordpieceReport] = WordpieceReport

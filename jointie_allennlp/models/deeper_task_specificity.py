@@ -265,7 +265,7 @@ class DeeperTaskSpecificityModel(JointExtractionModel):
         """The decision threshold in use (see `tune-threshold`)."""
         return {"relation_threshold": self.relation_threshold}
 
-    def _decode_at_thresholds(self, batch: Dict[str, Any], encoding: None) -> List[Document]:
+    def _decode_at_thresholds(self, batch: Dict[str, Any], encoding: Any) -> List[Document]:
         """One forward pass; the entities (Viterbi tags) do not depend on Θ."""
         gold_tags = {"tags": batch["tags"]} if self.gold_entities else {}
         return self.forward(tokens=batch["tokens"], metadata=batch["metadata"], **gold_tags)["document"]
