@@ -8,7 +8,6 @@ A row belongs to a matrix entry when its approach, dataset and variant are the e
 default seed 13370.
 """
 import json
-import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +76,7 @@ class Entry:
         return [("seed", s) for s in (self.seeds or [DEFAULT_SEED])]
 
     def test_path(self, fold: Optional[int] = None) -> str:
-        """The test file: `{data_dir}` is the configs' data folder (`environment.default_data_dir`), `{fold}` the fold."""
+        """The test file: `{data_dir}` is the configs' data folder (`default_data_dir`), `{fold}` the fold."""
         from jointie_allennlp.environment import default_data_dir
 
         data_dir = default_data_dir()

@@ -2,7 +2,9 @@
 jointie_allennlp: joint named-entity recognition and relation extraction for AllenNLP.
 
 Importing the package (as `--include-package jointie_allennlp` does) applies the compatibility
-fixes for today's torch/transformers, provides defaults for the configs' external variables
+fixes for today's torch/transformers, keys allennlp's encoder cache by all its settings, writes
+model archives at gzip level 1, hands `allennlp predict` input to the predictors line by line as
+bytes, provides defaults for the configs' external variables
 (while allennlp evaluates a config; the process environment is not changed), resolves portable
 encoder names such as `offline:all-MiniLM-L6-v2`, and registers every reader, model, metric and
 predictor. The Python front door is here (`jointie_allennlp.api`): `load(archive)` gives a
@@ -12,18 +14,24 @@ predictor. The Python front door is here (`jointie_allennlp.api`): `load(archive
 when `allennlp.commands` / `allennlp.evaluation` are imported.
 """
 from jointie_allennlp import compat, environment
-from jointie_allennlp.encoders import offline as offline_encoders
+from jointie_allennlp.encoders import model_cache, offline as offline_encoders
 
 compat.apply()
 environment.install()
 offline_encoders.install()
+model_cache.install()
 
 from jointie_allennlp import dataset_readers, metrics, models, modules, predictors  # noqa: E402,F401
 from jointie_allennlp.api import InputError, JointModel, load, to_spacy  # noqa: E402,F401
+from jointie_allennlp.models import archival  # noqa: E402
+from jointie_allennlp.predictors import allennlp_predict  # noqa: E402
+
+archival.install()
+allennlp_predict.install()
 
 
 def _register_commands(_) -> None:
-    from jointie_allennlp import training, training_curve  # noqa: F401
+    from jointie_allennlp import training  # noqa: F401
     from jointie_allennlp.cli import allennlp_command  # noqa: F401  (the entry point of `allennlp jointie`)
     from jointie_allennlp.modules import model_card_callback  # noqa: F401
 
@@ -33,7 +41,7 @@ def _register_serializer(_) -> None:
 
 
 # What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop, the
-# `score_curve` and `model_card` trainer callbacks) and
+# `model_card` trainer callback) and
 # its evaluator (the prediction serializer) is registered when those are imported: at once inside
 # the `allennlp` command line, never in a process that only predicts.
 compat.when_imported("allennlp.commands", _register_commands)

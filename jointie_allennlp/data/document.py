@@ -53,6 +53,10 @@ class Relation:
     score: Optional[float] = None
     source_id: Optional[str] = None
 
+    def to_json(self) -> Dict[str, Any]:
+        """The relation's record in the prediction schema."""
+        return {"head": self.head, "tail": self.tail, "type": self.type, "score": self.score}
+
 
 @dataclass
 class Document:
@@ -198,11 +202,53 @@ class Document:
             self, entities=list(entities), relations=list(relations), metadata=dict(self.metadata)
         )
 
-    def to_json(self) -> Dict[str, Any]:
-        """The document in the shared prediction schema (what allennlp's `sanitize` calls)."""
-        from jointie_allennlp.data.schema import prediction_to_json
+    def to_json(self, source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """
+        The document in the shared prediction schema (what allennlp's `sanitize` calls), the
+        input's fields `source` echoed:
 
-        return prediction_to_json(self)
+            {"id", "text" (when the input had text), "tokens" (as given, or the segmenter's),
+             "sentences": [[first token, end token], ...],
+             "entities": [{"start", "end", "char_start", "char_end", "text", "type", "score"}],
+             "relations": [{"head", "tail", "type", "score"}],
+             "warnings": [...] (only when decoding had to leave something out, e.g. the entity cap)}
+
+        Token spans are `[start, end)` over `tokens` flattened; character spans are into `text`
+        (for token-only input, into the tokens joined by single spaces). Relation `head`/`tail`
+        index `entities`. Other input fields are echoed; gold `entities`/`relations` given in the
+        input are echoed as `gold_entities`/`gold_relations`. The `id` of the input is echoed with
+        its JSON type; without one the document id (a string) is used.
+        """
+        source = source or {}
+        # an input id keeps its JSON type (a number stays a number); otherwise the document's own id
+        result: Dict[str, Any] = {"id": source["id"] if "id" in source else self.id}
+        if "text" in source:
+            result["text"] = source["text"]
+        result["tokens"] = source.get("tokens", self.tokens)
+        for key, value in source.items():
+            if key in ("entities", "relations"):
+                result[f"gold_{key}"] = value
+            elif key not in ("id", "text", "tokens"):
+                result[key] = value
+        result["sentences"] = [list(s) for s in self.sentences]
+        result["entities"] = [self.entity_to_json(e) for e in self.entities]
+        result["relations"] = [r.to_json() for r in self.relations]
+        if self.metadata.get("warnings"):
+            result["warnings"] = list(self.metadata["warnings"])
+        return result
+
+    def entity_to_json(self, entity: Entity) -> Dict[str, Any]:
+        """The record of one of the document's entities: token and character span, text, type, score."""
+        char_start, char_end = self.char_span(entity)
+        return {
+            "start": entity.start,
+            "end": entity.end,
+            "char_start": char_start,
+            "char_end": char_end,
+            "text": self.text[char_start:char_end],
+            "type": entity.type,
+            "score": entity.score,
+        }
 
     def without_annotations(self) -> "Document":
         """A copy with no annotations and no format sidecar (`brat_*` metadata)."""

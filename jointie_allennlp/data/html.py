@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.keys import item_keys
 
 STATUSES = ("correct", "spurious", "missed")
 STATUS_COLOURS = {"correct": "#a5e8b0", "spurious": "#ff9e9e", "missed": "#ffd27a"}
@@ -95,8 +96,6 @@ def _score(relation: Relation) -> str:
 
 def compare(predicted: Document, gold: Optional[Document], colours: Mapping[str, str]) -> Comparison:
     """Marks and relation rows of `predicted`, with their status against `gold` when given."""
-    from jointie_allennlp.metrics.joint_extraction import item_keys
-
     result = Comparison()
     if gold is None:
         for index, entity in enumerate(predicted.entities):

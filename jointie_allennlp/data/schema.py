@@ -1,61 +1,25 @@
-"""The prediction JSON schema shared by every predictor (documented in docs/formats.md)."""
+"""
+The prediction JSON schema shared by every predictor (documented in docs/formats.md): a `Document`
+renders itself (`Document.to_json`); this module adds the error record and reads records back.
+"""
 from typing import Any, Dict, Optional
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 
-_ECHOED = ("id", "text", "tokens")
-
 
 def prediction_to_json(document: Document, source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    """
-    Renders a predicted document:
-
-        {"id", "text" (when the input had text), "tokens" (as given, or the segmenter's),
-         "sentences": [[first token, end token], ...],
-         "entities": [{"start", "end", "char_start", "char_end", "text", "type", "score"}],
-         "relations": [{"head", "tail", "type", "score"}],
-         "warnings": [...] (only when decoding had to leave something out, e.g. the entity cap)}
-
-    Token spans are `[start, end)` over `tokens` flattened; character spans are into `text`
-    (for token-only input, into the tokens joined by single spaces). Relation `head`/`tail`
-    index `entities`. Other input fields are echoed; gold `entities`/`relations` given in the
-    input are echoed as `gold_entities`/`gold_relations`. The `id` of the input is echoed with
-    its JSON type; without one the document id (a string) is used.
-    """
-    source = source or {}
-    # an input id keeps its JSON type (a number stays a number); otherwise the document's own id
-    result: Dict[str, Any] = {"id": source["id"] if "id" in source else document.id}
-    if "text" in source:
-        result["text"] = source["text"]
-    result["tokens"] = source.get("tokens", document.tokens)
-    for key, value in source.items():
-        if key in ("entities", "relations"):
-            result[f"gold_{key}"] = value
-        elif key not in _ECHOED:
-            result[key] = value
-    result["sentences"] = [list(s) for s in document.sentences]
-    result["entities"] = [entity_to_json(document, e) for e in document.entities]
-    result["relations"] = [relation_to_json(r) for r in document.relations]
-    if document.metadata.get("warnings"):
-        result["warnings"] = list(document.metadata["warnings"])
-    return result
+    """The prediction record of `document`, the input's fields `source` echoed (see `Document.to_json`)."""
+    return document.to_json(source)
 
 
 def entity_to_json(document: Document, entity: Entity) -> Dict[str, Any]:
-    char_start, char_end = document.char_span(entity)
-    return {
-        "start": entity.start,
-        "end": entity.end,
-        "char_start": char_start,
-        "char_end": char_end,
-        "text": document.text[char_start:char_end],
-        "type": entity.type,
-        "score": entity.score,
-    }
+    """The record of one entity of `document` (see `Document.entity_to_json`)."""
+    return document.entity_to_json(entity)
 
 
 def relation_to_json(relation: Relation) -> Dict[str, Any]:
-    return {"head": relation.head, "tail": relation.tail, "type": relation.type, "score": relation.score}
+    """The record of one relation (see `Relation.to_json`)."""
+    return relation.to_json()
 
 
 def error_to_json(

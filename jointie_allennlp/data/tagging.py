@@ -1,20 +1,27 @@
-"""Entities <-> per-token tags (BIO or BIOES/BIOUL), shared by every tagging approach."""
+"""
+Entities <-> per-token tags (BIO or BIOES/BIOUL), shared by every tagging approach: the tag
+sequences, the BIO fields of the taggers' instances, and the counts of what tags cannot express.
+"""
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from allennlp.data.dataset_readers.dataset_utils.span_utils import (
     bio_tags_to_spans,
     bioul_tags_to_spans,
     InvalidTagSequence,
 )
+from allennlp.data.fields import ListField, MultiLabelField, SequenceLabelField
 
-from jointie_allennlp.data.document import Entity
+from jointie_allennlp.data.document import Document, Entity
+from jointie_allennlp.data.reports import ReadReport
+from jointie_allennlp.data.wordpieces import WordpieceReport
 
 SCHEMES = ("BIO", "BIOUL")
+NER_TAG_NAMESPACE = "ner_tags"
 
 
 @dataclass
-class TaggingLoss:
+class TaggingLoss(ReadReport):
     """Entities a tag sequence could not express (counted, never silent)."""
 
     nested_dropped: int = 0
@@ -23,6 +30,56 @@ class TaggingLoss:
     @property
     def total(self) -> int:
         return self.nested_dropped + self.overlapping_dropped
+
+
+@dataclass
+class TaggingReport(WordpieceReport):
+    """
+    What a read of tagged sentences lost to the tag scheme (entities it cannot express, relations
+    that lost an argument with them) and to the word-piece limit (logged after each read).
+    """
+
+    sentences: int = 0
+    entities: int = 0
+    nested_dropped: int = 0
+    overlapping_dropped: int = 0
+    relations: int = 0
+    relations_dropped: int = 0
+
+    def count_tags(self, sentence: Document, loss: TaggingLoss) -> None:
+        """Counts a sentence, its entities and those its tags could not express (`loss`)."""
+        self.sentences += 1
+        self.entities += len(sentence.entities)
+        self.nested_dropped += loss.nested_dropped
+        self.overlapping_dropped += loss.overlapping_dropped
+
+    def losses(self) -> List[str]:
+        losses = []
+        if self.nested_dropped or self.overlapping_dropped or self.relations_dropped:
+            losses.append(
+                f"tags cannot express {self.nested_dropped} nested and {self.overlapping_dropped} overlapping gold "
+                f"entities (dropped from the training labels, {self.relations_dropped} relations with them)"
+            )
+        return losses + super().losses()
+
+
+def bio_fields(
+    sentence: Document, word_offsets: ListField, report: Optional[TaggingReport] = None
+) -> Dict[str, Any]:
+    """
+    `tags` (BIO over the words of `word_offsets`, namespace `ner_tags`) and `tag_inventory` (every
+    BIO tag of the sentence's types, so the vocabulary knows them); counted in `report` when given.
+    """
+    tags, _, loss = entities_to_tags(sentence.entities, len(sentence.tokens), scheme="BIO")
+    if report is not None:
+        report.count_tags(sentence, loss)
+    types = sorted({e.type for e in sentence.entities})
+    return {
+        "tags": SequenceLabelField(tags, word_offsets, label_namespace=NER_TAG_NAMESPACE),
+        "tag_inventory": MultiLabelField(
+            ["O"] + [f"{p}-{t}" for t in types for p in "BI"], label_namespace=NER_TAG_NAMESPACE
+        ),
+    }
 
 
 def entities_to_tags(

@@ -4,6 +4,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from allennlp.common import cached_transformers
 from allennlp.data import Token
+from allennlp.data.fields import IndexField, ListField, TextField
+
+from jointie_allennlp.data.reports import ReadReport
 
 
 @dataclass
@@ -21,6 +24,24 @@ class WordpieceAlignment:
     wordpieces: List[Token]
     word_spans: List[Optional[Tuple[int, int]]]
     truncated_words: int
+
+
+@dataclass
+class WordpieceReport(ReadReport):
+    """What a read of word pieces lost: words cut off by `max_length` (logged after each read)."""
+
+    truncated_words: int = 0
+
+    def losses(self) -> List[str]:
+        return [f"{self.truncated_words} words cut off by max_length"] if self.truncated_words else []
+
+
+def word_offsets_field(
+    alignment: WordpieceAlignment, tokens: TextField, words: Optional[List[int]] = None
+) -> ListField:
+    """Per word the index of its first word piece (-1 for a word cut off); `words` picks the words."""
+    spans = alignment.word_spans if words is None else [alignment.word_spans[w] for w in words]
+    return ListField([IndexField(-1 if span is None else span[0], tokens) for span in spans])
 
 
 class WordpieceAligner:

@@ -1,6 +1,5 @@
 """Reader of Crone (2020): words with configurable token indexers, BIO/BIOUL tags, gold relations."""
-import logging
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from allennlp.data import DatasetReader, Instance, Token
 from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
@@ -12,14 +11,11 @@ from allennlp.data.token_indexers import (
 )
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.tagging import SCHEMES, entities_to_tags
+from jointie_allennlp.data.tagging import SCHEMES, TaggingReport, entities_to_tags
 from jointie_allennlp.data.wordpieces import WordpieceAligner
-from jointie_allennlp.dataset_readers.biaffine import TaggingReport
 from jointie_allennlp.dataset_readers.document_reader import DocumentReader
-from jointie_allennlp.modules.casing import CasingIndexer
+from jointie_allennlp.data.casing import CasingIndexer
 from jointie_allennlp.modules.entity_pairs import entity_key
-
-logger = logging.getLogger(__name__)
 
 TAG_NAMESPACE = "entity_tags"
 RELATION_NAMESPACE = "relation_labels"
@@ -52,6 +48,8 @@ class DeeperTaskSpecificityReader(DocumentReader):
         are not limited.
     """
 
+    report_class = TaggingReport
+
     def __init__(
         self,
         token_indexers: Optional[Dict[str, TokenIndexer]] = None,
@@ -70,24 +68,11 @@ class DeeperTaskSpecificityReader(DocumentReader):
             "token_characters": TokenCharactersIndexer(min_padding_length=1),
             "casing": CasingIndexer(),
         }
-        self.report = TaggingReport()
         indexers = self.token_indexers.values()
         transformers = [i for i in indexers if isinstance(i, PretrainedTransformerMismatchedIndexer)]
         if transformers:
             aligner = WordpieceAligner(transformers[0]._tokenizer.name_or_path)
             self.use_windows(aligner.pieces_per_word, max_length, reserved=aligner.special_tokens)
-
-    def _read(self, file_path: str) -> Iterable[Instance]:
-        self.report = TaggingReport()
-        yield from super()._read(file_path)
-        report = self.report
-        lost = report.nested_dropped + report.overlapping_dropped + report.relations_dropped
-        report.log(
-            logger, file_path, bool(lost),
-            "%s tags cannot express %d nested and %d overlapping gold entities (dropped from the training "
-            "labels, %d relations with them); ",
-            self.tag_scheme, report.nested_dropped, report.overlapping_dropped, report.relations_dropped,
-        )
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
@@ -106,13 +91,9 @@ class DeeperTaskSpecificityReader(DocumentReader):
                     gold_relations[key].append(relation.type)
             else:
                 dropped += 1
-        report = self.report
-        report.sentences += 1
-        report.entities += len(sentence.entities)
-        report.nested_dropped += loss.nested_dropped
-        report.overlapping_dropped += loss.overlapping_dropped
-        report.relations += len(sentence.relations)
-        report.relations_dropped += dropped
+        self.report.count_tags(sentence, loss)
+        self.report.relations += len(sentence.relations)
+        self.report.relations_dropped += dropped
         prefixes = "BI" if self.tag_scheme == "BIO" else "BILU"
         fields = {
             "tokens": tokens,

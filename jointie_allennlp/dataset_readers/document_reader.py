@@ -1,6 +1,6 @@
 """The shared input path: any supported file -> `Document`s -> an approach's instances."""
 import logging
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Type
 
 from allennlp.data import DatasetReader, Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
@@ -9,10 +9,11 @@ from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.formats.any import read_any
 from jointie_allennlp.data.formats.brat import BratReport
 from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
+from jointie_allennlp.data.reports import ReadReport
 from jointie_allennlp.data.tokenization import get_segmenter
 from jointie_allennlp.data.types import TypeCollector, TypeFilter, inventory_from_dict
 from jointie_allennlp.data.windows import SentenceWindows, WindowReport
-from jointie_allennlp.data.wordpieces import WordpieceAligner
+from jointie_allennlp.data.wordpieces import WordpieceAligner, WordpieceAlignment, WordpieceReport
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ class DocumentReader(DatasetReader):
     its (sentence) `Document` in a `MetadataField` so the model can build predicted documents and
     score them with the shared metric.
 
+    A subclass names its counts in `report_class` (a `ReadReport` dataclass): every read starts a
+    fresh `self.report`, the subclass counts into it, and the read ends by logging it under the
+    subclass's module (info, or a warning naming what was lost).
+
     # Parameters
 
     tokenizer : `str`, optional (default = `"razdel"`)
@@ -69,6 +74,8 @@ class DocumentReader(DatasetReader):
         (`jointie_allennlp.data.windows`); at most half of a window.
     """
 
+    report_class: Optional[Type[ReadReport]] = None
+
     def __init__(
         self,
         tokenizer: str = "razdel",
@@ -88,6 +95,7 @@ class DocumentReader(DatasetReader):
             self.type_filter = TypeFilter(inventory_from_dict(types))
         elif types_path is not None:
             self.type_filter = TypeFilter(read_types(types_path))
+        self.report = self.report_class() if self.report_class is not None else None
         self.window_overlap = window_overlap
         get_segmenter(tokenizer)  # fail on an unknown name at construction
         self.tokenizer_name = tokenizer
@@ -167,8 +175,16 @@ class DocumentReader(DatasetReader):
         return document.with_annotations(document.entities, kept)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
+        if self.report_class is not None:
+            self.report = self.report_class()
         for document in self.shard_iterable(self.read_documents(file_path)):
-            yield from self.document_to_instances(document)
+            yield from self.read_instances(document)
+        if self.report is not None:
+            self.report.log_read(logging.getLogger(type(self).__module__), file_path)
+
+    def read_instances(self, document: Document) -> List[Instance]:
+        """The instances of a document read from a file, its annotations the gold labels."""
+        return self.document_to_instances(document)
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         """The instances of one document (gold annotations used as labels when present)."""
@@ -194,7 +210,7 @@ class WordpieceDocumentReader(DocumentReader):
 
     transformer_model_name : `str` Hugging Face name or path of the encoder's tokenizer.
     max_length : `int`, optional (default = `512`) word pieces per sentence, special tokens
-        included; words beyond are cut off (counted by the subclass; entities on them are missed).
+        included; longer sentences are read in windows (below).
     segment_length : `int`, optional encode longer sentences in segments of this many word pieces
         (allennlp's `max_length` of the indexer; give the embedder the same `max_length`), so
         `max_length` may exceed the encoder's limit (e.g. 512).
@@ -203,7 +219,10 @@ class WordpieceDocumentReader(DocumentReader):
 
     Sentences longer than `max_length` word pieces are read in overlapping windows (`self.windows`,
     see `jointie_allennlp.data.windows`; `window_overlap` of `DocumentReader`), so no word is cut off.
+    Words that `max_length` still cuts off are counted in `self.report.truncated_words` (`align`).
     """
+
+    report_class: Type[WordpieceReport] = WordpieceReport
 
     def __init__(
         self,
@@ -225,3 +244,14 @@ class WordpieceDocumentReader(DocumentReader):
             )
         }
         self.use_windows(self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens)
+
+    def align(self, words: Sequence[str]) -> WordpieceAlignment:
+        """The word pieces of `words` (`self.aligner`), the words cut off counted in `self.report`."""
+        alignment = self.aligner.align(words)
+        self.report.truncated_words += alignment.truncated_words
+        return alignment
+
+    @property
+    def truncated_words(self) -> int:
+        """Words cut off by `max_length` in the current (or last) read."""
+        return self.report.truncated_words

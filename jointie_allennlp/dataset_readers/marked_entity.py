@@ -3,7 +3,6 @@ Reader of relation extraction as sequence labelling with a marked main entity (R
 "Joint task learning for relation extraction and named entity recognition"): one instance per
 (sentence, main entity), marker tokens around the main entity, per word the relation label to it.
 """
-import logging
 import random
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence
@@ -13,12 +12,9 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.reports import ReadReport
-from jointie_allennlp.data.tagging import TaggingLoss
-from jointie_allennlp.dataset_readers.bio_tagger import bio_fields, word_offsets_field
+from jointie_allennlp.data.tagging import bio_fields
+from jointie_allennlp.data.wordpieces import WordpieceReport, word_offsets_field
 from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
-
-logger = logging.getLogger(__name__)
 
 NO_RELATION = "0"
 RELATION_LABEL_NAMESPACE = "relation_labels"
@@ -36,15 +32,22 @@ def marker_tokens(entity_types: Sequence[str] = (), start: str = START_MARKER, e
 
 
 @dataclass
-class MarkedEntityReport(ReadReport):
-    """What a read lost (logged after each read)."""
+class MarkedEntityReport(WordpieceReport):
+    """What a read of (sentence, main entity) instances read and lost (logged after each read)."""
 
     instances: int = 0
     relations: int = 0
     conflicting_word_labels: int = 0
-    truncated_words: int = 0
     skipped_truncated_main: int = 0
     sampled_out_main_without_relations: int = 0
+
+    def losses(self) -> List[str]:
+        losses = []
+        if self.conflicting_word_labels:
+            losses.append(f"{self.conflicting_word_labels} word labels of overlapping tails lost to the longer tail")
+        if self.skipped_truncated_main:
+            losses.append(f"{self.skipped_truncated_main} main entities cut off by max_length (no instance)")
+        return losses + super().losses()
 
 
 @DatasetReader.register("marked_entity")
@@ -85,6 +88,8 @@ class MarkedEntityReader(WordpieceDocumentReader):
     sampling_seed : `int`, optional (default = `13`)
     """
 
+    report_class = MarkedEntityReport
+
     def __init__(
         self,
         transformer_model_name: str,
@@ -108,18 +113,13 @@ class MarkedEntityReader(WordpieceDocumentReader):
         self.markers = markers
         # every instance adds two marker pieces around its main entity
         self.use_windows(self.aligner.pieces_per_word, max_length, reserved=self.aligner.special_tokens + 2)
-        self.report = MarkedEntityReport()
         self.main_without_relations = main_without_relations
         self.sampling_seed = sampling_seed
         self._sampler = random.Random(sampling_seed)
 
     def _read(self, file_path: str) -> Iterable[Instance]:
-        self.report = MarkedEntityReport()
         self._sampler = random.Random(self.sampling_seed)  # the same sample in every epoch
         yield from super()._read(file_path)
-        report = self.report
-        lost = report.conflicting_word_labels or report.truncated_words or report.skipped_truncated_main
-        report.log(logger, file_path, bool(lost), "labels lost (see counts): ")
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         instances = (
@@ -194,6 +194,6 @@ class MarkedEntityReader(WordpieceDocumentReader):
                 [NO_RELATION] + sorted({r.type for r in sentence.relations}), label_namespace=RELATION_LABEL_NAMESPACE
             ),
             "metadata": MetadataField({"document": gold, "main": main}),
-            **bio_fields(sentence, word_offsets, TaggingLoss()),
+            **bio_fields(sentence, word_offsets),
         }
         return Instance(fields)

@@ -1,6 +1,5 @@
 """Reader of the span-based models (SpERT, SpERT.MT): one instance per sentence, word pieces + word ranges."""
-import logging
-from typing import Iterable, List, Optional
+from typing import List
 
 import torch
 from allennlp.data import DatasetReader, Instance
@@ -9,14 +8,12 @@ from allennlp.data.fields import MetadataField, MultiLabelField, TensorField, Te
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 
-logger = logging.getLogger(__name__)
-
 ENTITY_NAMESPACE = "entity_labels"
 RELATION_NAMESPACE = "relation_labels"
 
 
 @DatasetReader.register("spert")
-class SpanJointReader(WordpieceDocumentReader):
+class SpertReader(WordpieceDocumentReader):
     """
     One instance per sentence for the `spert` and `spert_mt` models. Fields: `tokens` (word pieces
     for a `pretrained_transformer` indexer, [CLS] first), `word_spans` (`(words, 2)` per word its
@@ -39,33 +36,12 @@ class SpanJointReader(WordpieceDocumentReader):
         exceed the encoder's limit.
     tokenizer : `str`, optional (default = `"razdel"`) segmenter for brat and raw text.
     types_path : `str`, optional SpERT types file (symmetric relation types).
+
+    Words cut off by `max_length` are counted in `self.report` and logged after each read.
     """
 
-    def __init__(
-        self,
-        transformer_model_name: str,
-        max_length: int = 512,
-        segment_length: Optional[int] = None,
-        tokenizer: str = "razdel",
-        types_path: Optional[str] = None,
-        **kwargs,
-    ) -> None:
-        super().__init__(
-            transformer_model_name,
-            max_length=max_length,
-            segment_length=segment_length,
-            tokenizer=tokenizer,
-            types_path=types_path,
-            **kwargs,
-        )
-        self.truncated_words = 0
-
-    def _read(self, file_path: str) -> Iterable[Instance]:
-        self.truncated_words = 0
-        for document in self.shard_iterable(self.read_documents(file_path)):
-            yield from self.document_to_instances(document, labelled=True)
-        if self.truncated_words:
-            logger.warning("%s: %d words cut off by max_length", file_path, self.truncated_words)
+    def read_instances(self, document: Document) -> List[Instance]:
+        return self.document_to_instances(document, labelled=True)
 
     def document_to_instances(self, document: Document, labelled: bool = False) -> List[Instance]:
         """
@@ -82,8 +58,7 @@ class SpanJointReader(WordpieceDocumentReader):
         return [self.sentence_to_instance(s, labelled) for s in self.sentences(document) if s.tokens]
 
     def sentence_to_instance(self, sentence: Document, labelled: bool = False) -> Instance:
-        alignment = self.aligner.align(sentence.tokens)
-        self.truncated_words += alignment.truncated_words
+        alignment = self.align(sentence.tokens)
         spans = [(-1, -1) if span is None else span for span in alignment.word_spans]
         fields = {
             "tokens": TextField(alignment.wordpieces, self.token_indexers),

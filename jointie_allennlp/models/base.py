@@ -1,7 +1,11 @@
-"""What every approach's model shares: predicted `Document`s, the shared metric, bf16 inference."""
-from typing import Dict, List, Optional, Sequence
+"""
+What every approach's model shares: predicted `Document`s, the shared metric, bf16 inference,
+decoding at a grid of thresholds.
+"""
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import Vocabulary
 from allennlp.models import Model
 
@@ -37,6 +41,10 @@ class JointExtractionModel(Model):
     `score_documents` with the instances' gold documents; `get_metrics` then reports the
     shared `JointExtractionMetric` (computed when not training, so training stays fast; in
     training mode `get_metrics` reports no scores rather than zeros: the progress bar shows the loss).
+
+    A model whose decoding has thresholds names them in `thresholds()` and implements
+    `_threshold_encoding` and `_decode_at_thresholds`; `predict_with_thresholds` then decodes a
+    batch at every point of a threshold grid from one encoder pass (`tune-threshold`).
 
     # Parameters
 
@@ -91,6 +99,53 @@ class JointExtractionModel(Model):
             entities.update(tag.split("-", 1)[1] for tag in tokens(namespace) if "-" in tag)
         relations = set(tokens("relation_labels")) - {"NEG", "0"}
         return {"entity_types": sorted(entities), "relation_types": sorted(relations)}
+
+    def thresholds(self) -> Dict[str, float]:
+        """
+        The decision thresholds in use, by model option name: at most an `entity_threshold` and one
+        relation threshold (empty: decoding has none).
+        """
+        return {}
+
+    def _threshold_encoding(self, batch: Dict[str, Any]) -> Any:
+        """What decoding `batch` at any thresholds needs, computed once (by default nothing)."""
+        return None
+
+    def _decode_at_thresholds(self, batch: Dict[str, Any], encoding: Any) -> List[Document]:
+        """The documents of `batch` decoded at the thresholds the model holds now."""
+        raise NotImplementedError
+
+    def predict_with_thresholds(
+        self,
+        batch: Dict[str, Any],
+        entity_thresholds: List[Optional[float]],
+        relation_thresholds: List[float],
+    ) -> Dict[Tuple[Optional[float], float], List[Document]]:
+        """
+        Predictions of one batch (the data loader's tensor dict) at every (entity θ, relation θ) of
+        a grid, with one encoder pass (`_threshold_encoding`). For each entity θ the relations are
+        decoded at the lowest relation θ and then filtered by score, which equals decoding at each
+        relation θ. Entity thresholds apply only to models that have one (`entity_threshold`);
+        the others take `[None]`. The model's own thresholds are restored afterwards.
+        """
+        saved = self.thresholds()
+        if not saved:
+            raise ConfigurationError(f"{type(self).__name__} with these options decodes without thresholds")
+        relation_option = next(name for name in saved if name != "entity_threshold")
+        encoding = self._threshold_encoding(batch)
+        results: Dict[Tuple[Optional[float], float], List[Document]] = {}
+        try:
+            for entity_threshold in entity_thresholds:
+                if "entity_threshold" in saved:
+                    setattr(self, "entity_threshold", entity_threshold)
+                setattr(self, relation_option, min(relation_thresholds))
+                decoded = self._decode_at_thresholds(batch, encoding)
+                for relation_threshold in relation_thresholds:
+                    results[entity_threshold, relation_threshold] = relations_at_threshold(decoded, relation_threshold)
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+        return results
 
     @staticmethod
     def documents_of(metadata: List[Dict]) -> List[Document]:

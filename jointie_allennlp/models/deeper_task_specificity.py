@@ -3,7 +3,7 @@ Multi-task NER + RE with deeper task-specific layers (Crone 2020, "Deeper Task-S
 Joint Entity and Relation Extraction"), with the optional ResBN-Transformer stacks.
 """
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import torch
 from allennlp.common import Lazy
@@ -18,7 +18,7 @@ from torch import nn
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.tagging import SCHEMES, tags_to_entities
 from jointie_allennlp.dataset_readers.deeper_task_specificity import RELATION_NAMESPACE, TAG_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel, relations_at_threshold, without_trainable_pooler
+from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
 from jointie_allennlp.modules.distmult import DistMultScorer
 from jointie_allennlp.modules.entity_pairs import batch_pair_token_indices, entity_key
 from jointie_allennlp.modules.label_embedding import TagEmbedding
@@ -265,25 +265,9 @@ class DeeperTaskSpecificityModel(JointExtractionModel):
         """The decision threshold in use (see `tune-threshold`)."""
         return {"relation_threshold": self.relation_threshold}
 
-    def predict_with_thresholds(
-        self, batch: Dict[str, Any], entity_thresholds: List[Optional[float]], relation_thresholds: List[float],
-    ) -> Dict[Tuple[Optional[float], float], List[Document]]:
-        """
-        Predictions of one batch at every relation Θ with one forward pass: decoded at the lowest Θ,
-        then each Θ keeps the relations scored at least Θ (which equals decoding at that Θ). The
-        entities (Viterbi tags) do not depend on Θ.
-        """
-        saved = self.relation_threshold
-        self.relation_threshold = min(relation_thresholds)
-        try:
-            gold_tags = {"tags": batch["tags"]} if self.gold_entities else {}
-            decoded = self.forward(tokens=batch["tokens"], metadata=batch["metadata"], **gold_tags)["document"]
-        finally:
-            self.relation_threshold = saved
-        return {
-            (entity_threshold, threshold): relations_at_threshold(decoded, threshold)
-            for entity_threshold in entity_thresholds
-            for threshold in relation_thresholds
-        }
+    def _decode_at_thresholds(self, batch: Dict[str, Any], encoding: Any) -> List[Document]:
+        """One forward pass; the entities (Viterbi tags) do not depend on Θ."""
+        gold_tags = {"tags": batch["tags"]} if self.gold_entities else {}
+        return self.forward(tokens=batch["tokens"], metadata=batch["metadata"], **gold_tags)["document"]
 
     default_predictor = "joint_extraction"

@@ -14,10 +14,10 @@ from allennlp.training.metrics import SpanBasedF1Measure
 from torch import nn
 
 from jointie_allennlp.data.document import Document, Entity, Relation
-from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
+from jointie_allennlp.data.tagging import NER_TAG_NAMESPACE
 from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, RELATION_LABEL_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel, relations_at_threshold, without_trainable_pooler
-from jointie_allennlp.models.ner_tagger import word_vectors
+from jointie_allennlp.models.base import relations_at_threshold
+from jointie_allennlp.models.word_tagger import WordTaggerModel
 
 
 def decode_relations(
@@ -70,7 +70,7 @@ def decode_relations(
 
 
 @Model.register("marked_entity")
-class MarkedEntityModel(JointExtractionModel):
+class MarkedEntityModel(WordTaggerModel):
     """
     Transformer over the sentence with marker tokens around the main entity -> first word piece
     of every original word -> dropout -> two linear heads: a relation label per word (the type of
@@ -103,6 +103,8 @@ class MarkedEntityModel(JointExtractionModel):
     initializer : `InitializerApplicator`, optional
     """
 
+    tag_namespace = NER_TAG_NAMESPACE
+
     def __init__(
         self,
         vocab: Vocabulary,
@@ -116,12 +118,14 @@ class MarkedEntityModel(JointExtractionModel):
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
-        super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
-        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
-        dim = text_field_embedder.get_output_dim()
-        self.dropout = nn.Dropout(dropout)
-        self.relation_projection = nn.Linear(dim, vocab.get_vocab_size(RELATION_LABEL_NAMESPACE))
-        self.tag_projection = nn.Linear(dim, vocab.get_vocab_size(NER_TAG_NAMESPACE))
+        # made before the tag projection, so that a seed draws the same initial weights
+        relation_projection = nn.Linear(
+            text_field_embedder.get_output_dim(), vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
+        )
+        super().__init__(
+            vocab, text_field_embedder, dropout=dropout, metric_per_type=metric_per_type, **kwargs
+        )
+        self.relation_projection = relation_projection
         self.relation_labels = vocab.get_index_to_token_vocabulary(RELATION_LABEL_NAMESPACE)
         if NO_RELATION not in self.relation_labels.values():
             raise ConfigurationError(f"the {RELATION_LABEL_NAMESPACE!r} namespace lacks {NO_RELATION!r}")
@@ -152,10 +156,10 @@ class MarkedEntityModel(JointExtractionModel):
         metadata : per instance `document` (sentence, gold relations of the main entity) and `main`;
         relation_labels, tags : `(batch, words)` gold label ids.
         """
-        words, mask = word_vectors(self.text_field_embedder, tokens, word_offsets)
+        words, mask = self.word_vectors(tokens, word_offsets)
         words = self.dropout(words)
         relation_logits = self.relation_projection(words)
-        tag_logits = self.tag_projection(words)
+        tag_logits = self.tag_logits(words)
         output: Dict[str, Any] = {"relation_logits": relation_logits, "tag_logits": tag_logits, "mask": mask}
         loss = None
         if relation_labels is not None:
@@ -191,17 +195,16 @@ class MarkedEntityModel(JointExtractionModel):
         """The decision threshold in use (see `tune-threshold`)."""
         return {"relation_threshold": self.relation_threshold}
 
-    def predict_with_thresholds(
-        self, batch: Dict[str, Any], entity_thresholds: List[Optional[float]], relation_thresholds: List[float],
-    ) -> Dict[Tuple[Optional[float], float], List[Document]]:
-        """Predictions of one batch at every relation θ (the entities are given), with one encoder pass."""
-        words, mask = word_vectors(self.text_field_embedder, batch["tokens"], batch["word_offsets"])
-        decoded = self._decode(self.relation_projection(words), mask, batch["metadata"])
-        return {
-            (entity_threshold, threshold): relations_at_threshold(decoded, threshold)
-            for entity_threshold in entity_thresholds
-            for threshold in relation_thresholds
-        }
+    def _threshold_encoding(self, batch: Dict[str, Any]) -> Tuple[torch.Tensor, torch.Tensor]:
+        words, mask = self.word_vectors(batch["tokens"], batch["word_offsets"])
+        return self.relation_projection(words), mask
+
+    def _decode_at_thresholds(
+        self, batch: Dict[str, Any], encoding: Tuple[torch.Tensor, torch.Tensor]
+    ) -> List[Document]:
+        """The relations of the given entities, unfiltered (`relations_at_threshold` filters them)."""
+        relation_logits, mask = encoding
+        return self._decode(relation_logits, mask, batch["metadata"])
 
     def get_metrics(self, reset: bool = False) -> Dict[str, float]:
         metrics = super().get_metrics(reset)

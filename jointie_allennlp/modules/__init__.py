@@ -1,2 +1,2 @@
-"""Building blocks shared by the models."""
-from jointie_allennlp.modules import casing, resbn_transformer, warmup_schedule  # noqa: F401  (register casing / one_hot / resbn_transformer / linear_with_warmup_fraction)
+"""Building blocks shared by the models, the trainer callbacks (`callbacks/`) and the learning-rate scheduler."""
+from jointie_allennlp.modules import callbacks, linear_with_warmup_fraction, one_hot, resbn_transformer  # noqa: F401  (registrations)

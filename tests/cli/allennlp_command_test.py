@@ -224,9 +224,9 @@ def test_batch_size_sets_the_bucket_sampler_batch_size():
     from allennlp.common import Params
     from allennlp.data import DataLoader
 
-    from jointie_allennlp.dataset_readers.spert import SpanJointReader
+    from jointie_allennlp.dataset_readers.spert import SpertReader
 
-    reader = SpanJointReader(transformer_model_name=str(PROJECT_ROOT / "fixtures" / "tiny_bert"))
+    reader = SpertReader(transformer_model_name=str(PROJECT_ROOT / "fixtures" / "tiny_bert"))
     params = Params({"batch_sampler": {"type": "bucket", "batch_size": 8, "sorting_keys": ["tokens"]}, "batch_size": 3})
     loader = DataLoader.from_params(params, reader=reader, data_path=str(FIXTURES / "conll04_like_train.json"))
     assert loader.batch_sampler.batch_size == 3

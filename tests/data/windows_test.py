@@ -11,7 +11,7 @@ from allennlp.models import Model
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.windows import SentenceWindows, merge_windows, owner, plan_windows
 from jointie_allennlp.dataset_readers.marked_entity import MarkedEntityReader
-from jointie_allennlp.dataset_readers.spert import SpanJointReader
+from jointie_allennlp.dataset_readers.spert import SpertReader
 from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 
@@ -46,7 +46,7 @@ def test_the_overlap_is_checked():
     with pytest.raises(ValueError, match="window_overlap 8 must be between 0 and 7"):
         SentenceWindows(lambda words: [1] * len(words), 16, reserved=2, overlap=8)
     assert SentenceWindows(lambda words: [1] * len(words), 16, reserved=2).overlap == 4
-    assert SpanJointReader(TINY_BERT, max_length=16, window_overlap=6).windows.overlap == 6
+    assert SpertReader(TINY_BERT, max_length=16, window_overlap=6).windows.overlap == 6
 
 
 # 40 one-piece words; max_length 16 = 14 pieces for words, overlap 4:
@@ -103,7 +103,7 @@ class OraclePredictor(JointExtractionPredictor):
 
 
 def test_training_windows_hold_only_whole_items_and_the_read_counts_the_rest():
-    reader = SpanJointReader(TINY_BERT, max_length=16)
+    reader = SpertReader(TINY_BERT, max_length=16)
     document = _gold()
     sentences = [i["metadata"]["document"] for i in reader.document_to_instances(document, labelled=True)]
     assert [s.metadata["sentence_of"][2] for s in sentences] == [0, 10, 20, 26]
@@ -131,7 +131,7 @@ def test_the_read_logs_one_counted_line(tmp_path, caplog):
         "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in ENTITIES],
         "relations": [{"type": r.type, "head": r.head, "tail": r.tail} for r in RELATIONS],
     }]), encoding="utf-8")
-    reader = SpanJointReader(TINY_BERT, max_length=16)
+    reader = SpertReader(TINY_BERT, max_length=16)
     assert len(list(reader.read(str(path)))) == 4
     lines = [r.getMessage() for r in caplog.records if "overlapping windows" in r.getMessage()]
     assert lines == [
@@ -143,7 +143,7 @@ def test_the_read_logs_one_counted_line(tmp_path, caplog):
 
 
 def test_prediction_merges_the_windows_into_one_record_with_original_indices():
-    predictor = OraclePredictor(GoldOracle(), SpanJointReader(TINY_BERT, max_length=16))
+    predictor = OraclePredictor(GoldOracle(), SpertReader(TINY_BERT, max_length=16))
     merged = predictor.predict_document(_gold())
     assert merged.tokens == WORDS and merged.sentences == [(0, 40)]
     # every item some window holds, once, at its place in the sentence; B across word 14 included
@@ -162,14 +162,14 @@ def test_prediction_merges_the_windows_into_one_record_with_original_indices():
 
 
 def test_without_overlap_the_entity_across_the_chunk_boundary_is_lost_and_reported():
-    predictor = OraclePredictor(GoldOracle(), SpanJointReader(TINY_BERT, max_length=16, window_overlap=0))
+    predictor = OraclePredictor(GoldOracle(), SpertReader(TINY_BERT, max_length=16, window_overlap=0))
     merged = predictor.predict_document(_gold())
     assert (13, 15, "B") not in _keys(merged)[0]
     assert "2 entities and 3 relations lie in no single window" in merged.metadata["warnings"][1]
 
 
 def test_merging_takes_only_owned_items_and_adds_missing_relation_arguments():
-    reader = SpanJointReader(TINY_BERT, max_length=16)
+    reader = SpertReader(TINY_BERT, max_length=16)
     windows = reader.windows.sentences(_gold())
     # window 1 also predicts an entity at word 11 of another type: word 11 belongs to window 0, so it is ignored
     windows[1] = windows[1].with_annotations(windows[1].entities + [Entity(1, 2, "X")], windows[1].relations)
@@ -184,7 +184,7 @@ def test_merging_takes_only_owned_items_and_adds_missing_relation_arguments():
 
 
 def test_the_metric_counts_each_item_once_in_its_owning_window():
-    reader = SpanJointReader(TINY_BERT, max_length=16)
+    reader = SpertReader(TINY_BERT, max_length=16)
     windows = reader.windows.sentences(_gold())
     metric = JointExtractionMetric()
     metric(windows, windows)
@@ -239,7 +239,7 @@ def test_a_model_trains_evaluates_and_predicts_on_windowed_sentences(tmp_path):
     assert any("conll04_like_train.json" in m for m in logged) and any("conll04_like_dev.json" in m for m in logged)
 
     model.eval()
-    reader = SpanJointReader(TINY_BERT, max_length=8)
+    reader = SpertReader(TINY_BERT, max_length=8)
     words = json.loads((spert / "conll04_like_train.json").read_text())[0]["tokens"]
     record = JointExtractionPredictor(model, reader).predict_json({"id": "w", "tokens": words})
     assert record["tokens"] == words and "overlapping windows" in record["warnings"][0]

@@ -36,7 +36,7 @@ def test_errors_name_the_input(tmp_path):
 
 @pytest.mark.parametrize("drop", [False, True])
 def test_drop_overlapping_relations_counts_what_it_removes(tmp_path, drop):
-    from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
+    from jointie_allennlp.dataset_readers.biaffine_joint import BiaffineJointReader
 
     items = [
         {"tokens": ["lithium", "toxicity", "after", "aspirin", "use"], "orig_id": "a",

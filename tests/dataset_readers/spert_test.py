@@ -5,7 +5,7 @@ from allennlp.data import Vocabulary
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.windows import merge_windows
-from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE, SpanJointReader
+from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE, SpertReader
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TINY_BERT = str(FIXTURES / "tiny_bert")
@@ -13,7 +13,7 @@ TINY_BERT = str(FIXTURES / "tiny_bert")
 
 @pytest.fixture(scope="module")
 def reader():
-    return SpanJointReader(TINY_BERT)
+    return SpertReader(TINY_BERT)
 
 
 def test_word_spans_index_the_word_pieces(reader):
@@ -45,7 +45,7 @@ def test_one_instance_per_sentence_of_a_brat_document(reader):
 
 
 def test_long_sentences_are_windowed_and_items_in_no_window_reported(caplog):
-    reader = SpanJointReader(TINY_BERT, max_length=5)  # 3 pieces per window, neighbours share 1
+    reader = SpertReader(TINY_BERT, max_length=5)  # 3 pieces per window, neighbours share 1
     document = Document.from_tokens(
         "long", ["a", "b", "c", "d", "e", "f"], entities=[Entity(0, 1, "X"), Entity(2, 4, "Z"), Entity(5, 6, "Y")],
         relations=[Relation(0, 2, "R"), Relation(1, 2, "S"), Relation(1, 1, "Self")],
@@ -72,7 +72,7 @@ def test_long_sentences_are_windowed_and_items_in_no_window_reported(caplog):
 
 
 def test_a_word_longer_than_the_window_keeps_its_first_pieces_with_a_warning():
-    reader = SpanJointReader(TINY_BERT, max_length=6)
+    reader = SpertReader(TINY_BERT, max_length=6)
     word = "a" * 40  # 40 word pieces with the tiny BERT
     document = Document.from_tokens("w", ["a", word, "b"])
     instances = reader.document_to_instances(document)

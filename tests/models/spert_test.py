@@ -8,8 +8,9 @@ from allennlp.data import Batch, DatasetReader, Vocabulary
 from allennlp.models import Model
 
 from jointie_allennlp.data.document import Document, Entity, Relation
-from jointie_allennlp.dataset_readers.spert import SpanJointReader
-from jointie_allennlp.models.spert import SpertModel, SpertMTModel
+from jointie_allennlp.dataset_readers.spert import SpertReader
+from jointie_allennlp.models.spert import SpertModel
+from jointie_allennlp.models.spert_mt import SpertMTModel
 from jointie_allennlp.modules.span_pooling import RangeMaxTable
 from jointie_allennlp.modules.span_sampling import enumerate_spans, negative_pair_mask
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
@@ -551,7 +552,7 @@ def _reference_decoding(model: SpertModel, tensors) -> list:
 
 
 def test_reader_and_model_on_brat_sentences():
-    reader = SpanJointReader(TINY_BERT, max_length=16)
+    reader = SpertReader(TINY_BERT, max_length=16)
     instances = list(reader.read(str(FIXTURES / "brat")))
     assert instances and all(i["metadata"]["labelled"] for i in instances)
     vocab = Vocabulary.from_instances(instances)

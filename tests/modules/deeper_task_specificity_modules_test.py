@@ -5,9 +5,10 @@ from allennlp.modules import ConditionalRandomField
 from allennlp.modules.conditional_random_field import allowed_transitions
 
 from jointie_allennlp.data.document import Entity
-from jointie_allennlp.modules.casing import CASING_CLASSES, CasingIndexer, OneHotTokenEmbedder, casing_class
+from jointie_allennlp.data.casing import CASING_CLASSES, CasingIndexer, casing_class
 from jointie_allennlp.modules.distmult import DistMultScorer
 from jointie_allennlp.modules.entity_pairs import batch_pair_token_indices
+from jointie_allennlp.modules.one_hot import OneHotTokenEmbedder
 from jointie_allennlp.modules.resbn_transformer import ResBNTransformerEncoder
 
 

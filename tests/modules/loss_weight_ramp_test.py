@@ -3,10 +3,8 @@ from types import SimpleNamespace
 import pytest
 from allennlp.common.checks import ConfigurationError
 
-from jointie_allennlp.modules.loss_weight_ramp import (
-    LossWeightRamp,
-    LossWeightRampCallback,
-)
+from jointie_allennlp.modules.callbacks.loss_weight_ramp import LossWeightRampCallback
+from jointie_allennlp.modules.loss_weight_ramp import LossWeightRamp
 
 
 def test_lambda_rises_linearly_over_the_ramp_then_stays_one():

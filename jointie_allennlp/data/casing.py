@@ -1,10 +1,8 @@
-"""Word casing as a feature: a token indexer giving each word a casing class, and a one-hot embedder."""
+"""Word casing as a feature: a token indexer giving each word a casing class (embed it with `one_hot`)."""
 from typing import Dict, List
 
-import torch
 from allennlp.data import Token, TokenIndexer, Vocabulary
 from allennlp.data.token_indexers.token_indexer import IndexedTokenList
-from allennlp.modules.token_embedders import TokenEmbedder
 
 # The casing classes of Crone (2020) (after Reimers & Gurevych 2017), in the order they are tested.
 CASING_CLASSES = ("numeric", "mostly_numeric", "lower", "upper", "title", "contains_digit", "other")
@@ -56,26 +54,3 @@ class CasingIndexer(TokenIndexer):
 
     def get_empty_token_list(self) -> IndexedTokenList:
         return {"tokens": []}
-
-
-@TokenEmbedder.register("one_hot")
-class OneHotTokenEmbedder(TokenEmbedder):
-    """
-    A fixed one-hot vector per id: id `k` in `1..num_classes` gives the unit vector `k - 1`,
-    padding (id 0) a zero vector. No parameters.
-
-    # Parameters
-
-    num_classes : `int` the number of classes (the output size).
-    """
-
-    def __init__(self, num_classes: int) -> None:
-        super().__init__()
-        self.num_classes = num_classes
-
-    def get_output_dim(self) -> int:
-        return self.num_classes
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        one_hot = torch.nn.functional.one_hot(tokens.long().clamp(0, self.num_classes), self.num_classes + 1)
-        return one_hot[..., 1:].float()

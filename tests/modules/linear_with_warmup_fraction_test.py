@@ -4,7 +4,7 @@ from allennlp.commands.train import TrainModel
 from allennlp.common import Params
 from allennlp.common.checks import ConfigurationError
 
-from jointie_allennlp.modules.warmup_schedule import LinearWithWarmupFraction
+from jointie_allennlp.modules.linear_with_warmup_fraction import LinearWithWarmupFraction
 from tests.training_configs_test import PROJECT_ROOT, fixture_ext_vars
 
 

@@ -1,42 +1,18 @@
 """Reader of Giorgi et al. (2019): word pieces, BIOES tags per word, gold relations for labelling pairs."""
-import logging
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from allennlp.data import DatasetReader, Instance
-from allennlp.data.fields import (
-    IndexField,
-    ListField,
-    MetadataField,
-    MultiLabelField,
-    SequenceLabelField,
-    TextField,
-)
+from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.reports import ReadReport
-from jointie_allennlp.data.tagging import entities_to_tags
+from jointie_allennlp.data.tagging import TaggingReport, entities_to_tags
+from jointie_allennlp.data.wordpieces import word_offsets_field
 from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
 from jointie_allennlp.modules.entity_pairs import entity_key
-
-logger = logging.getLogger(__name__)
 
 NEGATIVE_RELATION = "NEG"
 TAG_NAMESPACE = "entity_tags"
 RELATION_NAMESPACE = "relation_labels"
-
-
-@dataclass
-class TaggingReport(ReadReport):
-    """What a read lost to the BIOES encoding and to the word-piece limit (logged after each read)."""
-
-    sentences: int = 0
-    entities: int = 0
-    nested_dropped: int = 0
-    overlapping_dropped: int = 0
-    relations: int = 0
-    relations_dropped: int = 0
-    truncated_words: int = 0
 
 
 @DatasetReader.register("biaffine_joint")
@@ -68,46 +44,15 @@ class BiaffineJointReader(WordpieceDocumentReader):
     types_path : `str`, optional SpERT types file (symmetric relation types).
     """
 
-    def __init__(
-        self,
-        transformer_model_name: str,
-        max_length: int = 512,
-        segment_length: Optional[int] = None,
-        tokenizer: str = "razdel",
-        types_path: Optional[str] = None,
-        **kwargs,
-    ) -> None:
-        super().__init__(
-            transformer_model_name,
-            max_length=max_length,
-            segment_length=segment_length,
-            tokenizer=tokenizer,
-            types_path=types_path,
-            **kwargs,
-        )
-        self.report = TaggingReport()
-
-    def _read(self, file_path: str) -> Iterable[Instance]:
-        self.report = TaggingReport()
-        yield from super()._read(file_path)
-        report = self.report
-        lost = report.nested_dropped + report.overlapping_dropped + report.relations_dropped
-        report.log(
-            logger, file_path, bool(lost or report.truncated_words),
-            "BIOES tags cannot express %d nested and %d overlapping gold entities (dropped from the training "
-            "labels, %d relations with them); %d words cut off by max_length; ",
-            report.nested_dropped, report.overlapping_dropped, report.relations_dropped, report.truncated_words,
-        )
+    report_class = TaggingReport
 
     def document_to_instances(self, document: Document) -> List[Instance]:
         return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
 
     def sentence_to_instance(self, sentence: Document) -> Instance:
-        alignment = self.aligner.align(sentence.tokens)
+        alignment = self.align(sentence.tokens)
         tokens = TextField(alignment.wordpieces, self.token_indexers)
-        word_offsets = ListField(
-            [IndexField(-1 if span is None else span[0], tokens) for span in alignment.word_spans]
-        )
+        word_offsets = word_offsets_field(alignment, tokens)
         tags, kept, loss = entities_to_tags(sentence.entities, len(sentence.tokens), scheme="BIOUL")
         kept_set = set(kept)
         gold_entities = [sentence.entities[i] for i in kept]
@@ -119,14 +64,9 @@ class BiaffineJointReader(WordpieceDocumentReader):
                 gold_relations[(entity_key(head), entity_key(tail))] = relation.type
             else:
                 dropped_relations += 1
-        report = self.report
-        report.sentences += 1
-        report.entities += len(sentence.entities)
-        report.nested_dropped += loss.nested_dropped
-        report.overlapping_dropped += loss.overlapping_dropped
-        report.relations += len(sentence.relations)
-        report.relations_dropped += dropped_relations
-        report.truncated_words += alignment.truncated_words
+        self.report.count_tags(sentence, loss)
+        self.report.relations += len(sentence.relations)
+        self.report.relations_dropped += dropped_relations
 
         fields = {
             "tokens": tokens,

@@ -4,8 +4,8 @@ import torch
 from allennlp.common.testing import ModelTestCase
 from allennlp.data import Batch, Vocabulary
 
-from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
-from jointie_allennlp.models.ner_tagger import decode_bio
+from jointie_allennlp.data.tagging import NER_TAG_NAMESPACE
+from jointie_allennlp.models.bio_tagger import decode_bio
 from tests.conftest import set_environment, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from allennlp.common.testing import ModelTestCase
 from allennlp.data import Batch, DatasetReader
 from allennlp.models import Model
 
-from jointie_allennlp.models.biaffine import BiaffineJointModel
+from jointie_allennlp.models.biaffine_joint import BiaffineJointModel
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
 from tests.conftest import set_environment, tiny_bert_environment
 
@@ -240,7 +240,7 @@ def test_folded_long_sentences_keep_word_positions():
     from allennlp.data import Vocabulary
 
     from jointie_allennlp.data.document import Document, Entity, Relation
-    from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
+    from jointie_allennlp.dataset_readers.biaffine_joint import BiaffineJointReader
 
     tiny_bert = str(FIXTURES / "tiny_bert")
     words = ["Ann", "lives", "in", "Rome"] + ["and"] * 12 + ["Bob", "works", "for", "IBM"]

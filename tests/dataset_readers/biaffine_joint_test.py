@@ -9,7 +9,7 @@ from allennlp.data.data_loaders import SimpleDataLoader
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.tagging import tags_to_entities
 from jointie_allennlp.data.windows import merge_windows
-from jointie_allennlp.dataset_readers.biaffine import BiaffineJointReader
+from jointie_allennlp.dataset_readers.biaffine_joint import BiaffineJointReader
 from jointie_allennlp.modules.entity_pairs import entity_key
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -119,7 +119,7 @@ def test_nested_and_overlapping_entities_are_dropped_counted_and_logged(tmp_path
     path = tmp_path / "data.json"
     path.write_text(json.dumps([sentence]))
     reader = BiaffineJointReader(TINY_BERT)
-    with caplog.at_level(logging.WARNING, logger="jointie_allennlp.dataset_readers.biaffine"):
+    with caplog.at_level(logging.WARNING, logger="jointie_allennlp.dataset_readers.biaffine_joint"):
         (instance,) = list(reader.read(str(path)))
     # Longer entities win: Org [0,3) and Other [4,6) stay; Loc [2,3) and Loc [4,5) are nested in them.
     assert _tags(instance) == ["B-Org", "I-Org", "L-Org", "O", "B-Other", "L-Other"]

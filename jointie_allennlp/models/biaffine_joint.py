@@ -15,12 +15,12 @@ from torch import nn
 
 from jointie_allennlp.data.document import Entity, Relation
 from jointie_allennlp.data.tagging import is_well_formed, tags_to_entities
-from jointie_allennlp.dataset_readers.biaffine import (
+from jointie_allennlp.dataset_readers.biaffine_joint import (
     NEGATIVE_RELATION,
     RELATION_NAMESPACE,
     TAG_NAMESPACE,
 )
-from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
+from jointie_allennlp.models.word_tagger import WordTaggerModel
 from jointie_allennlp.modules.biaffine_scorer import BiaffineScorer
 from jointie_allennlp.modules.entity_pairs import (
     batch_pair_token_indices,
@@ -37,7 +37,7 @@ PROJECTIONS = ("separate", "shared", "none")
 
 
 @Model.register("biaffine_joint")
-class BiaffineJointModel(JointExtractionModel):
+class BiaffineJointModel(WordTaggerModel):
     """
     NER: transformer -> first word piece of every word -> dropout -> (optional FFNN) -> linear ->
     BIOES tag per word, cross-entropy averaged over words. RE: the argmax tag of every word is
@@ -90,6 +90,8 @@ class BiaffineJointModel(JointExtractionModel):
     initializer : `InitializerApplicator`, optional
     """
 
+    tag_namespace = TAG_NAMESPACE
+
     def __init__(
         self,
         vocab: Vocabulary,
@@ -110,21 +112,16 @@ class BiaffineJointModel(JointExtractionModel):
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
-        super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
+        super().__init__(
+            vocab, text_field_embedder, dropout=dropout, ner_feedforward=ner_feedforward,
+            metric_per_type=metric_per_type, **kwargs,
+        )
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
         if max_pairs < 1:
             raise ConfigurationError(f"max_pairs must be positive, not {max_pairs}")
         self.max_pairs = max_pairs
-        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
         encoder_dim = text_field_embedder.get_output_dim()
-        self.dropout = nn.Dropout(dropout)
-
-        self.num_tags = vocab.get_vocab_size(TAG_NAMESPACE)
-        self.outside_index = vocab.get_token_index("O", TAG_NAMESPACE)
-        self.ner_feedforward = ner_feedforward
-        tagger_input = ner_feedforward.get_output_dim() if ner_feedforward else encoder_dim
-        self.tag_projection = nn.Linear(tagger_input, self.num_tags)
 
         self.entity_embedding = TagEmbedding(self.num_tags, entity_embedding_dim) if entity_embedding_dim > 0 else None
         relation_input = encoder_dim + entity_embedding_dim
@@ -172,15 +169,8 @@ class BiaffineJointModel(JointExtractionModel):
         tags : `(batch, words)` gold BIOES tag ids.
         Other fields (`tag_inventory`, `relation_types`) only fill the vocabulary.
         """
-        pieces = self.text_field_embedder(tokens)
-        offsets = word_offsets.squeeze(-1)
-        word_mask = offsets >= 0
-        words = util.batched_index_select(pieces, offsets.clamp(min=0))  # (batch, words, dim)
-
-        tagger_input = self.dropout(words)
-        if self.ner_feedforward is not None:
-            tagger_input = self.ner_feedforward(tagger_input)
-        tag_logits = self.tag_projection(tagger_input)
+        words, word_mask = self.word_vectors(tokens, word_offsets)  # (batch, words, dim)
+        tag_logits = self.tag_logits(self.dropout(words))
         predicted_tags = tag_logits.argmax(-1).masked_fill(~word_mask, self.outside_index)
         output: Dict[str, Any] = {"tag_logits": tag_logits, "mask": word_mask}
 

@@ -6,22 +6,10 @@ from allennlp.data import TextFieldTensors, Vocabulary
 from allennlp.models import Model
 from allennlp.modules import TextFieldEmbedder
 from allennlp.nn import InitializerApplicator, util
-from torch import nn
 
 from jointie_allennlp.data.document import Entity
-from jointie_allennlp.data.tagging import tags_to_entities
-from jointie_allennlp.dataset_readers.bio_tagger import NER_TAG_NAMESPACE
-from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
-
-
-def word_vectors(
-    text_field_embedder: TextFieldEmbedder, tokens: TextFieldTensors, word_offsets: torch.LongTensor
-):
-    """The encoder's vector of every word's first word piece `(batch, words, dim)` and the word mask."""
-    pieces = text_field_embedder(tokens)
-    offsets = word_offsets.squeeze(-1)
-    mask = offsets >= 0
-    return util.batched_index_select(pieces, offsets.clamp(min=0)), mask
+from jointie_allennlp.data.tagging import NER_TAG_NAMESPACE, tags_to_entities
+from jointie_allennlp.models.word_tagger import WordTaggerModel
 
 
 def decode_bio(vocab: Vocabulary, tag_ids: torch.Tensor, probabilities: torch.Tensor, length: int) -> List[Entity]:
@@ -35,7 +23,7 @@ def decode_bio(vocab: Vocabulary, tag_ids: torch.Tensor, probabilities: torch.Te
 
 
 @Model.register("bio_tagger")
-class BioTaggerModel(JointExtractionModel):
+class BioTaggerModel(WordTaggerModel):
     """
     Transformer -> first word piece of every word -> dropout -> linear -> BIO tag per word;
     cross-entropy averaged over words (padding, cut-off words and word-piece continuations are
@@ -50,6 +38,8 @@ class BioTaggerModel(JointExtractionModel):
     initializer : `InitializerApplicator`, optional
     """
 
+    tag_namespace = NER_TAG_NAMESPACE
+
     def __init__(
         self,
         vocab: Vocabulary,
@@ -59,11 +49,7 @@ class BioTaggerModel(JointExtractionModel):
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
-        super().__init__(vocab, metric_per_type=metric_per_type, **kwargs)
-        self.text_field_embedder = without_trainable_pooler(text_field_embedder)
-        self.dropout = nn.Dropout(dropout)
-        self.tag_projection = nn.Linear(text_field_embedder.get_output_dim(), vocab.get_vocab_size(NER_TAG_NAMESPACE))
-        self.outside_index = vocab.get_token_index("O", NER_TAG_NAMESPACE)
+        super().__init__(vocab, text_field_embedder, dropout=dropout, metric_per_type=metric_per_type, **kwargs)
         if initializer is not None:
             initializer(self)
 
@@ -81,8 +67,8 @@ class BioTaggerModel(JointExtractionModel):
         tokens : word pieces; `word_offsets` `(batch, words, 1)` first piece per word (-1 = none);
         metadata : per instance `document` (the sentence); tags : `(batch, words)` gold BIO ids.
         """
-        words, mask = word_vectors(self.text_field_embedder, tokens, word_offsets)
-        logits = self.tag_projection(self.dropout(words))
+        words, mask = self.word_vectors(tokens, word_offsets)
+        logits = self.tag_logits(self.dropout(words))
         output: Dict[str, Any] = {"tag_logits": logits, "mask": mask}
         if tags is not None:
             output["loss"] = util.sequence_cross_entropy_with_logits(logits, tags, mask, average="token")

@@ -1,0 +1,42 @@
+"""`compat.apply` installs each fix once, wrapping the originals."""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from packaging.version import Version  # noqa: E402
+
+from allennlp.common import cached_transformers  # noqa: E402
+from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (  # noqa: E402
+    ReduceOnPlateauLearningRateScheduler,
+)
+
+from jointie_allennlp import compat  # noqa: E402  (importing the package (conftest) has applied the fixes)
+from jointie_allennlp.patching import MARKER  # noqa: E402
+
+TORCH = Version(Version(torch.__version__).base_version)
+TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+
+
+def _original_torch_load():
+    return getattr(torch.load, "__wrapped_original__", torch.load)
+
+
+def test_apply_is_idempotent():
+    load, get_tokenizer, init = (
+        torch.load,
+        cached_transformers.get_tokenizer,
+        ReduceOnPlateauLearningRateScheduler.__init__,
+    )
+    compat.apply()
+    compat.fix_get_tokenizer_add_special_tokens()
+    compat.fix_torch_load_weights_only()
+    compat.fix_reduce_on_plateau_verbose()
+    assert torch.load is load
+    assert cached_transformers.get_tokenizer is get_tokenizer
+    assert ReduceOnPlateauLearningRateScheduler.__init__ is init
+    # Wrappers wrap the originals, never another wrapper.
+    assert not getattr(_original_torch_load(), MARKER, False)
+    assert not getattr(get_tokenizer.__wrapped_original__, MARKER, False)

@@ -1,0 +1,76 @@
+"""Tests of jointie_allennlp.compat.tokenizer_add_special_tokens.
+
+The unpatched behaviour (reached through the wrapper's `__wrapped__` / `__wrapped_original__`) shows
+the breakage on the installed versions; the patched path shows the fix.
+"""
+import os
+import re
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from packaging.version import Version  # noqa: E402
+
+from allennlp.common import cached_transformers  # noqa: E402
+from allennlp.data.tokenizers import PretrainedTransformerTokenizer  # noqa: E402
+
+
+TORCH = Version(Version(torch.__version__).base_version)
+TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+FIXTURE_BERT = Path(__file__).resolve().parents[2] / "fixtures" / "tiny_bert"
+
+
+@pytest.fixture(scope="module")
+def tiny_bert() -> str:
+    """The tiny BERT of the fixtures (fixtures/build_tiny_bert.py)."""
+    return str(FIXTURE_BERT)
+
+
+@pytest.mark.skipif(TRANSFORMERS < Version("4.44"), reason="breakage starts at transformers 4.44")
+def test_unpatched_get_tokenizer_still_breaks(tiny_bert):
+    original = cached_transformers.get_tokenizer.__wrapped_original__
+    with pytest.raises(AttributeError, match="add_special_tokens conflicts"):
+        original(tiny_bert, add_special_tokens=False, use_fast=True, local_files_only=True)
+
+
+def test_pretrained_transformer_tokenizer_works(tiny_bert):
+    tokenizer = PretrainedTransformerTokenizer(tiny_bert)
+    tokens = [t.text for t in tokenizer.tokenize("the guard moved to denver")]
+    assert tokens == ["[CLS]", "the", "guard", "moved", "to", "denver", "[SEP]"]
+    no_special = PretrainedTransformerTokenizer(tiny_bert, add_special_tokens=False)
+    assert [t.text for t in no_special.tokenize("the guard")] == ["the", "guard"]
+
+
+def test_get_tokenizer_keeps_cache_semantics(tiny_bert):
+    get = cached_transformers.get_tokenizer
+    without = get(tiny_bert, add_special_tokens=False)
+    with_ = get(tiny_bert, add_special_tokens=True)
+    assert get(tiny_bert, add_special_tokens=False) is without
+    assert with_ is not without  # distinct cache entries, as in allennlp
+    assert "add_special_tokens" not in without.init_kwargs
+    cached_transformers._clear_caches()
+    assert get(tiny_bert, add_special_tokens=False) is not without
+
+
+def test_no_allennlp_caller_bypasses_the_patched_get_tokenizer():
+    """All callers must look get_tokenizer up on the module at call time."""
+    import allennlp
+
+    packages = [allennlp]
+    try:  # allennlp-models is optional (not a dependency), but a user may install it
+        import allennlp_models
+
+        packages.append(allennlp_models)
+    except ModuleNotFoundError:
+        pass
+    pattern = re.compile(r"from\s+allennlp\.common\.cached_transformers\s+import\s+[^\n]*get_tokenizer")
+    offenders = []
+    for package in packages:
+        for path in Path(package.__file__).parent.rglob("*.py"):
+            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
+                offenders.append(str(path))
+    assert offenders == []
