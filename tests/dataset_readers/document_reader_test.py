@@ -84,11 +84,11 @@ DEV_ITEMS = [
 
 
 def test_types_come_from_the_first_read_and_unseen_dev_types_are_left_out_with_a_warning(tmp_path, caplog):
-    from jointie_allennlp.dataset_readers.spert import SpanJointReader
+    from jointie_allennlp.dataset_readers.spert import SpertReader
 
     train = _spert_file(tmp_path / "mine_train.json", TRAIN_ITEMS)
     dev = _spert_file(tmp_path / "mine_dev.json", DEV_ITEMS)
-    reader = SpanJointReader(_tiny_bert())
+    reader = SpertReader(_tiny_bert())
     assert reader.types is None
     assert len(list(reader.read(train))) == 1
     assert reader.types.entity_types == ["Org", "Peop"] and reader.types.relation_types == ["Work_For"]
@@ -115,10 +115,10 @@ def test_types_come_from_the_first_read_and_unseen_dev_types_are_left_out_with_a
 
 
 def test_given_types_make_symmetric_types_and_filter_the_training_data_too(tmp_path):
-    from jointie_allennlp.dataset_readers.spert import SpanJointReader
+    from jointie_allennlp.dataset_readers.spert import SpertReader
 
     train = _spert_file(tmp_path / "mine_train.json", TRAIN_ITEMS + DEV_ITEMS)
-    reader = SpanJointReader(
+    reader = SpertReader(
         _tiny_bert(), types={"entities": ["Peop", "Loc"], "relations": ["Live_In"], "symmetric": ["Live_In"]}
     )
     documents = [i["metadata"]["document"] for i in reader.read(train)]
@@ -126,7 +126,7 @@ def test_given_types_make_symmetric_types_and_filter_the_training_data_too(tmp_p
     assert [[r.type for r in d.relations] for d in documents] == [[], ["Live_In"], []]
     assert all(d.symmetric_relation_types == {"Live_In"} for d in documents)
     with pytest.raises(ValueError, match="either in a file"):
-        SpanJointReader(_tiny_bert(), types={"entities": []}, types_path=str(tmp_path / "x_types.json"))
+        SpertReader(_tiny_bert(), types={"entities": []}, types_path=str(tmp_path / "x_types.json"))
 
 
 def test_a_types_file_gives_the_types(fixtures_dir, tmp_path):
@@ -138,8 +138,8 @@ def test_a_types_file_gives_the_types(fixtures_dir, tmp_path):
 
 
 def test_unannotated_first_read_gives_no_types(fixtures_dir):
-    from jointie_allennlp.dataset_readers.spert import SpanJointReader
+    from jointie_allennlp.dataset_readers.spert import SpertReader
 
-    reader = SpanJointReader(_tiny_bert())
+    reader = SpertReader(_tiny_bert())
     list(reader.read(str(fixtures_dir / "raw" / "sentences.jsonl")))
     assert reader.types is None
