@@ -21,11 +21,11 @@ CPUINFO = Path("/proc/cpuinfo")
 _CAPABILITY_FLAGS = {"AVX2": {"avx2"}, "AVX512": {"avx2", "avx512f"}, "AVX512_BF16": {"avx2", "avx512f", "avx512_bf16"}}
 
 
-def _cpuinfo_fields(path: Path = CPUINFO) -> Dict[str, str]:
-    """The first value of each field of `path` (one processor's description), or `{}` without the file."""
+def _cpuinfo_fields() -> Dict[str, str]:
+    """The first value of each field of `CPUINFO` (one processor's description), or `{}` without the file."""
     fields: Dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = CPUINFO.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return fields
     for line in text.splitlines():
