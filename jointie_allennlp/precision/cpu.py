@@ -73,16 +73,18 @@ def machine_facts(threads: Optional[int] = None) -> Dict[str, object]:
     """
     What a benchmark row records about where it ran: `cpu_model`, `cpu_flags` (those of
     `PRECISION_FLAGS` present), `cpu_capability` (torch's), `cpus` (logical CPUs), `threads` (the
-    torch threads given, else this process's `torch.get_num_threads()`), `load_average` (1, 5 and
-    15 minutes, at the call).
+    torch threads given, else this process's `torch.get_num_threads()`), `load_average` (over the
+    last minute) and `load_averages` (1, 5 and 15 minutes), at the call.
     """
     import torch
 
+    loads = os.getloadavg()
     return {
         "cpu_model": cpu_model(),
         "cpu_flags": precision_flags(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cpus": os.cpu_count(),
         "threads": threads if threads else torch.get_num_threads(),
-        "load_average": [round(value, 2) for value in os.getloadavg()],
+        "load_average": round(loads[0], 2),
+        "load_averages": [round(value, 2) for value in loads],
     }
