@@ -2,7 +2,8 @@
 Start-up time of the commands a user runs first: `import torch, transformers`, `allennlp --help`,
 `import jointie_allennlp` with and without its lean import (`JOINTIE_LEAN_IMPORTS=0`), and a
 one-line prediction (time to the first prediction) with `allennlp predict`, with
-`python -m jointie_allennlp predict` and with `ji.load(archive)(text)` (lean import on and off). Each command runs `--runs` times, one at a time, the
+`python -m jointie_allennlp predict` and with `ji.load(archive)(text)` (lean import on and off).
+Each command runs `--runs` times, one at a time, the
 commands interleaved round by round (so a change of load touches all alike); one row per command
 (median wall and CPU seconds, largest peak RSS) goes to benchmarks/results.jsonl (kind "startup")
 and RESULTS.md.

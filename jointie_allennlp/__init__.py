@@ -17,7 +17,7 @@ from jointie_allennlp import startup
 startup.install()  # before allennlp is imported: defers what prediction never uses
 
 from jointie_allennlp import compat, environment  # noqa: E402
-from jointie_allennlp.encoders import offline as offline_encoders
+from jointie_allennlp.encoders import offline as offline_encoders  # noqa: E402
 
 compat.apply()
 environment.install()

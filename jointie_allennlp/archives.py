@@ -20,7 +20,8 @@ from typing import Any, Dict, Optional, Union
 
 logger = logging.getLogger(__name__)
 
-#: the variable naming the cache directory (default `$XDG_CACHE_HOME/jointie_allennlp`, else `~/.cache/jointie_allennlp`)
+#: the variable naming the cache directory (default `$XDG_CACHE_HOME/jointie_allennlp`, else
+#: `~/.cache/jointie_allennlp`)
 CACHE_VARIABLE = "JOINTIE_CACHE_DIR"
 
 

@@ -139,7 +139,8 @@ def deferred_package(
 
 
 def _transformers_flags() -> List[str]:
-    """Sets transformers' sklearn / scipy / torchvision availability to false where the code reading it is not imported yet."""
+    """Sets transformers' sklearn / scipy / torchvision availability to false where the code reading it
+    is not imported yet; returns the flags set."""
     try:
         from transformers.utils import import_utils
     except ImportError:

@@ -23,7 +23,7 @@ def test_a_second_load_reuses_the_extraction_and_a_changed_archive_is_extracted_
     cache = tmp_path / "cache"
     opened = []
     original_open = tarfile.open
-    monkeypatch.setattr(tarfile, "open", lambda *args, **kwargs: opened.append(args[0]) or original_open(*args, **kwargs))
+    monkeypatch.setattr(tarfile, "open", lambda *args, **kw: opened.append(args[0]) or original_open(*args, **kw))
     first = archives.extracted_archive(archive_copy, cache)
     assert (first / "config.json").is_file() and (first / "weights.th").is_file() and len(opened) == 1
     (first / "marker").write_text("kept")

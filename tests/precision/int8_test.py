@@ -1,4 +1,4 @@
-"""Int8 dynamic quantization of the tiny SpERT archive's linear layers: which layers, how, and that it still predicts."""
+"""Int8 dynamic quantization of the tiny SpERT archive's linear layers: which, how, and that it still predicts."""
 import pytest
 import torch
 from allennlp.models.archival import load_archive
