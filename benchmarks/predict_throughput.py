@@ -10,6 +10,11 @@ benchmarks/results.jsonl (kind "throughput") and docs/results.md.
         --test ../shared/data/conll04/conll04_test.json --repeat 10 --batch-sizes 8 32 --threads 2
 
 `--overrides` (e.g. '{"model.bf16_inference": true}') reaches both commands as `-o`.
+`--precisions fp32 bf16 int8 auto` measures each precision in turn: the `jointie` command gets
+`--precision P`; `allennlp predict` runs for fp32 (no switch) and bf16 (`model.bf16_inference`
+override) only, as it has no int8 or auto. The CoNLL04 test set (288 sentences) ten times gives
+the 2,880-line input. Every row records the precision, the CPU model and flags, the load average
+and the threads; a summary of lines/s per command and precision is printed at the end.
 """
 import argparse
 import json
@@ -18,6 +23,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_benchmark import record_row, run_facts, run_measured, thread_env  # noqa: E402
@@ -33,16 +39,34 @@ def write_input(test: str, repeat: int, destination: Path) -> int:
     return len(lines)
 
 
-def commands(archive: str, inputs: Path, output: Path, batch_size: int, overrides: str) -> dict:
-    """name -> argv of the measured commands."""
+PRECISIONS = ("fp32", "bf16", "int8", "auto")
+
+
+def with_bf16_override(overrides: str) -> str:
+    """`overrides` (JSON) with `model.bf16_inference` set to true."""
+    merged = json.loads(overrides) if overrides.strip() else {}
+    merged["model.bf16_inference"] = True
+    return json.dumps(merged)
+
+
+def commands(archive: str, inputs: Path, output: Path, batch_size: int, overrides: str,
+             precision: Optional[str] = None) -> dict:
+    """name -> argv of the measured commands (`precision`: see the module docstring)."""
     python = sys.executable
-    common = [archive, str(inputs), "--output-file", str(output), "--batch-size", str(batch_size), "--silent"]
-    common += ["-o", overrides] if overrides else []
-    return {
-        "allennlp predict": [str(Path(python).with_name("allennlp")), "predict", *common,
-                             "--include-package", "jointie_allennlp"],
-        "python -m jointie_allennlp predict": [python, "-m", "jointie_allennlp", "predict", *common],
-    }
+
+    def common(extra_overrides: str) -> list:
+        arguments = [archive, str(inputs), "--output-file", str(output), "--batch-size", str(batch_size), "--silent"]
+        return arguments + (["-o", extra_overrides] if extra_overrides else [])
+
+    result = {}
+    if precision in (None, "fp32", "bf16"):
+        allennlp_overrides = with_bf16_override(overrides) if precision == "bf16" else overrides
+        result["allennlp predict"] = [str(Path(python).with_name("allennlp")), "predict", *common(allennlp_overrides),
+                                      "--include-package", "jointie_allennlp"]
+    result["python -m jointie_allennlp predict"] = [python, "-m", "jointie_allennlp", "predict", *common(overrides)]
+    if precision is not None:
+        result["python -m jointie_allennlp predict"] += ["--precision", precision]
+    return result
 
 
 def main(argv=None) -> int:
@@ -54,6 +78,8 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--threads", type=int, default=None, help="OMP/MKL threads of the commands")
     parser.add_argument("--overrides", default="", help="JSON overrides given to both commands")
+    parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=None,
+                        help="measure each precision (the jointie command's --precision); default: neither flag")
     parser.add_argument("--only", choices=["allennlp", "jointie"], help="run one of the two commands")
     parser.add_argument("--note", default="", help="free text kept in the row (e.g. the machine's load)")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append rows")
@@ -65,43 +91,51 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as workdir:
         inputs = Path(workdir) / "input.jsonl"
         lines = write_input(args.test, args.repeat, inputs)
+        summary = []
         for batch_size in args.batch_sizes:
-            load_average = round(os.getloadavg()[0], 2)
-            output = Path(workdir) / "output.jsonl"
-            selected = {name: argv for name, argv in commands(args.archive, inputs, output, batch_size,
-                                                               args.overrides).items()
-                        if args.only is None or args.only in name}
-            runs = {name: [] for name in selected}
-            for _ in range(args.runs):
-                for name, argv in selected.items():
-                    result = run_measured({name: argv}, env=env, cwd=PROJECT)[name]
-                    written = sum(1 for _ in output.open(encoding="utf-8")) if output.exists() else 0
-                    if result["exit_code"] != 0 or written != lines:
-                        print(f"{name}: exit code {result['exit_code']}, {written} of {lines} lines: "
-                              f"{result['command']}", file=sys.stderr)
-                        return 1
-                    output.unlink()
-                    runs[name].append(result)
-            for name, results in runs.items():
-                wall = statistics.median(r["wall_s"] for r in results)
-                record_row({
-                    "kind": "throughput",
-                    "command": name,
-                    "argv": results[0]["command"].replace(workdir, "$TMP"),
-                    "archive": args.archive,
-                    "input": f"{args.test} x {args.repeat}",
-                    "lines": lines,
-                    "batch_size": batch_size,
-                    "overrides": args.overrides,
-                    "runs": args.runs,
-                    "wall_s": round(wall, 2),
-                    "lines_per_s": round(lines / wall, 1),
-                    "cpu_s": round(statistics.median(r["cpu_s"] for r in results), 2),
-                    "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
-                    "load_average": load_average,
-                    "note": args.note,
-                    **run_facts(args.threads),
-                }, args.no_record)
+            for precision in args.precisions or [None]:
+                load_average = round(os.getloadavg()[0], 2)
+                output = Path(workdir) / "output.jsonl"
+                selected = {name: argv for name, argv in commands(args.archive, inputs, output, batch_size,
+                                                                   args.overrides, precision=precision).items()
+                            if args.only is None or args.only in name}
+                runs = {name: [] for name in selected}
+                for _ in range(args.runs):
+                    for name, argv in selected.items():
+                        result = run_measured({name: argv}, env=env, cwd=PROJECT)[name]
+                        written = sum(1 for _ in output.open(encoding="utf-8")) if output.exists() else 0
+                        if result["exit_code"] != 0 or written != lines:
+                            print(f"{name}: exit code {result['exit_code']}, {written} of {lines} lines: "
+                                  f"{result['command']}", file=sys.stderr)
+                            return 1
+                        output.unlink()
+                        runs[name].append(result)
+                for name, results in runs.items():
+                    wall = statistics.median(r["wall_s"] for r in results)
+                    row = {
+                        "kind": "throughput",
+                        "command": name,
+                        "argv": results[0]["command"].replace(workdir, "$TMP"),
+                        "archive": args.archive,
+                        "input": f"{args.test} x {args.repeat}",
+                        "lines": lines,
+                        "batch_size": batch_size,
+                        "overrides": args.overrides,
+                        "precision": precision or "",
+                        "runs": args.runs,
+                        "wall_s": round(wall, 2),
+                        "lines_per_s": round(lines / wall, 1),
+                        "cpu_s": round(statistics.median(r["cpu_s"] for r in results), 2),
+                        "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
+                        "note": args.note,
+                        **run_facts(args.threads),
+                        "load_average": load_average,  # at the start of the runs
+                    }
+                    record_row(row, args.no_record)
+                    summary.append(row)
+        for row in summary:
+            print(f"{row['command']:<36} batch {row['batch_size']:>3}  {row['precision'] or 'default':<7} "
+                  f"{row['lines_per_s']:>8.1f} lines/s")
     return 0
 
 

@@ -197,11 +197,19 @@ def config_settings() -> Dict[str, str]:
 
 
 def run_facts(threads) -> dict:
-    """The row fields that say where and when a benchmark ran."""
+    """
+    The row fields that say where and when a benchmark ran: the threads asked for (`torch_threads`),
+    the machine, the date, and `jointie_allennlp.precision.machine_facts`: the CPU model and its
+    precision flags, torch's CPU capability, the logical CPUs, the threads used and the load average
+    (1, 5, 15 minutes) when the row is made.
+    """
+    from jointie_allennlp.precision.cpu import machine_facts
+
     return {
         "torch_threads": threads,
         "machine": f"{platform.machine()} {os.cpu_count()} cpu",
         "date": datetime.date.today().isoformat(),
+        **machine_facts(threads),
     }
 
 

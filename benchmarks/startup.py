@@ -1,7 +1,9 @@
 """
-Start-up time of the commands a user runs first: `import torch, transformers`, `allennlp --help`
-and a one-line prediction (time to the first prediction) with `allennlp predict` and with
-`python -m jointie_allennlp predict`. Each command runs `--runs` times, one at a time, the
+Start-up time of the commands a user runs first: `import torch, transformers`, `allennlp --help`,
+`import jointie_allennlp` with and without its lean import (`JOINTIE_LEAN_IMPORTS=0`), and a
+one-line prediction (time to the first prediction) with `allennlp predict`, with
+`python -m jointie_allennlp predict` and with `ji.load(archive)(text)` (lean import on and off).
+Each command runs `--runs` times, one at a time, the
 commands interleaved round by round (so a change of load touches all alike); one row per command
 (median wall and CPU seconds, largest peak RSS) goes to benchmarks/results.jsonl (kind "startup")
 and docs/results.md.
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_benchmark import record_row, run_facts, run_measured, thread_env  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parents[1]
+LEAN_VARIABLE = "JOINTIE_LEAN_IMPORTS"  # 0: import everything allennlp imports (jointie_allennlp.startup)
 LINE = {"id": "startup", "text": "John Smith works for Acme Corp in Boston."}
 
 
@@ -30,9 +33,12 @@ def commands(archive: str, workdir: Path) -> dict:
     """name -> argv of the measured commands."""
     python = sys.executable
     allennlp = str(Path(python).with_name("allennlp"))
+    eager = ["env", f"{LEAN_VARIABLE}=0"]
     result = {
         "import torch, transformers": [python, "-c", "import torch, transformers"],
         "allennlp --help": [allennlp, "--help"],
+        "import jointie_allennlp": [python, "-c", "import jointie_allennlp"],
+        f"import jointie_allennlp ({LEAN_VARIABLE}=0)": [*eager, python, "-c", "import jointie_allennlp"],
     }
     if archive:
         line = workdir / "one_line.jsonl"
@@ -45,6 +51,9 @@ def commands(archive: str, workdir: Path) -> dict:
             python, "-m", "jointie_allennlp", "predict", archive, str(line),
             "--silent", "--output-file", str(workdir / "prediction.jsonl"),
         ]
+        api = f"import jointie_allennlp as ji; ji.load({archive!r})({LINE['text']!r})"
+        result["ji.load + one prediction"] = [python, "-c", api]
+        result[f"ji.load + one prediction ({LEAN_VARIABLE}=0)"] = [*eager, python, "-c", api]
     return result
 
 
@@ -85,9 +94,9 @@ def main() -> int:
                 "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
                 "wall_s_all": [r["wall_s"] for r in runs],
                 "archive": args.archive,
-                "load_average": load_average,
                 "note": args.note,
                 **run_facts(args.threads),
+                "load_average": load_average,  # at the start of the runs
             }
             record_row(row, args.no_record)
     return 0

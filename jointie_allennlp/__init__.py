@@ -1,7 +1,8 @@
 """
 jointie_allennlp: joint named-entity recognition and relation extraction for AllenNLP.
 
-Importing the package (as `--include-package jointie_allennlp` does) applies the compatibility
+Importing the package (as `--include-package jointie_allennlp` does) defers the imports prediction
+never uses (`jointie_allennlp.startup`), applies the compatibility
 fixes for today's torch/transformers, keys allennlp's encoder cache by all its settings, writes
 model archives at gzip level 1, hands `allennlp predict` input to the predictors line by line as
 bytes, provides defaults for the configs' external variables
@@ -13,8 +14,12 @@ predictor. The Python front door is here (`jointie_allennlp.api`): `load(archive
 `whole_test_set` train loop and the prediction serializer of `allennlp evaluate` are registered
 when `allennlp.commands` / `allennlp.evaluation` are imported.
 """
-from jointie_allennlp import compat, environment
-from jointie_allennlp.encoders import model_cache, offline as offline_encoders
+from jointie_allennlp import startup
+
+startup.install()  # before allennlp is imported: defers what prediction never uses
+
+from jointie_allennlp import compat, environment  # noqa: E402
+from jointie_allennlp.encoders import model_cache, offline as offline_encoders  # noqa: E402
 
 compat.apply()
 environment.install()

@@ -58,7 +58,7 @@ def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp
     drop = "import sys; open(sys.argv[2], 'w').write(open(sys.argv[1]).readline())"
 
     def fake(script):
-        return lambda archive, inputs, output, batch_size, overrides: {
+        return lambda archive, inputs, output, batch_size, overrides, precision=None: {
             "allennlp predict": [python, "-c", copy, str(inputs), str(output)],
             "python -m jointie_allennlp predict": [python, "-c", script, str(inputs), str(output)],
         }
@@ -169,3 +169,60 @@ def test_a_rows_encoder_is_the_one_its_config_names(monkeypatch):
     monkeypatch.setenv("TRANSFORMER_MODEL", hub_name)
     assert label("training_configs/biaffine/rurebus.jsonnet") == hub_name
     assert label("training_configs/deeper_task_specificity/conll04_transformer.jsonnet") == hub_name
+
+
+def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_machine(spert_archive, tmp_path,
+                                                                                      monkeypatch, capsys):
+    candidates = _load("precision_candidates")
+    run_benchmark = sys.modules["run_benchmark"]
+    results, table = tmp_path / "results.jsonl", tmp_path / "RESULTS.md"
+    results.write_text("")
+    monkeypatch.setattr(run_benchmark, "RESULTS", results)
+    monkeypatch.setattr(run_benchmark, "TABLE", table)
+    test = str(PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_test.json")
+    assert candidates.main([str(spert_archive), test, "--repeats", "2", "--threads", "1", "--no-record"]) == 0
+    printed = capsys.readouterr().out
+    assert results.read_text() == "" and not table.exists()  # --no-record
+    printed_lines = printed.splitlines()
+    header = next(i for i, line in enumerate(printed_lines) if line.split()[:3] == ["candidate", "median", "s"])
+    lines = printed_lines[header + 1:]
+    assert [line.split()[0] for line in lines] == ["fp32", "bf16", "int8-all", "int8-encoder"]
+    for line in lines:
+        seconds, per_second, ner, relation = map(float, line.split()[1:])
+        assert seconds > 0 and per_second > 0 and 0 <= ner <= 1 and 0 <= relation <= 1
+
+    assert candidates.main([str(spert_archive), test, "--repeats", "1", "--candidates", "fp32", "int8-all",
+                            "--note", "test"]) == 0
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [row["candidate"] for row in rows] == ["fp32", "int8-all"]
+    for row in rows:
+        assert row["kind"] == "precision" and row["instances"] == 4 and len(row["seconds_all"]) == 1
+        assert row["cpu_model"] and isinstance(row["cpu_flags"], list) and row["threads"] >= 1
+        assert isinstance(row["load_average"], float) and len(row["load_averages"]) == 3
+    assert "## Inference precision" in table.read_text()
+
+
+def test_predict_throughput_passes_each_precision_to_the_commands_that_have_it(tmp_path):
+    throughput = _load("predict_throughput")
+    argv = {precision: throughput.commands("m.tar.gz", tmp_path / "in", tmp_path / "out", 8, '{"a": 1}', precision)
+            for precision in (None, "fp32", "bf16", "int8", "auto")}
+    jointie = "python -m jointie_allennlp predict"
+    assert set(argv[None]) == set(argv["fp32"]) == set(argv["bf16"]) == {"allennlp predict", jointie}
+    assert set(argv["int8"]) == set(argv["auto"]) == {jointie}  # allennlp predict has no int8 nor auto
+    assert "--precision" not in argv[None][jointie]
+    for precision in ("fp32", "bf16", "int8", "auto"):
+        assert argv[precision][jointie][-2:] == ["--precision", precision]
+    bf16 = argv["bf16"]["allennlp predict"]
+    assert json.loads(bf16[bf16.index("-o") + 1]) == {"a": 1, "model.bf16_inference": True}
+    fp32 = argv["fp32"]["allennlp predict"]
+    assert json.loads(fp32[fp32.index("-o") + 1]) == {"a": 1}
+
+
+def test_every_benchmark_row_carries_the_cpu_its_flags_the_load_and_the_threads():
+    run_benchmark = _load("run_benchmark")
+    from jointie_allennlp.precision.cpu import cpu_model, precision_flags
+
+    facts = run_benchmark.run_facts(2)
+    assert facts["torch_threads"] == 2 and facts["threads"] == 2
+    assert facts["cpu_model"] == cpu_model() and facts["cpu_flags"] == precision_flags()
+    assert isinstance(facts["load_average"], float) and len(facts["load_averages"]) == 3

@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -7,6 +8,8 @@ import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# archives loaded by the tests are extracted into this session's own cache (jointie_allennlp.archives)
+os.environ.setdefault("JOINTIE_CACHE_DIR", tempfile.mkdtemp(prefix="jointie-test-cache-"))
 
 import jointie_allennlp  # noqa: E402,F401  (applies compat fixes, registers everything)
 from allennlp.data import Batch, Instance  # noqa: E402

@@ -40,6 +40,11 @@
        else { transformer_kwargs: { attention_probs_dropout_prob: std.parseJson(attention_dropout) } })
     + (if self.extVarOr('GRADIENT_CHECKPOINTING', '') == '1' then { gradient_checkpointing: true } else {})
     + options,
+  // BF16_TRAINING: auto (bf16 autocast in training where the CPU has native bf16 instructions), 1
+  // (always; any CPU runs it, slower without those instructions) or 0. Unset: the model's default
+  // (float32). Merged into every model section (the models' `bf16_training`).
+  local bf16_training = self.extVarOr('BF16_TRAINING', ''),
+  precision_options:: if bf16_training == '' then {} else { bf16_training: bf16_training },
   // INIT_FROM_ARCHIVE: a model.tar.gz (or weights .th) of the same model and config whose weights
   // a RuREBus run starts from, under this config's data, optimizer and a new schedule (more epochs
   // after a finished run; `--recover` instead continues an interrupted one). allennlp's

@@ -1,8 +1,8 @@
 """
-What every approach's model shares: predicted `Document`s, the shared metric, bf16 inference,
-decoding at a grid of thresholds.
+What every approach's model shares: predicted `Document`s, the shared metric, bf16 inference and
+training, decoding at a grid of thresholds.
 """
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -11,6 +11,7 @@ from allennlp.models import Model
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
+from jointie_allennlp.precision.training import bf16_training_enabled
 
 
 def without_trainable_pooler(embedder: torch.nn.Module) -> torch.nn.Module:
@@ -54,17 +55,27 @@ class JointExtractionModel(Model):
         under `torch.autocast("cpu", dtype=torch.bfloat16)` (matrix products in bfloat16; faster on
         CPUs with bf16 instructions). One switch for `predict`, `evaluate` and every predictor:
         `-o '{"model.bf16_inference": true}'`. Training is never affected.
+    bf16_training : `bool` or `"auto"`, optional (default = `False`) in training, run every forward
+        pass under the same autocast (mixed precision: weights, gradients and optimizer state stay
+        float32); `"auto"`: where the CPU has native bf16 instructions (`jointie_allennlp.precision`).
+        The configs set it from `BF16_TRAINING` (`auto`, `1`, `0`).
     """
 
     def __init__(
-        self, vocab: Vocabulary, metric_per_type: bool = True, bf16_inference: bool = False, **kwargs
+        self,
+        vocab: Vocabulary,
+        metric_per_type: bool = True,
+        bf16_inference: bool = False,
+        bf16_training: Union[bool, str] = False,
+        **kwargs,
     ) -> None:
         super().__init__(vocab, **kwargs)
         self._metric = JointExtractionMetric(per_type=metric_per_type)
         self.bf16_inference = bf16_inference
+        self.bf16_training = bf16_training_enabled(bf16_training)
 
     def __call__(self, *args, **kwargs):
-        if self.bf16_inference and not self.training:
+        if (self.bf16_training if self.training else self.bf16_inference):
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 return super().__call__(*args, **kwargs)
         return super().__call__(*args, **kwargs)

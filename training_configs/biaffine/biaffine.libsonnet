@@ -78,7 +78,7 @@ local common = import '../common.libsonnet';
         gold_entities: false,
         train_with_gold_entities: false,
         strict_relation_candidates: true,
-      } + model_overrides,
+      } + common.precision_options + model_overrides,
       data_loader: {
         batch_sampler: { type: 'bucket', batch_size: common.intVarOr('BATCH_SIZE', batch_size), sorting_keys: ['tokens'] },
       },

@@ -117,7 +117,7 @@ local common = import '../common.libsonnet';
         relation_threshold: relation_threshold,
         relation_loss_weight: relation_loss_weight,
         gold_entities: false,
-      } + model_overrides,
+      } + common.precision_options + model_overrides,
       data_loader: {
         batch_sampler: { type: 'bucket', batch_size: common.intVarOr('BATCH_SIZE', batch_size), sorting_keys: ['tokens'] },
       },

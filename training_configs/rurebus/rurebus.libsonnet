@@ -61,7 +61,7 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
             tokens: common.transformer_embedder(model_name, embedder_extra),
           },
         },
-      } + common.initializer_from_archive,
+      } + common.precision_options + common.initializer_from_archive,
       data_loader: {
         batch_sampler: { type: 'bucket', batch_size: common.intVarOr('BATCH_SIZE', batch_size), sorting_keys: ['tokens'] },
       },

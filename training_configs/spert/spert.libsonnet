@@ -104,7 +104,7 @@ local common = import '../common.libsonnet';
              margin_positive: 2.5,
              margin_negative: 0.5,
              delta: 0.25,
-           }) + model_overrides,
+           }) + common.precision_options + model_overrides,
       data_loader: if batching_mode == 'shuffle' then {
         batch_size: batch,
         shuffle: true,

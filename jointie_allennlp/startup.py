@@ -1,0 +1,171 @@
+"""
+A lean import: what allennlp and transformers pull in at import time but prediction never uses is
+deferred until it is used (nothing installed is changed). Applied by `import jointie_allennlp`
+when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it off.
+
+* scikit-learn (and with it pandas): transformers imports it for assisted generation
+  (`transformers.generation.candidate_generator`, when `is_sklearn_available()`), NLTK for its
+  `SklearnClassifier`, allennlp's `Auc` metric as `from sklearn import metrics`. transformers'
+  availability flag is set to false before its generation code is imported (this process then
+  generates without the sklearn-based assistant threshold); `sklearn` and `sklearn.metrics` are
+  deferred packages (`deferred_package`), run on first attribute access.
+* torchvision: transformers imports it for image and video processing (`transformers.image_utils`,
+  when `is_torchvision_available()`): that flag is set to false likewise; allennlp's
+  `allennlp.data.image_loader` imports it and only touches its attributes inside its functions, so
+  it is a deferred package (`deferred_package`) whose `__init__` runs on first attribute access.
+* NLTK: allennlp imports only `nltk.Tree` at import time (`allennlp.training.metrics.evalb_bracketing_scorer`).
+  `nltk` is a deferred package holding `Tree` from `nltk.tree`; its `__init__` runs on first access
+  of any other attribute, and its submodules import without it.
+* SciPy: allennlp's `SpearmanCorrelation` metric imports `scipy.stats` (`import scipy.stats as stats`)
+  and uses it inside its methods: `scipy` and `scipy.stats` are deferred packages, and transformers'
+  SciPy availability flag is set to false before its object-detection losses are imported.
+
+What stays: SymPy (torch's `torch.distributed.tensor`, imported by `transformers.pytorch_utils`,
+needs it at import), spaCy (allennlp's `__init__` imports it), fairscale (imported by allennlp's
+`allennlp.nn.parallel` with `from` imports).
+"""
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import types
+from typing import Dict, List, Optional, Sequence
+
+VARIABLE = "JOINTIE_LEAN_IMPORTS"
+
+
+def enabled() -> bool:
+    """Whether the lean import applies (`JOINTIE_LEAN_IMPORTS` unset, or anything but `0`/`false`/`no`)."""
+    return os.environ.get(VARIABLE, "1").strip().lower() not in ("0", "false", "no")
+
+
+class _RunParentFirst(importlib.abc.MetaPathFinder):
+    """Before a submodule of a deferred package is imported, runs the package's code (finds nothing itself)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        parent = fullname.rpartition(".")[0]
+        while parent:
+            if parent in _RUN_BEFORE_SUBMODULES and is_deferred(parent):
+                getattr(sys.modules[parent], "__version__", None)  # any attribute it has not got runs it
+            parent = parent.rpartition(".")[0]
+        return None
+
+
+_RUN_BEFORE_SUBMODULES: set = set()
+_FINDER = _RunParentFirst()
+
+
+def _shell(spec, parent: Optional[types.ModuleType] = None, independent_submodules: bool = False) -> types.ModuleType:
+    """
+    A module of `spec` whose code runs on first access of an attribute it has not got (after its
+    parent's); with `independent_submodules`, an attribute naming a submodule imports that submodule only.
+    """
+    module = importlib.util.module_from_spec(spec)
+
+    def __getattr__(attribute: str):  # PEP 562: only attributes the module has not got
+        if "__getattr__" not in module.__dict__:  # its code has run (or is running)
+            raise AttributeError(f"module {spec.name!r} has no attribute {attribute!r}")
+        if independent_submodules and not attribute.startswith("__"):
+            if importlib.machinery.PathFinder.find_spec(f"{spec.name}.{attribute}", module.__path__) is not None:
+                return importlib.import_module(f"{spec.name}.{attribute}")
+        del module.__dict__["__getattr__"]
+        if parent is not None:
+            getattr(parent, "__version__", None)
+        spec.loader.exec_module(module)
+        return getattr(module, attribute)
+
+    __getattr__.deferred = True
+    module.__getattr__ = __getattr__
+    return module
+
+
+def is_deferred(name: str) -> bool:
+    """Whether `sys.modules[name]` is a module put there by `deferred_package` whose code has not run."""
+    hook = getattr(sys.modules.get(name), "__dict__", {}).get("__getattr__")
+    return getattr(hook, "deferred", False)
+
+
+def deferred_package(
+    name: str,
+    early: Optional[Dict[str, str]] = None,
+    independent_submodules: bool = False,
+    submodules: Sequence[str] = (),
+) -> bool:
+    """
+    Puts the package `name` in `sys.modules` without running its `__init__`, which runs on first
+    access of an attribute it has not got yet (PEP 562 `__getattr__`). Returns False (and does
+    nothing) when the package is imported already or not installed. Unlike
+    `importlib.util.LazyLoader`, the module's `__file__`, `__path__`, `__spec__` are there from the
+    start, so neither `inspect.getmodule`'s scan of `sys.modules` nor `from package import name`
+    loads it by themselves.
+
+    # Parameters
+
+    name : `str` the package.
+    early : `Dict[str, str]`, optional attributes imported now from a submodule (attribute -> submodule).
+    independent_submodules : `bool`, optional (default = `False`) whether a submodule may be imported
+        without the package's `__init__` (`from nltk import tree`); otherwise importing a submodule
+        runs the `__init__` first.
+    submodules : `Sequence[str]`, optional submodules deferred likewise and set as the package's
+        attributes (`from sklearn import metrics` gives the deferred `sklearn.metrics`, whose code
+        runs, after the package's, on its first attribute access).
+    """
+    if name in sys.modules:
+        return False
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return False
+    package = _shell(spec, independent_submodules=independent_submodules)
+    sys.modules[name] = package
+    try:
+        for submodule in submodules:
+            sub_spec = importlib.machinery.PathFinder.find_spec(f"{name}.{submodule}", spec.submodule_search_locations)
+            if sub_spec is None:
+                raise ImportError(f"{name} has no submodule {submodule}")
+            sys.modules[sub_spec.name] = package.__dict__[submodule] = _shell(sub_spec, package)
+            _RUN_BEFORE_SUBMODULES.add(sub_spec.name)
+        for attribute, source in (early or {}).items():
+            setattr(package, attribute, getattr(importlib.import_module(source), attribute))
+    except Exception:
+        for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[module]
+        raise
+    if not independent_submodules:
+        _RUN_BEFORE_SUBMODULES.add(name)
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    return True
+
+
+def _transformers_flags() -> List[str]:
+    """Sets transformers' sklearn / scipy / torchvision availability to false where the code reading it
+    is not imported yet; returns the flags set."""
+    try:
+        from transformers.utils import import_utils
+    except ImportError:
+        return []
+    changed = []
+    for flag, reader in (("_sklearn_available", "transformers.generation"),
+                         ("_scipy_available", "transformers.loss"),
+                         ("_torchvision_available", "transformers.image_utils")):
+        if reader not in sys.modules and getattr(import_utils, flag, False):
+            setattr(import_utils, flag, False)
+            changed.append(flag)
+    return changed
+
+
+def install() -> List[str]:
+    """Applies the lean import (see the module docstring); returns what it deferred. Idempotent."""
+    if not enabled():
+        return []
+    deferred = [f"transformers.{flag}" for flag in _transformers_flags()]
+    if deferred_package("torchvision"):
+        deferred.append("torchvision")
+    if deferred_package("nltk", {"Tree": "nltk.tree"}, independent_submodules=True):
+        deferred.append("nltk")
+    if deferred_package("sklearn", submodules=["metrics"]):
+        deferred.append("sklearn")
+    if deferred_package("scipy", submodules=["stats"]):
+        deferred.append("scipy")
+    return deferred

@@ -1,0 +1,57 @@
+"""The lean import: a process that loads a predictor and predicts never loads sklearn, SciPy, pandas,
+torchvision or NLTK, and each still works when used."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk")
+
+PREDICT = """
+import json, sys
+import jointie_allennlp as ji
+from jointie_allennlp.startup import is_deferred
+model = ji.load(sys.argv[1])
+document = model("Maria Lopez works for Northfield Labs in Denver.")
+loaded = {name: name in sys.modules and not is_deferred(name) for name in %r}
+submodules = sorted({m for m in sys.modules if "." in m and m.split(".")[0] in %r and not is_deferred(m)})
+submodules = [m for m in submodules if not m.startswith("nltk.")]
+print(json.dumps({"tokens": document.tokens, "loaded": loaded, "submodules": submodules}))
+""" % (DEFERRED, DEFERRED)
+
+USE = """
+import jointie_allennlp, torch
+from jointie_allennlp.startup import is_deferred
+from allennlp.training.metrics import Auc, SpearmanCorrelation
+from sklearn.metrics import f1_score
+import nltk, scipy.stats, torchvision
+auc = Auc(); auc(torch.tensor([0.2, 0.9, 0.4]), torch.tensor([0, 1, 1]))
+rho = SpearmanCorrelation(); rho(torch.tensor([0.1, 0.9, 0.3]), torch.tensor([0.0, 1.0, 2.0]))
+print(auc.get_metric(), rho.get_metric(), f1_score([0, 1, 1], [0, 1, 0]), nltk.Tree.fromstring("(S (N a))").label(),
+      nltk.word_tokenize.__name__, round(scipy.stats.norm.cdf(0), 2), torchvision.io.read_image.__name__,
+      [is_deferred(name) for name in ("sklearn", "scipy", "nltk", "torchvision")])
+"""
+
+
+def _run(code, *arguments, **environment):
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "OMP_NUM_THREADS": "1", **environment}
+    result = subprocess.run([sys.executable, "-c", code, *arguments], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_predicting_loads_none_of_the_deferred_packages(spert_archive):
+    report = json.loads(_run(PREDICT, str(spert_archive)))
+    assert report["tokens"][:2] == ["Maria", "Lopez"]
+    assert report["loaded"] == {name: False for name in DEFERRED}
+    assert report["submodules"] == []  # none of their submodules either (nltk's Tree module aside)
+    without = json.loads(_run(PREDICT, str(spert_archive), JOINTIE_LEAN_IMPORTS="0"))
+    assert without["loaded"] == {name: True for name in DEFERRED}  # what the lean import saves
+
+
+def test_the_deferred_packages_work_when_used():
+    assert _run(USE).split() == ["1.0", "0.5", "0.6666666666666666", "S", "word_tokenize", "0.5", "read_image",
+                                 "[False,", "False,", "False,", "False]"]
