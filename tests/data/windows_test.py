@@ -234,7 +234,8 @@ def test_a_relation_predicted_by_several_parts_is_kept_once_with_its_highest_sco
     merged = merge_windows(document.without_annotations(), parts)
     assert [(r.head, r.tail, r.type, r.score) for r in merged.relations] == [(0, 1, "r", 0.9), (1, 0, "r", 0.2)]
     # an unscored copy never replaces a scored one; a scored one replaces an unscored one
-    merged = merge_windows(document.without_annotations(), [part(Relation(0, 1, "r")), parts[0], part(Relation(0, 1, "r"))])
+    unscored = part(Relation(0, 1, "r"))
+    merged = merge_windows(document.without_annotations(), [unscored, parts[0], unscored])
     assert [r.score for r in merged.relations] == [0.6]
 
 
