@@ -119,8 +119,8 @@ class MarkedEntityModel(WordTaggerModel):
         relation loss (the other labels weigh 1; allennlp's `alpha`): below 1 against the imbalance of
         RuREBus, where about 1% of the words carry a relation label.
     relation_threshold : `float`, optional (default = `0.0`) relations whose score (the mean
-        probability of their label over the words of the main entity's partner) is below it are dropped; `tune-threshold`
-        chooses it on dev.
+        probability of their label over the words of the main entity's partner) is below it are
+        dropped; `tune-threshold` chooses it on dev.
     metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
