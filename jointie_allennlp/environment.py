@@ -46,6 +46,7 @@ CONFIG_VARIABLES = (
     "DISTRIBUTED_DEVICES",
     "MAIN_WITHOUT_RELATIONS",
     "NO_RELATION_WEIGHT",
+    "RELATION_DIRECTIONS",
 )
 
 #: the variables that name an encoder (a Hugging Face name, `offline:` / `built:` name, or a path)

@@ -20,7 +20,7 @@ RUSSIAN_CONFIGS = ["rurebus/ner.jsonnet", "rurebus/re.jsonnet", "spert/rurebus.j
 def load(config: str, **ext_vars) -> Params:
     variables = {"TRANSFORMER_MODEL": "", "JOINTIE_RU_ENCODER": "", "FREEZE_WORD_EMBEDDINGS": "",
                  "INIT_FROM_ARCHIVE": "",
-                 "MAIN_WITHOUT_RELATIONS": "", "NO_RELATION_WEIGHT": "",
+                 "MAIN_WITHOUT_RELATIONS": "", "NO_RELATION_WEIGHT": "", "RELATION_DIRECTIONS": "",
                  "TRAIN_DATA_PATH": str(FIXTURES / "brat"), "VALIDATION_DATA_PATH": str(FIXTURES / "brat"),
                  "NUM_EPOCHS": "1", "BATCH_SIZE": "2", **ext_vars}
     return Params.from_file(str(PROJECT_ROOT / "training_configs" / config), ext_vars=variables)
@@ -69,6 +69,21 @@ def test_imbalance_switches_are_off_by_default_and_train_only():
     assert switched["dataset_reader"]["main_without_relations"] == 0.1
     assert "main_without_relations" not in switched["validation_dataset_reader"]  # evaluation reads everything
     assert switched["model"]["no_relation_weight"] == 0.5
+
+
+@pytest.mark.parametrize("config", ["rurebus/re.jsonnet", "rurebus/re_cpu.jsonnet", "marked_entity/conll04.jsonnet"])
+def test_relation_directions_reach_the_readers_and_the_label_vocabulary(config):
+    from jointie_allennlp.dataset_readers.marked_entity import relation_label
+
+    default = load(config)
+    assert default["dataset_reader"]["directions"] == default["validation_dataset_reader"]["directions"] == "head"
+    types = default["vocabulary"]["tokens_to_add"]["relation_labels"][1:]
+    assert not any(label.endswith("^-1") for label in types)
+    both = load(config, RELATION_DIRECTIONS="both")
+    assert both["dataset_reader"]["directions"] == both["validation_dataset_reader"]["directions"] == "both"
+    assert both["vocabulary"]["tokens_to_add"]["relation_labels"] == (
+        ["0"] + types + [relation_label(t, reverse=True) for t in types]
+    )
 
 
 def test_the_cpu_relation_recipe_differs_from_the_paper_config_only_where_it_says():

@@ -270,15 +270,17 @@ def merge_windows(document: Document, predicted: Sequence[Document], relations: 
     Puts the predictions of per-sentence and per-window documents (as `Document.split_sentences` or
     `SentenceWindows.sentences` made them, several per window allowed) back into a copy of
     `document`: its own entities first (e.g. given ones), then every predicted entity and relation
-    taken from the window that owns it (`owned_items`), in original token indices, each once. The
-    arguments of a taken relation are added when their own window did not predict them. Warnings of
-    the predicted documents are kept, prefixed with their sentence (and window, both counted from 1); with `relations`,
-    a windowed sentence also warns how many pairs of its entities share no window.
+    taken from the window that owns it (`owned_items`), in original token indices, each once (a
+    relation predicted by several parts, e.g. from both its entities by `marked_entity`, with its
+    highest score). The arguments of a taken relation are added when their own window did not
+    predict them. Warnings of the predicted documents are kept, prefixed with their sentence (and
+    window, both counted from 1); with `relations`, a windowed sentence also warns how many pairs
+    of its entities share no window.
     """
     entities = list(document.entities)
     index_of = {_entity_key(entity): number for number, entity in enumerate(entities)}
     merged_relations: List[Relation] = []
-    seen_relations = set()
+    position_of: Dict[Tuple[int, int, str], int] = {}  # (head, tail, type) -> its place in merged_relations
     warnings: List[str] = []
     windowed: Dict[int, Tuple[Span, ...]] = {}
 
@@ -310,9 +312,12 @@ def merge_windows(document: Document, predicted: Sequence[Document], relations: 
             tail = new_index.get(relation.tail)
             tail = tail if tail is not None else add(part.entities[relation.tail], first_token, char_start)
             key = (head, tail, relation.type)
-            if key not in seen_relations:
-                seen_relations.add(key)
-                merged_relations.append(replace(relation, head=head, tail=tail))
+            moved = replace(relation, head=head, tail=tail)
+            if key not in position_of:
+                position_of[key] = len(merged_relations)
+                merged_relations.append(moved)
+            elif _higher_score(moved, merged_relations[position_of[key]]):
+                merged_relations[position_of[key]] = moved
         window: Optional[Window] = part.metadata.get("window")
         where = f"sentence {number + 1}" if window is None else f"sentence {number + 1} window {window.index + 1}"
         if window is not None:
@@ -330,6 +335,13 @@ def merge_windows(document: Document, predicted: Sequence[Document], relations: 
     if warnings:
         merged.metadata["warnings"] = list(document.metadata.get("warnings", [])) + warnings
     return merged
+
+
+def _higher_score(relation: Relation, than: Relation) -> bool:
+    """Whether `relation` is scored above `than` (a score beats none)."""
+    if relation.score is None:
+        return False
+    return than.score is None or relation.score > than.score
 
 
 def _pairs_in_no_window(entities: Sequence[Entity], windows: Sequence[Span]) -> int:

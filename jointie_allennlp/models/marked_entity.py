@@ -15,7 +15,11 @@ from torch import nn
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.tagging import NER_TAG_NAMESPACE
-from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, RELATION_LABEL_NAMESPACE
+from jointie_allennlp.dataset_readers.marked_entity import (
+    NO_RELATION,
+    RELATION_LABEL_NAMESPACE,
+    split_relation_label,
+)
 from jointie_allennlp.models.base import relations_at_threshold
 from jointie_allennlp.models.word_tagger import WordTaggerModel
 
@@ -32,10 +36,12 @@ def decode_relations(
     The decoding rule: for every entity `j` other than the main one, average the per-word
     relation-label distributions over the words of `j` (those within `length`, the words the
     encoder saw); if the most probable label of that mean is not `"0"`, predict a relation of that
-    type from the main entity (head) to `j` (tail), scored by its mean probability. (A soft majority
-    vote over the tail's words; entities wholly cut off get no relation.) Nested or overlapping
-    tails share words, so among overlapping tails given the same relation type only the longest
-    (then the earliest) keeps it, as the reader labels shared words by the longer tail.
+    label's type, scored by its mean probability: from the main entity (head) to `j` (tail) for a
+    label `<TYPE>`, from `j` to the main entity for an inverse label `<TYPE>^-1`
+    (`split_relation_label`; a model trained with `directions="both"`). (A soft majority vote over
+    `j`'s words; entities wholly cut off get no relation.) Nested or overlapping entities share
+    words, so among overlapping entities given the same label only the longest (then the earliest)
+    keeps it, as the reader labels shared words by the longer entity.
 
     # Parameters
 
@@ -44,9 +50,13 @@ def decode_relations(
     probabilities : `(words, labels)` per-word relation-label probabilities.
     labels : label index -> label; no_relation : the index of `"0"`.
     length : words the encoder saw (default: all rows of `probabilities`).
+
+    # Returns
+
+    The relations in the order of the other entity's index, directed as their labels say.
     """
     length = probabilities.size(0) if length is None else length
-    candidates = []
+    candidates = []  # (other entity, label, score)
     for index, entity in enumerate(entities):
         end = min(entity.end, length)
         if index == main or entity.start >= end:
@@ -54,19 +64,22 @@ def decode_relations(
         mean = probabilities[entity.start : end].mean(0)
         best = int(mean.argmax())
         if best != no_relation:
-            candidates.append(Relation(main, index, labels[best], score=float(mean[best])))
-    kept: List[Relation] = []
-    longest_first = sorted(
-        candidates, key=lambda r: (entities[r.tail].start - entities[r.tail].end, entities[r.tail].start)
-    )
-    for relation in longest_first:
-        tail = entities[relation.tail]
+            candidates.append((index, labels[best], float(mean[best])))
+    kept: List[Tuple[int, str, float]] = []
+    longest_first = sorted(candidates, key=lambda c: (entities[c[0]].start - entities[c[0]].end, entities[c[0]].start))
+    for index, label, score in longest_first:
+        entity = entities[index]
         if not any(
-            k.type == relation.type and entities[k.tail].start < tail.end and tail.start < entities[k.tail].end
-            for k in kept
+            other_label == label and entities[other].start < entity.end and entity.start < entities[other].end
+            for other, other_label, _ in kept
         ):
-            kept.append(relation)
-    return sorted(kept, key=lambda r: r.tail)
+            kept.append((index, label, score))
+    relations = []
+    for index, label, score in sorted(kept):
+        relation_type, reverse = split_relation_label(label)
+        head, tail = (index, main) if reverse else (main, index)
+        relations.append(Relation(head, tail, relation_type, score=score))
+    return relations
 
 
 @Model.register("marked_entity")
@@ -74,13 +87,22 @@ class MarkedEntityModel(WordTaggerModel):
     """
     Transformer over the sentence with marker tokens around the main entity -> first word piece
     of every original word -> dropout -> two linear heads: a relation label per word (the type of
-    the relation from the main entity to an entity covering the word, `"0"` for none) and a BIO
-    NER tag per word. `loss = ner_weight * CE_ner + relation_weight * CE_rel` (token-averaged).
+    the relation from the main entity to an entity covering the word, `"0"` for none; trained with
+    the reader's `directions="both"`, also `<TYPE>^-1` for a relation from that entity to the main
+    one) and a BIO NER tag per word. `loss = ner_weight * CE_ner + relation_weight * CE_rel`
+    (token-averaged). The labels the model knows are those of its vocabulary's `relation_labels`
+    namespace, so one model class serves both directions settings.
+
     Relations are decoded with `decode_relations` over the instance's given entities (gold in
     subtask 2; the NER model's in the pipeline); the predicted document of an instance holds
     those entities and the relations of its main entity only (the `marked_entity` predictor
-    merges the instances of a sentence). `ner_f1` is therefore 1 on gold entities; the NER head
-    is scored separately as `ner_head_precision/recall/f1` (each sentence counted once per entity).
+    merges the instances of a sentence; with both directions a relation found in the instances
+    of both its entities is kept once, with the higher score). Scored per instance against the
+    instance's gold (the main entity's labelled relations), a model trained with `"both"` counts
+    each relation at both of its entities in its own metrics (validation, `evaluate`,
+    `tune-threshold`); scores of merged documents come from the predictor (`jointie score`).
+    `ner_f1` is 1 on gold entities; the NER head is scored separately as
+    `ner_head_precision/recall/f1` (each sentence counted once per entity).
 
     The marker tokens must be in the embedder's vocabulary: give the `pretrained_transformer`
     embedder the reader's `tokenizer_kwargs` (`additional_special_tokens`); allennlp then resizes
@@ -97,8 +119,8 @@ class MarkedEntityModel(WordTaggerModel):
         relation loss (the other labels weigh 1; allennlp's `alpha`): below 1 against the imbalance of
         RuREBus, where about 1% of the words carry a relation label.
     relation_threshold : `float`, optional (default = `0.0`) relations whose score (the mean
-        probability of their label over the tail's words) is below it are dropped; `tune-threshold`
-        chooses it on dev.
+        probability of their label over the words of the main entity's partner) is below it are
+        dropped; `tune-threshold` chooses it on dev.
     metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
@@ -190,6 +212,12 @@ class MarkedEntityModel(WordTaggerModel):
             )
             documents.append(sentence.with_annotations(sentence.entities, relations))
         return documents
+
+    def extraction_types(self) -> Dict[str, List[str]]:
+        """As the base class, with the relation types of the inverse labels (`<TYPE>^-1` is `<TYPE>`)."""
+        types = super().extraction_types()
+        types["relation_types"] = sorted({split_relation_label(label)[0] for label in types["relation_types"]})
+        return types
 
     def thresholds(self) -> Dict[str, float]:
         """The decision threshold in use (see `tune-threshold`)."""

@@ -60,8 +60,10 @@ class MarkedEntityPredictor(BratPathInput, JointExtractionPredictor):
     Relations between the given entities of each input: JSON lines with `tokens` and SpERT-form
     `entities` (their `relations` are ignored), or paths of brat `.txt` files with their `.ann`
     (entities read, relations ignored). Input without entities gets no relations. Each
-    `(sentence, main entity)` instance predicts the relations of one head; `combine_outputs`
-    unites them, keeping the given entities (`merge_windows`). Parameters as `joint_extraction`.
+    `(sentence, main entity)` instance predicts the relations of its main entity (those it heads;
+    with a model trained on both directions also those to it); `combine_outputs` unites them,
+    keeping the given entities and each relation once, with its highest score (`merge_windows`).
+    Parameters as `joint_extraction`.
     """
 
     def prepare_document(self, document: Document) -> Document:

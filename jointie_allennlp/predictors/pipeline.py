@@ -15,7 +15,8 @@ from jointie_allennlp.predictors.marked_entity import BratPathInput, MarkedEntit
 class PipelinePredictor(BratPathInput, JointExtractionPredictor):
     """
     Runs the archive it is loaded from (an NER model, e.g. `bio_tagger`) on every input, then the
-    relation model of `re_archive` (a `marked_entity` model) over the predicted entities:
+    relation model of `re_archive` (a `marked_entity` model, of either `directions`; each relation
+    is written once) over the predicted entities:
 
         allennlp predict ner/model.tar.gz inputs --predictor pipeline --include-package jointie_allennlp \\
             --predictor-args '{"re_archive": "re/model.tar.gz", "brat_output_dir": "out/"}' \\

@@ -212,6 +212,33 @@ def test_marked_entity_windows_keep_the_given_entities_and_take_relations_once()
     assert sorted((r.head, r.tail, r.type) for r in merged.relations) == [(1, 2, "back"), (2, 3, "near")]
 
 
+def test_marked_entity_windows_with_both_directions_take_each_relation_once():
+    reader = MarkedEntityReader(TINY_BERT, max_length=18, directions="both")
+    document = _gold()
+    instances = reader.document_to_instances(document)
+    predicted = [i["metadata"]["document"] for i in instances]  # each relation in the instances of both entities
+    assert sum(len(d.relations) for d in predicted) > 2
+    merged = merge_windows(document.with_annotations(document.entities, []), predicted)
+    assert sorted((r.head, r.tail, r.type) for r in merged.relations) == [(1, 2, "back"), (2, 3, "near")]
+
+
+def test_a_relation_predicted_by_several_parts_is_kept_once_with_its_highest_score():
+    document = Document.from_tokens("d", ["a", "b", "c"], entities=[Entity(0, 1, "A"), Entity(2, 3, "B")])
+    sentence = document.split_sentences()[0]
+
+    def part(*relations):
+        return sentence.with_annotations(sentence.entities, list(relations))
+
+    parts = [part(Relation(0, 1, "r", score=0.6)), part(Relation(0, 1, "r", score=0.9), Relation(1, 0, "r", score=0.2)),
+             part(Relation(0, 1, "r", score=0.7))]
+    merged = merge_windows(document.without_annotations(), parts)
+    assert [(r.head, r.tail, r.type, r.score) for r in merged.relations] == [(0, 1, "r", 0.9), (1, 0, "r", 0.2)]
+    # an unscored copy never replaces a scored one; a scored one replaces an unscored one
+    unscored = part(Relation(0, 1, "r"))
+    merged = merge_windows(document.without_annotations(), [unscored, parts[0], unscored])
+    assert [r.score for r in merged.relations] == [0.6]
+
+
 def test_a_model_trains_evaluates_and_predicts_on_windowed_sentences(tmp_path):
     """The whole path with windows: spert on the fixtures with 8-piece windows (6 for words, 2 shared)."""
     import json

@@ -139,3 +139,112 @@ def test_main_entities_without_relations_are_sampled_with_a_count():
 
     with pytest.raises(ConfigurationError, match="main_without_relations"):
         MarkedEntityReader(TINY_BERT, main_without_relations=1.5)
+
+
+# a b c d e f: E0 "a" MET, E1 "b c" QUA, E2 "d" BIN, E3 "e f" ECO;
+# E0 -NNG-> E1, E2 -NPS-> E0, E3 -PNG-> E2, E1 -TSK-> E3
+CHAIN = Document.from_tokens(
+    "chain",
+    ["a", "b", "c", "d", "e", "f"],
+    entities=[Entity(0, 1, "MET"), Entity(1, 3, "QUA"), Entity(3, 4, "BIN"), Entity(4, 6, "ECO")],
+    relations=[Relation(0, 1, "NNG"), Relation(2, 0, "NPS"), Relation(3, 2, "PNG"), Relation(1, 3, "TSK")],
+)
+
+
+def _labels_by_main(reader, document):
+    return {i["metadata"]["main"]: i["relation_labels"].labels for i in reader.document_to_instances(document)}
+
+
+def test_both_directions_label_the_head_of_relations_to_the_main_entity_with_the_inverse_label():
+    reader = MarkedEntityReader(TINY_BERT, directions="both")
+    instances = reader.document_to_instances(CHAIN)
+    assert {i["metadata"]["main"]: i["relation_labels"].labels for i in instances} == {
+        0: ["0", "NNG", "NNG", "NPS^-1", "0", "0"],
+        1: ["NNG^-1", "0", "0", "0", "TSK", "TSK"],
+        2: ["NPS", "0", "0", "0", "PNG^-1", "PNG^-1"],
+        3: ["0", "TSK^-1", "TSK^-1", "PNG", "0", "0"],
+    }
+    # every instance's gold holds the relations of its main entity in both directions
+    gold = {i["metadata"]["main"]: sorted((r.head, r.tail, r.type) for r in i["metadata"]["document"].relations)
+            for i in instances}
+    assert gold == {
+        0: [(0, 1, "NNG"), (2, 0, "NPS")], 1: [(0, 1, "NNG"), (1, 3, "TSK")],
+        2: [(2, 0, "NPS"), (3, 2, "PNG")], 3: [(1, 3, "TSK"), (3, 2, "PNG")],
+    }
+    assert instances[0]["relation_inventory"].labels == [
+        "0", "NNG", "NPS", "PNG", "TSK", "NNG^-1", "NPS^-1", "PNG^-1", "TSK^-1"
+    ]
+    report = reader.report
+    assert (report.relations, report.reverse_relations, report.conflicting_word_labels) == (4, 4, 0)
+
+
+def test_head_direction_labels_only_the_tails_of_the_main_entity():
+    reader = MarkedEntityReader(TINY_BERT, directions="head")
+    instances = reader.document_to_instances(CHAIN)
+    assert {i["metadata"]["main"]: i["relation_labels"].labels for i in instances} == {
+        0: ["0", "NNG", "NNG", "0", "0", "0"],
+        1: ["0", "0", "0", "0", "TSK", "TSK"],
+        2: ["NPS", "0", "0", "0", "0", "0"],
+        3: ["0", "0", "0", "PNG", "0", "0"],
+    }
+    assert instances[0]["relation_inventory"].labels == ["0", "NNG", "NPS", "PNG", "TSK"]
+    assert (reader.report.relations, reader.report.reverse_relations) == (4, 0)
+
+
+def test_head_is_the_default_and_gives_the_same_instances_on_the_fixtures():
+    path = str(FIXTURES / "brat")
+    default = list(MarkedEntityReader(TINY_BERT).read(path))
+    head = list(MarkedEntityReader(TINY_BERT, directions="head").read(path))
+    both = list(MarkedEntityReader(TINY_BERT, directions="both").read(path))
+    assert [i["relation_labels"].labels for i in head] == [i["relation_labels"].labels for i in default]
+    assert [i["metadata"]["document"].relations for i in head] == [i["metadata"]["document"].relations for i in default]
+    assert len(both) == len(head)
+    # "both" keeps every label of "head" and adds the inverse labels: in the instance of every
+    # relation's tail, on the words of its head (no word of the fixtures is related both ways)
+    added = 0
+    for one, other in zip(head, both):
+        for label, both_label in zip(one["relation_labels"].labels, other["relation_labels"].labels):
+            assert both_label == label or (label == NO_RELATION and both_label.endswith("^-1"))
+            added += label != both_label
+        main = other["metadata"]["main"]
+        assert all(main in (r.head, r.tail) for r in other["metadata"]["document"].relations)
+    head_words = sum(
+        sentence.entities[r.head].end - sentence.entities[r.head].start
+        for sentence in (i["metadata"]["document"] for i in head) for r in sentence.relations
+    )
+    assert added == head_words > 0
+
+
+def test_an_entity_related_both_ways_to_the_main_one_keeps_the_relation_from_it_and_counts_the_conflict():
+    document = Document.from_tokens(
+        "d", ["a", "b", "c"], entities=[Entity(0, 1, "MET"), Entity(1, 3, "QUA")],
+        relations=[Relation(1, 0, "PNG"), Relation(0, 1, "NNG")],
+    )
+    reader = MarkedEntityReader(TINY_BERT, directions="both")
+    assert _labels_by_main(reader, document) == {0: ["0", "NNG", "NNG"], 1: ["PNG", "0", "0"]}
+    assert reader.report.conflicting_word_labels == 3  # two words of QUA in instance 0, one word of MET in 1
+
+
+def test_main_entities_that_are_only_tails_are_kept_with_both_directions():
+    document = Document.from_tokens(
+        "d", ["a", "b", "c"], entities=[Entity(0, 1, "A"), Entity(1, 2, "B"), Entity(2, 3, "C")],
+        relations=[Relation(0, 1, "r")],
+    )
+    head = MarkedEntityReader(TINY_BERT, main_without_relations=0.0)
+    both = MarkedEntityReader(TINY_BERT, main_without_relations=0.0, directions="both")
+    assert [i["metadata"]["main"] for i in head.document_to_instances(document)] == [0]
+    assert [i["metadata"]["main"] for i in both.document_to_instances(document)] == [0, 1]
+
+
+def test_bad_directions_and_types_with_the_inverse_suffix_are_refused():
+    from allennlp.common.checks import ConfigurationError
+
+    from jointie_allennlp.data.errors import FormatError
+
+    with pytest.raises(ConfigurationError, match="directions must be one of 'head', 'both', not 'tail'"):
+        MarkedEntityReader(TINY_BERT, directions="tail")
+    document = Document.from_tokens(
+        "odd", ["a", "b"], entities=[Entity(0, 1, "A"), Entity(1, 2, "B")], relations=[Relation(0, 1, "r^-1")]
+    )
+    with pytest.raises(FormatError, match=r"document 'odd': relation type 'r\^-1' ends with '\^-1'"):
+        MarkedEntityReader(TINY_BERT).document_to_instances(document)

@@ -8,7 +8,7 @@ from allennlp.data import Batch, Vocabulary
 from allennlp.models import Model
 from allennlp.nn import util
 
-from jointie_allennlp.data.document import Entity
+from jointie_allennlp.data.document import Document, Entity
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
 from jointie_allennlp.dataset_readers.marked_entity import MarkedEntityReader, marker_tokens
 from jointie_allennlp.models.marked_entity import decode_relations
@@ -53,6 +53,143 @@ def test_decoding_keeps_the_longest_of_overlapping_tails_with_one_type():
     assert [(r.tail, r.type) for r in decoded] == [(1, "PNG"), (2, "NNG")]
 
 
+BOTH_LABELS = {0: "0", 1: "NNG", 2: "PNG", 3: "NNG^-1", 4: "PNG^-1"}
+
+
+def test_decoding_an_inverse_label_gives_the_relation_to_the_main_entity():
+    entities = [Entity(0, 1, "BIN"), Entity(1, 3, "MET"), Entity(3, 4, "QUA"), Entity(4, 5, "ECO")]
+    probabilities = distribution(
+        [0.1, 0.1, 0.1, 0.6, 0.1],  # main entity: ignored
+        [0.1, 0.1, 0.1, 0.6, 0.1],  # MET word 1
+        [0.3, 0.1, 0.1, 0.4, 0.1],  # MET word 2 -> mean NNG^-1 0.5: MET -NNG-> main
+        [0.2, 0.1, 0.6, 0.0, 0.1],  # QUA: PNG, main -PNG-> QUA
+        [0.5, 0.1, 0.1, 0.1, 0.2],  # ECO: '0'
+    )
+    relations = decode_relations(entities, 0, probabilities, BOTH_LABELS, no_relation=0)
+    assert [(r.head, r.tail, r.type) for r in relations] == [(1, 0, "NNG"), (0, 2, "PNG")]
+    assert [r.score for r in relations] == pytest.approx([0.5, 0.6])
+    # marking another entity: the inverse label still points at the marked one
+    assert [(r.head, r.tail, r.type) for r in decode_relations(entities, 2, probabilities, BOTH_LABELS, 0)] == [
+        (0, 2, "NNG"), (1, 2, "NNG")
+    ]
+
+
+def test_overlapping_entities_with_one_inverse_label_keep_the_longest_and_directions_do_not_compete():
+    # main BIN; ACT (words 1-3) contains ECO (word 3)
+    entities = [Entity(0, 1, "BIN"), Entity(1, 4, "ACT"), Entity(3, 4, "ECO")]
+    probabilities = distribution([1, 0, 0, 0, 0], *[[0.1, 0.1, 0.0, 0.0, 0.8]] * 3)
+    decoded = decode_relations(entities, 0, probabilities, BOTH_LABELS, 0)
+    assert [(r.head, r.tail, r.type) for r in decoded] == [(1, 0, "PNG")]
+    # the nested entity with the forward label of the same type keeps its own relation
+    probabilities[3] = torch.tensor([0.0, 0.0, 0.9, 0.0, 0.1])
+    decoded = decode_relations(entities, 0, probabilities, BOTH_LABELS, 0)
+    assert [(r.head, r.tail, r.type) for r in decoded] == [(1, 0, "PNG"), (0, 2, "PNG")]
+
+
+def test_hand_set_logits_decode_into_directed_relations_merged_once_with_the_highest_score():
+    from jointie_allennlp.predictors.marked_entity import MarkedEntityPredictor, with_entities_only
+
+    reader = MarkedEntityReader(TINY_BERT, directions="both")
+    _, vocab, model = marked_entity_model(ner_weight=0.0, directions="both")
+    model.eval()
+    document = Document.from_tokens(
+        "hand", ["a", "b", "c", "d"], entities=[Entity(0, 1, "BIN"), Entity(1, 3, "MET"), Entity(3, 4, "QUA")]
+    )
+    instances = reader.document_to_instances(document)
+    assert [i["metadata"]["main"] for i in instances] == [0, 1, 2]
+    batch = Batch(instances)
+    batch.index_instances(vocab)
+    tensors = batch.as_tensor_dict()
+    with torch.no_grad():
+        mask = model(**tensors)["mask"]
+
+    def label(name):
+        return vocab.get_token_index(name, "relation_labels")
+
+    logits = torch.zeros(3, 4, vocab.get_vocab_size("relation_labels"))
+    logits[..., label("0")] = 5.0
+    logits[0, 1:3, label("NNG")] = 10.0  # main BIN: BIN -NNG-> MET
+    logits[1, 0, label("NNG^-1")] = 8.0  # main MET: BIN -NNG-> MET again, less sure
+    logits[1, 3, label("PNG")] = 7.0  # main MET: MET -PNG-> QUA
+    logits[2, 1:3, label("PNG^-1")] = 12.0  # main QUA: MET -PNG-> QUA again, surer
+    logits[2, 0, label("NPS^-1")] = 9.0  # main QUA: BIN -NPS-> QUA
+    parts = model._decode(logits, mask, [i["metadata"].metadata for i in instances])
+    probabilities = logits.softmax(-1)
+
+    def p(instance, word, name):
+        return float(probabilities[instance, word, label(name)])
+
+    assert [[(r.head, r.tail, r.type) for r in part.relations] for part in parts] == [
+        [(0, 1, "NNG")], [(0, 1, "NNG"), (1, 2, "PNG")], [(0, 2, "NPS"), (1, 2, "PNG")]
+    ]
+    predictor = MarkedEntityPredictor(model, reader)
+    given = with_entities_only(document, document.entities)
+    merged = predictor.combine_outputs(given, [{"document": d} for d in parts])
+    assert merged.entities == document.entities
+    assert sorted((r.head, r.tail, r.type, round(r.score, 6)) for r in merged.relations) == [
+        (0, 1, "NNG", round(p(0, 1, "NNG"), 6)),  # the higher of 0.99.. (from BIN) and 0.95.. (from MET)
+        (0, 2, "NPS", round(p(2, 0, "NPS^-1"), 6)),
+        (1, 2, "PNG", round(p(2, 1, "PNG^-1"), 6)),  # from QUA, above MET's own
+    ]
+    assert p(0, 1, "NNG") > p(1, 0, "NNG^-1") and p(2, 1, "PNG^-1") > p(1, 3, "PNG")
+    # the types the model predicts are the relation types, not their labels
+    assert "NNG^-1" in vocab.get_token_to_index_vocabulary("relation_labels")
+    assert model.extraction_types()["relation_types"] == ["FNT", "GOL", "NNG", "NNT", "NPS", "PNG", "TSK"]
+
+
+def test_both_directions_train_one_epoch_on_the_brat_fixtures_and_predict(tmp_path):
+    import json
+
+    from allennlp.commands.train import train_model
+    from allennlp.models.archival import load_archive
+    from allennlp.predictors import Predictor
+
+    from jointie_allennlp.data.formats.brat import read_brat
+    from jointie_allennlp.dataset_readers.marked_entity import split_relation_label
+    from jointie_allennlp.predictors.marked_entity import with_entities_only
+
+    ext_vars = {"TRANSFORMER_MODEL": TINY_BERT, "TRAIN_DATA_PATH": str(FIXTURES / "brat"),
+                "VALIDATION_DATA_PATH": str(FIXTURES / "brat"), "TEST_DATA_PATH": "", "NUM_EPOCHS": "1",
+                "BATCH_SIZE": "4", "MAIN_WITHOUT_RELATIONS": "", "NO_RELATION_WEIGHT": "0.05",
+                "RELATION_DIRECTIONS": "both"}
+    params = Params.from_file(str(FIXTURES.parent / "training_configs" / "rurebus" / "re_cpu.jsonnet"),
+                              ext_vars=ext_vars)
+    assert params["dataset_reader"]["directions"] == "both"
+    train_model(params, serialization_dir=str(tmp_path / "re"))
+    metrics = json.loads((tmp_path / "re" / "metrics.json").read_text())
+    assert 0.0 <= metrics["best_validation_rel_strict_f1"] <= 1.0
+    archive = load_archive(str(tmp_path / "re" / "model.tar.gz"), overrides={"model.relation_threshold": 0.0})
+    labels = set(archive.model.vocab.get_token_to_index_vocabulary("relation_labels"))
+    assert {"NNG^-1", "TSK^-1"} <= labels and archive.validation_dataset_reader.directions == "both"
+
+    predictor = Predictor.from_archive(archive, "marked_entity")
+    path = FIXTURES / "brat" / "doc1.txt"
+    record = predictor.predict_lines([str(path)])[0]
+    predicted = predictor.predict_document(read_brat(path))
+    assert "error" not in record and len(record["relations"]) == len(predicted.relations) > 0
+    # each directed relation once, between two different given entities, of a relation type
+    keys = [(r.head, r.tail, r.type) for r in predicted.relations]
+    assert len(keys) == len(set(keys))
+    assert all(r.head != r.tail and not split_relation_label(r.type)[1] for r in predicted.relations)
+    assert predicted.entities == read_brat(path).entities
+    # the merged document holds what the instances found, each relation from both ends at its highest score
+    given = read_brat(path)
+    instances = archive.validation_dataset_reader.document_to_instances(with_entities_only(given, given.entities))
+    found = {}
+    for output in archive.model.forward_on_instances(instances):
+        part = output["document"]
+        first = part.metadata["sentence_of"][2]
+        for r in part.relations:
+            head, tail = part.entities[r.head], part.entities[r.tail]
+            key = ((head.start + first, head.end + first), (tail.start + first, tail.end + first), r.type)
+            found[key] = max(found.get(key, 0.0), r.score)
+    merged = {((predicted.entities[r.head].start, predicted.entities[r.head].end),
+               (predicted.entities[r.tail].start, predicted.entities[r.tail].end), r.type): r.score
+              for r in predicted.relations}
+    assert merged.keys() == found.keys()
+    assert all(merged[key] == pytest.approx(found[key]) for key in found)
+
+
 def build(reader, model_params):
     instances = list(reader.read(str(FIXTURES / "brat")))
     vocab = Vocabulary.from_instances(instances)
@@ -81,8 +218,8 @@ def test_marker_tokens_reach_a_resized_embedding_matrix():
     assert max(ids) < embeddings.num_embeddings and {600, 602} & set(ids)
 
 
-def marked_entity_model(ner_weight, relation_weight=1.0, **model_options):
-    reader = MarkedEntityReader(TINY_BERT)
+def marked_entity_model(ner_weight, relation_weight=1.0, directions="head", **model_options):
+    reader = MarkedEntityReader(TINY_BERT, directions=directions)
     embedder = {"type": "pretrained_transformer", "model_name": TINY_BERT,
                 "tokenizer_kwargs": {"additional_special_tokens": marker_tokens()}}
     return build(reader, {
@@ -178,8 +315,9 @@ def test_config_gives_the_embedder_the_reader_markers():
     assert params["vocabulary"]["tokens_to_add"]["relation_labels"][0] == "0"
 
 
-def test_relation_threshold_grid_equals_decoding_at_each_threshold():
-    _, _, model, tensors, output = evaluated_once(ner_weight=0.0)
+@pytest.mark.parametrize("directions", ["head", "both"])
+def test_relation_threshold_grid_equals_decoding_at_each_threshold(directions):
+    _, _, model, tensors, output = evaluated_once(ner_weight=0.0, directions=directions)
     scores = torch.tensor([r.score for d in output["document"] for r in d.relations])
     assert len(scores) > 3
     grid = scores.quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()

@@ -19,7 +19,7 @@ FIXTURES = PROJECT_ROOT / "fixtures"
 BRAT = FIXTURES / "brat"
 
 
-def train(config: str, directory: Path) -> Path:
+def train(config: str, directory: Path, **changes: str) -> Path:
     ext_vars = {
         "TRANSFORMER_MODEL": str(FIXTURES / "tiny_bert"),
         "TRAIN_DATA_PATH": str(BRAT),
@@ -28,6 +28,7 @@ def train(config: str, directory: Path) -> Path:
         "NUM_EPOCHS": "2",
         "BATCH_SIZE": "4",
         "MAX_INSTANCES": "",
+        **changes,
     }
     params = Params.from_file(str(PROJECT_ROOT / "training_configs" / config), ext_vars=ext_vars)
     train_model(params, serialization_dir=str(directory))
@@ -99,6 +100,19 @@ def test_relation_archive_overrides_reach_the_relation_model(archives):
     filtered = pipeline(archives, gold_entities=True, re_overrides={"model.relation_threshold": middle})
     assert filtered.relation_predictor._model.relation_threshold == middle
     assert relations(filtered) == [r for r in every if r["score"] >= middle] != every
+
+
+def test_a_relation_archive_of_both_directions_writes_each_relation_once(archives, tmp_path):
+    both = train("rurebus/re.jsonnet", tmp_path / "re_both", RELATION_DIRECTIONS="both", NO_RELATION_WEIGHT="0.05")
+    out = tmp_path / "out"
+    predictor = pipeline((archives[0], both), brat_output_dir=str(out), gold_entities=True)
+    assert predictor.relation_predictor._dataset_reader.directions == "both"
+    records = [predictor.predict_json(predictor.load_line(str(BRAT / name))) for name in ("doc1.txt", "doc2.txt")]
+    assert predictor.failed_inputs == 0
+    assert_valid_brat(out, ["doc1", "doc2"])
+    relations = [(record["id"], r["head"], r["tail"], r["type"]) for record in records for r in record["relations"]]
+    assert relations and len(relations) == len(set(relations))
+    assert not any(r[3].endswith("^-1") for r in relations)  # relation types, never inverse labels
 
 
 def test_pipeline_raw_text_line(archives):

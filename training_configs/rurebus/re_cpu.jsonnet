@@ -3,7 +3,7 @@
 // the heads at 1e-3, 2 epochs, and the two imbalance switches on (a tenth of the main entities
 // without relations kept for training, label "0" weighted 0.5), without which a short schedule
 // predicts no relation. MAIN_WITHOUT_RELATIONS, NO_RELATION_WEIGHT, NUM_EPOCHS and BATCH_SIZE
-// still override.
+// still override; RELATION_DIRECTIONS=both labels the relations of the main entity in both directions.
 local common = import '../common.libsonnet';
 local rurebus = import 'rurebus.libsonnet';
 

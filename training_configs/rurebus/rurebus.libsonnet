@@ -34,6 +34,8 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
   entity_types:: entity_types,
   // Must equal jointie_allennlp.dataset_readers.marked_entity.marker_tokens(entity_types).
   marker_tokens(types):: ['[E]', '[/E]'] + ['[' + t + ']' for t in types] + ['[/' + t + ']' for t in types],
+  // Must equal jointie_allennlp.dataset_readers.marked_entity.relation_label(t, reverse=True) for every t.
+  inverse_labels(relations):: [r + '^-1' for r in relations],
 
   // types: the data set's entity types (BIO tags); train_path / validation_path: defaults under
   // JOINTIE_DATA_DIR (another data set, e.g. CoNLL04 in SpERT JSON, passes its own).
@@ -106,15 +108,19 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
   // Against the label imbalance (about 1% of the words carry a relation label), two training switches,
   // off by default (the paper's objective): MAIN_WITHOUT_RELATIONS (fraction of the main entities
   // without relations kept for training, e.g. 0.2) and NO_RELATION_WEIGHT (class weight of label "0").
+  // RELATION_DIRECTIONS=both (default head, the paper's) also labels the relations whose tail is the
+  // main entity, on their head's words, with the inverse label <TYPE>^-1 (the reader's `directions`).
   re(num_epochs=5, batch_size=16, max_length=512, ner_weight=0.0, relation_weight=1.0, typed_markers=false,
      main_without_relations=common.numberVarOr('MAIN_WITHOUT_RELATIONS', 1.0),
      no_relation_weight=common.numberVarOr('NO_RELATION_WEIGHT', 1.0),
+     directions=common.extVarOr('RELATION_DIRECTIONS', 'head'),
      lr=2e-5, head_lr=null, weight_decay=0.1, dropout=0.1,
      types=entity_types, relations=relation_types, train_path='rurebus/train', validation_path='rurebus/dev',
      language='ru')::
     local marked = if typed_markers then types else [];
     self.config(
-      reader={ type: 'marked_entity', max_length: max_length, entity_types: marked },
+      reader={ type: 'marked_entity', max_length: max_length, entity_types: marked,
+               directions: directions },
       model={ type: 'marked_entity', dropout: dropout, ner_weight: ner_weight, relation_weight: relation_weight,
               no_relation_weight: no_relation_weight },
       train_reader_extra=if main_without_relations == 1.0 then {} else { main_without_relations: main_without_relations },
@@ -125,7 +131,8 @@ local bio_tags(types) = ['O'] + ['B-' + t for t in types] + ['I-' + t for t in t
       head_lr=head_lr,
       weight_decay=weight_decay,
       embedder_extra={ tokenizer_kwargs: { additional_special_tokens: $.marker_tokens(marked) } },
-      labels={ relation_labels: ['0'] + relations },
+      labels={ relation_labels: ['0'] + relations
+                                + (if directions == 'both' then $.inverse_labels(relations) else []) },
       types=types,
       train_path=train_path,
       validation_path=validation_path,
