@@ -52,6 +52,10 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _called_name(call: ast.Call) -> Optional[str]:
+    return getattr(call.func, "attr", getattr(call.func, "id", None))
+
+
 def imported_modules(source: str, path: Path) -> Iterator[Tuple[int, str]]:
     """`(line, module)` of every import in `source` (relative ones resolved against `path`, a file
     of the package relative to the project root), including imports inside functions, the names
@@ -69,7 +73,7 @@ def imported_modules(source: str, path: Path) -> Iterator[Tuple[int, str]]:
             yield node.lineno, module
             for alias in node.names:
                 yield node.lineno, f"{module}.{alias.name}"
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "import_module":
+        elif isinstance(node, ast.Call) and _called_name(node) == "import_module":
             if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
                 yield node.lineno, node.args[0].value
 
