@@ -45,7 +45,7 @@ demo: install
 # (git-ignored). Files already there are kept; DATA_ARGS='--overwrite' replaces them,
 # DATA_ARGS='conll04 ade' fetches only those. Exit status 2 without a network.
 data: install
-	$(BIN)/python -m jointie_allennlp.cli.data $(DATA_ARGS)
+	$(BIN)/python -m jointie_allennlp data $(DATA_ARGS)
 
 # Runs every run of benchmarks/matrix.json without a row in results.jsonl, then regenerates the
 # results page docs/results.md. Resumable; RESULTS_ARGS=--dry-run lists.

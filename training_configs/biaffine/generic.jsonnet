@@ -6,4 +6,4 @@
 local common = import '../common.libsonnet';
 local biaffine = import 'biaffine.libsonnet';
 
-common.own_data(biaffine.config(train_path=null, validation_path=null, test_path=null, tokenizer='razdel'))
+common.own_data(biaffine.config(train_path=null, validation_path=null, test_path=null, tokenizer='auto'))

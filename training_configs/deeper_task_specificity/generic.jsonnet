@@ -12,6 +12,6 @@ common.own_data(dts.config(
   train_path=null,
   validation_path=null,
   test_path=null,
-  tokenizer='razdel',
+  tokenizer='auto',
   transformer=common.extVarOr('TRANSFORMER_MODEL', '') != '',
 ))

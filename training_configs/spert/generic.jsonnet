@@ -6,4 +6,4 @@
 local common = import '../common.libsonnet';
 local spert = import 'spert.libsonnet';
 
-common.own_data(spert.config(train_path=null, validation_path=null, test_path=null, tokenizer='razdel'))
+common.own_data(spert.config(train_path=null, validation_path=null, test_path=null, tokenizer='auto'))

@@ -6,4 +6,4 @@
 local common = import '../common.libsonnet';
 local spert_mt = import 'spert_mt.libsonnet';
 
-common.own_data(spert_mt.config(train_path=null, validation_path=null, test_path=null, tokenizer='razdel'))
+common.own_data(spert_mt.config(train_path=null, validation_path=null, test_path=null, tokenizer='auto'))
