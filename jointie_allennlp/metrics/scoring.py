@@ -4,7 +4,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.any import read_any
+from jointie_allennlp.data.formats.reading import read_any
 from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
 
 Progress = Callable[[Iterable, str], Iterable]
@@ -83,8 +83,8 @@ def score_files(
     `documents`, `documents_without_prediction`, `prediction_errors_skipped`, `matched_by`
     (`"id"` or `"position"`) and every value of `JointExtractionMetric(per_type=True)`.
     """
-    gold_documents = list(progress(read_any(gold_path, tokenizer), "gold documents"))
-    predictions = list(progress(read_any(predicted_path, tokenizer), "predicted documents"))
+    gold_documents = read_any(gold_path, tokenizer, progress=lambda items, _: progress(items, "gold documents"))
+    predictions = read_any(predicted_path, tokenizer, progress=lambda items, _: progress(items, "predicted documents"))
     failed = [d for d in predictions if "error" in d.metadata]
     pairs, matched_by = pair_documents(
         gold_documents, [d for d in predictions if "error" not in d.metadata], gold_path, predicted_path
