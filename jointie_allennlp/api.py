@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 from jointie_allennlp.data.document import Document, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.spacy_doc import SpacyRelation, to_spacy
+from jointie_allennlp.predictors.loading import load_predictor
 from jointie_allennlp.predictors.lines import first_surrogate
 
 __all__ = ["InputError", "JointModel", "SpacyRelation", "load", "load_predictor", "to_spacy"]
@@ -55,40 +56,6 @@ class InputError(ValueError):
         super().__init__(f"input {index}: {reason}" if index is not None else reason)
 
 
-def load_predictor(
-    archive: str,
-    predictor: Optional[str] = None,
-    cuda_device: int = -1,
-    overrides: Union[str, Dict[str, Any], None] = None,
-    predictor_args: Optional[Dict[str, Any]] = None,
-    weights_file: Optional[str] = None,
-):
-    """
-    The predictor of an archive (`model.tar.gz` or its directory), as `jointie predict`, the server and
-    `load` use it: the model's default predictor unless `predictor` names another. Raises allennlp's
-    `ConfigurationError` when the predictor is not one of this package (it lacks `predict_documents`).
-
-    # Parameters
-
-    archive : `str` path of the archive.
-    predictor : `str`, optional a registered predictor (`joint_extraction`, `marked_entity`, `pipeline`).
-    cuda_device : `int`, optional (default = `-1`, the CPU).
-    overrides : `str` or `Dict`, optional overrides of the archive's config.
-    predictor_args : `Dict`, optional arguments of the predictor (`batch_size`, `tokenizer`, ...).
-    weights_file : `str`, optional weights to use instead of the archive's.
-    """
-    from allennlp.common.checks import ConfigurationError, check_for_gpu
-    from allennlp.models.archival import load_archive
-    from allennlp.predictors import Predictor
-
-    check_for_gpu(cuda_device)
-    loaded = load_archive(archive, cuda_device=cuda_device, overrides=overrides or "", weights_file=weights_file)
-    result = Predictor.from_archive(loaded, predictor, extra_args=predictor_args)
-    if not hasattr(result, "predict_documents"):
-        raise ConfigurationError(f"{type(result).__name__} is not a predictor of jointie_allennlp")
-    return result
-
-
 def load(
     archive: str,
     predictor: Optional[str] = None,
@@ -99,7 +66,9 @@ def load(
     predictor_args: Optional[Dict[str, Any]] = None,
 ) -> "JointModel":
     """
-    A `JointModel` predicting with an archive.
+    A `JointModel` predicting with an archive (loaded by `jointie_allennlp.predictors.loading.load_predictor`:
+    a missing or damaged archive, an unknown predictor or predictor argument raise `FormatError`,
+    a `ValueError`, naming it).
 
     # Parameters
 
@@ -116,7 +85,7 @@ def load(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     arguments = {"batch_size": batch_size, **(predictor_args or {})}
     loaded = load_predictor(
-        str(archive), predictor, cuda_device=cuda_device, overrides=overrides, predictor_args=arguments
+        str(archive), predictor, predictor_args=arguments, cuda_device=cuda_device, overrides=overrides
     )
     return JointModel(loaded, batch_size=batch_size, name=str(archive))
 

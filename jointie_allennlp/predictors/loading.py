@@ -1,5 +1,5 @@
 """
-Loading a predictor from a model archive for prediction, with user mistakes reported as
+Loading a model archive and its predictor for prediction, with user mistakes reported as
 `FormatError`s naming the option or path instead of tracebacks: a path that is not an archive,
 `--predictor-args` that are not a JSON object or name an argument the predictor does not take,
 an unknown `--predictor`.
@@ -10,7 +10,7 @@ import json
 import tarfile
 import zlib
 from pathlib import Path
-from typing import Any, Dict, Optional, Type
+from typing import Any, Dict, Optional, Type, Union
 
 from jointie_allennlp.data.errors import FormatError
 
@@ -92,38 +92,76 @@ def predictor_class(name: Optional[str], model_type: Optional[str] = None, optio
         raise FormatError(f"{option}: {error}") from None
 
 
+def load_checked_archive(
+    archive_file: str,
+    weights_file: Optional[str] = None,
+    cuda_device: int = -1,
+    overrides: Union[str, Dict[str, Any], None] = None,
+):
+    """
+    allennlp's `load_archive` with the checks of this module first (`check_archive`, the GPU of
+    `cuda_device`); an archive that is damaged (a cut or corrupt tar) or whose configuration cannot
+    be used is a `FormatError` naming it.
+    """
+    from allennlp.common.checks import ConfigurationError, check_for_gpu
+    from allennlp.models.archival import load_archive
+
+    import jointie_allennlp  # noqa: F401  (registers the models and predictors)
+
+    check_archive(archive_file)
+    try:
+        check_for_gpu(cuda_device)
+    except ConfigurationError as error:
+        raise FormatError(f"--cuda-device {cuda_device}: {error}") from None
+    try:
+        return load_archive(archive_file, weights_file=weights_file, cuda_device=cuda_device,
+                            overrides=overrides or "")
+    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise FormatError(f"not a readable model archive ({type(error).__name__}: {error})",
+                          path=archive_file) from None
+    except ConfigurationError as error:
+        raise FormatError(f"the archive's configuration cannot be used: {error}", path=archive_file) from None
+
+
 def load_predictor(
     archive_file: str,
     predictor: Optional[str] = None,
     predictor_args: Optional[Dict[str, Any]] = None,
     weights_file: Optional[str] = None,
     cuda_device: int = -1,
-    overrides: str = "",
+    overrides: Union[str, Dict[str, Any], None] = None,
 ):
     """
-    `Predictor.from_archive` with the checks of this module first: the archive (`check_archive`),
-    the predictor name and its arguments (`check_predictor_args`). Raises `FormatError` for each
-    of them; an archive that is damaged (a cut or corrupt tar) is one too.
+    The predictor of an archive, as `jointie predict`, `predict-ray`, the server and
+    `jointie_allennlp.load` use it: the model's default predictor unless `predictor` names another.
+    The archive is loaded by `load_checked_archive`; the predictor name and its arguments are
+    checked before and after loading (`check_predictor_args`). Every user mistake is a
+    `FormatError` naming the path or option, and so is a predictor that is not one of this
+    package (a `JointExtractionPredictor`).
+
+    # Parameters
+
+    archive_file : `str` a `model.tar.gz` or its directory.
+    predictor : `str`, optional a registered predictor (`joint_extraction`, `marked_entity`, `pipeline`).
+    predictor_args : `Dict`, optional arguments of the predictor (`batch_size`, `tokenizer`, ...).
+    weights_file : `str`, optional weights to use instead of the archive's.
+    cuda_device : `int`, optional (default = `-1`, the CPU).
+    overrides : `str` or `Dict`, optional overrides of the archive's config.
     """
-    from allennlp.common.checks import ConfigurationError
-    from allennlp.models.archival import load_archive
     from allennlp.predictors import Predictor
 
-    import jointie_allennlp  # noqa: F401  (registers the models and predictors)
-
-    predictor_args = predictor_args or {}
+    predictor_args = {} if predictor_args is None else predictor_args
     if not isinstance(predictor_args, dict):
         raise FormatError(f"--predictor-args: expected a JSON object, got {json.dumps(predictor_args)}")
     check_archive(archive_file)
     if predictor is not None:
         check_predictor_args(predictor_class(predictor), predictor_args)
-    try:
-        archive = load_archive(archive_file, weights_file=weights_file, cuda_device=cuda_device, overrides=overrides)
-    except (tarfile.TarError, EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise FormatError(f"not a readable model archive ({type(error).__name__}: {error})",
-                          path=archive_file) from None
-    except ConfigurationError as error:
-        raise FormatError(f"the archive's configuration cannot be used: {error}", path=archive_file) from None
+    archive = load_checked_archive(archive_file, weights_file, cuda_device, overrides)
     chosen = predictor_class(predictor, archive.config.get("model").get("type"))
     check_predictor_args(chosen, predictor_args)
-    return Predictor.from_archive(archive, predictor, extra_args=predictor_args)
+    from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+
+    result = Predictor.from_archive(archive, predictor, extra_args=predictor_args)
+    if not isinstance(result, JointExtractionPredictor):
+        raise FormatError(f"--predictor: {type(result).__name__} is not a predictor of jointie_allennlp")
+    return result
