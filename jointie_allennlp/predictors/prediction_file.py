@@ -11,7 +11,7 @@ only with `overwrite`, and it replaces an old file only when the whole run succe
 import contextlib
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.output import check_output, open_output
@@ -47,10 +47,12 @@ def predict_file(
     batch_size: int = 1,
     overwrite: bool = False,
     on_record: Optional[RecordCallback] = None,
+    progress: Optional[Callable[[Iterable, str], Iterable]] = None,
 ) -> Dict[str, int]:
     """
     Predicts `input_file` (a path, URL, compressed or not, `-` for standard input) with a
-    predictor of this package into `output_file` (none: only `on_record` sees the lines).
+    predictor of this package into `output_file` (none: only `on_record` sees the lines);
+    `progress` wraps the loop over the input lines (a progress bar).
 
     # Returns
 
@@ -64,7 +66,8 @@ def predict_file(
     failed_before = getattr(predictor, "failed_inputs", 0)
     count = 0
     with open_output(output_file, (input_file,), overwrite) if output_file else contextlib.nullcontext() as output:
-        for group in _groups(read_input_lines(input_file), batch_size):
+        lines = read_input_lines(input_file)
+        for group in _groups(iter(progress(lines, "lines") if progress is not None else lines), batch_size):
             records = [predictor.load_line(line) for line in group]
             for record, result in zip(records, predictor.predict_batch_json(records)):
                 line = predictor.dump_line(result)
