@@ -92,6 +92,45 @@ def predictor_class(name: Optional[str], model_type: Optional[str] = None, optio
         raise FormatError(f"{option}: {error}") from None
 
 
+def archive_model_type(archive_file: str) -> Optional[str]:
+    """
+    The `model.type` of an archive's `config.json`, read without loading the model (the config
+    comes first in an archive); `None` when it cannot be read so.
+    """
+    path = Path(archive_file)
+    try:
+        if path.is_dir():
+            text = (path / "config.json").read_text(encoding="utf-8")
+        else:
+            with tarfile.open(path) as archive:
+                member = next((m for m in archive if m.name.lstrip("./") == "config.json"), None)
+                handle = archive.extractfile(member) if member is not None else None
+                if handle is None:
+                    return None
+                text = handle.read().decode("utf-8")
+        model_type = json.loads(text)["model"]["type"]
+    except (OSError, tarfile.TarError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+    return model_type if isinstance(model_type, str) else None
+
+
+def check_predictor(
+    archive_file: str, predictor: Optional[str] = None, predictor_args: Optional[Dict[str, Any]] = None
+) -> None:
+    """
+    Everything `load_predictor` checks before loading the model, without loading it (for a
+    process that hands the loading to others, such as Ray workers): the archive
+    (`check_archive`), the predictor's name and its arguments. Raises `FormatError`.
+    """
+    predictor_args = {} if predictor_args is None else predictor_args
+    if not isinstance(predictor_args, dict):
+        raise FormatError(f"--predictor-args: expected a JSON object, got {json.dumps(predictor_args)}")
+    check_archive(archive_file)
+    model_type = archive_model_type(archive_file) if predictor is None else None
+    if predictor is not None or model_type is not None:
+        check_predictor_args(predictor_class(predictor, model_type), predictor_args)
+
+
 def load_checked_archive(
     archive_file: str,
     weights_file: Optional[str] = None,
@@ -134,8 +173,8 @@ def load_predictor(
     """
     The predictor of an archive, as `jointie predict`, `predict-ray`, the server and
     `jointie_allennlp.load` use it: the model's default predictor unless `predictor` names another.
-    The archive is loaded by `load_checked_archive`; the predictor name and its arguments are
-    checked before and after loading (`check_predictor_args`). Every user mistake is a
+    The request is checked before loading (`check_predictor`), the archive loaded by
+    `load_checked_archive`, the predictor's arguments checked again against the model loaded. Every user mistake is a
     `FormatError` naming the path or option, and so is a predictor that is not one of this
     package (a `JointExtractionPredictor`).
 
@@ -150,12 +189,8 @@ def load_predictor(
     """
     from allennlp.predictors import Predictor
 
-    predictor_args = {} if predictor_args is None else predictor_args
-    if not isinstance(predictor_args, dict):
-        raise FormatError(f"--predictor-args: expected a JSON object, got {json.dumps(predictor_args)}")
-    check_archive(archive_file)
-    if predictor is not None:
-        check_predictor_args(predictor_class(predictor), predictor_args)
+    check_predictor(archive_file, predictor, predictor_args)
+    predictor_args = predictor_args or {}
     archive = load_checked_archive(archive_file, weights_file, cuda_device, overrides)
     chosen = predictor_class(predictor, archive.config.get("model").get("type"))
     check_predictor_args(chosen, predictor_args)
