@@ -21,8 +21,7 @@ from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import BratReport, read_brat, read_brat_directory
 from jointie_allennlp.data.formats.spert_json import read_spert_json
-from jointie_allennlp.data.formats.text import document_from_json, read_jsonl, read_plain_text
-from jointie_allennlp.data.output import encodable
+from jointie_allennlp.data.formats.text import read_jsonl, read_plain_text
 from jointie_allennlp.data.schema import document_from_prediction_json
 from jointie_allennlp.data.tokenization import get_segmenter
 
@@ -97,8 +96,7 @@ def _is_prediction(item: Dict[str, Any]) -> bool:
 
 
 def _records(source: Path, segmenter, skipped: Optional[List[Skipped]]) -> Iterator[Document]:
-    for line, document, raw_item in read_jsonl(source, segmenter):
-        item = encodable(raw_item)
+    for line, document, item in read_jsonl(source, segmenter):
         try:
             if item.get("error"):
                 yield error_document(item, line)
@@ -107,8 +105,6 @@ def _records(source: Path, segmenter, skipped: Optional[List[Skipped]]) -> Itera
                 document = document_from_prediction_json(item, str(source), line)
             elif isinstance(document, FormatError):
                 raise document
-            elif item != raw_item:
-                document = document_from_json(item, f"{source.stem}:{line}", segmenter, str(source), line)
         except FormatError as error:
             if skipped is None:
                 raise
