@@ -145,8 +145,6 @@ def load_checked_archive(
     from allennlp.common.checks import ConfigurationError, check_for_gpu
     from allennlp.models.archival import load_archive
 
-    import jointie_allennlp  # noqa: F401  (registers the models and predictors)
-
     check_archive(archive_file)
     try:
         check_for_gpu(cuda_device)
