@@ -32,7 +32,8 @@ import json, sys
 from jointie_allennlp.cli import main
 code = main(sys.argv[1:])
 imported = {name: name in sys.modules for name in ("allennlp.commands", "jointie_allennlp.cli.allennlp_command",
-                                                  "jointie_allennlp.training", "jointie_allennlp.evaluation")}
+                                                  "jointie_allennlp.training.whole_test_set",
+                                                  "jointie_allennlp.evaluation.joint_extraction")}
 from allennlp.commands.predict import _PredictManager
 from allennlp.commands.subcommand import Subcommand
 from allennlp.commands.train import TrainModel
@@ -129,10 +130,10 @@ def test_archive_and_predictor_mistakes_exit_2_naming_the_path_option_or_key(spe
     inputs.write_bytes(INPUT)
     not_archive = tmp_path / "model.tar.gz"
     not_archive.write_text("not a tar", encoding="utf-8")
-    output = tmp_path / "o.jsonl"
+    output, missing = tmp_path / "o.jsonl", tmp_path / "missing.tar.gz"
     cases = [
         ([str(not_archive), str(inputs)], f"error: {not_archive}: not a model archive"),
-        ([str(tmp_path / "missing.tar.gz"), str(inputs)], f"error: {tmp_path / 'missing.tar.gz'}: no such model archive"),
+        ([str(missing), str(inputs)], f"error: {missing}: no such model archive"),
         ([str(spert_archive), str(inputs), "--predictor-args", "[1]"],
          "error: --predictor-args: expected a JSON object of argument names and values, got [1]"),
         ([str(spert_archive), str(inputs), "--predictor-args", '{"bratoutput_dir": "x"}'],
