@@ -36,13 +36,13 @@ allennlp_predict.install()
 
 
 def _register_commands(_) -> None:
-    from jointie_allennlp import training  # noqa: F401
+    from jointie_allennlp.training import whole_test_set  # noqa: F401
     from jointie_allennlp.cli import allennlp_command  # noqa: F401  (the entry point of `allennlp jointie`)
     from jointie_allennlp.modules import model_card_callback  # noqa: F401
 
 
 def _register_serializer(_) -> None:
-    from jointie_allennlp import evaluation  # noqa: F401
+    from jointie_allennlp.evaluation import joint_extraction  # noqa: F401
 
 
 # What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop, the

@@ -30,9 +30,10 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 from jointie_allennlp.data.document import Document, Span
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.spacy_doc import SpacyRelation, to_spacy
+from jointie_allennlp.predictors.loading import load_predictor
 from jointie_allennlp.predictors.lines import first_surrogate
 
-__all__ = ["InputError", "JointModel", "SpacyRelation", "load", "load_predictor", "run_metadata", "to_spacy"]
+__all__ = ["InputError", "JointModel", "SpacyRelation", "load", "load_predictor", "to_spacy"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,112 +59,6 @@ class InputError(ValueError):
         super().__init__(f"input {index}: {reason}" if index is not None else reason)
 
 
-def load_predictor(
-    archive: str,
-    predictor: Optional[str] = None,
-    cuda_device: int = -1,
-    overrides: Union[str, Dict[str, Any], None] = None,
-    predictor_args: Optional[Dict[str, Any]] = None,
-    weights_file: Optional[str] = None,
-    precision: str = "auto",
-    int8_drift_check: Union[bool, str] = False,
-    max_f1_drift: float = 0.005,
-):
-    """
-    The predictor of an archive (`model.tar.gz` or its directory), as `jointie predict`, the server and
-    `load` use it: the model's default predictor unless `predictor` names another. Raises allennlp's
-    `ConfigurationError` when the predictor is not one of this package (it lacks `predict_documents`),
-    or when `precision` or the drift check's data is wrong.
-
-    The archive is extracted once and reused while it is unchanged (`jointie_allennlp.archives`).
-    The model predicts in the precision `jointie_allennlp.precision.resolve_precision` chooses for
-    this CPU; the choice (a `PrecisionChoice`) is logged once and kept as `predictor.precision`.
-
-    # Parameters
-
-    archive : `str` path of the archive.
-    predictor : `str`, optional a registered predictor (`joint_extraction`, `marked_entity`, `pipeline`).
-    cuda_device : `int`, optional (default = `-1`, the CPU).
-    overrides : `str` or `Dict`, optional overrides of the archive's config.
-    predictor_args : `Dict`, optional arguments of the predictor (`batch_size`, `tokenizer`, ...).
-    weights_file : `str`, optional weights to use instead of the archive's.
-    precision : `str`, optional (default = `"auto"`) `auto` (bf16 where the CPU has native bf16
-        instructions, else fp32), `fp32`, `bf16` or `int8` (see `jointie_allennlp.precision`).
-    int8_drift_check : `bool` or `str`, optional (default = `False`) with `auto`, try int8 on the
-        archive's own dev data (`True`: its config's `validation_data_path`) or on this file, and
-        keep it when its strict F1 moves by at most `max_f1_drift`.
-    max_f1_drift : `float`, optional (default = `0.005`) the bound of the drift check.
-    """
-    from allennlp.common.checks import ConfigurationError, check_for_gpu
-    from allennlp.predictors import Predictor
-
-    from jointie_allennlp.archives import load_archive
-    from jointie_allennlp.precision import apply_precision, check_precision, resolve_precision
-
-    try:
-        check_precision(precision)
-    except ValueError as error:
-        raise ConfigurationError(str(error)) from None
-    check_for_gpu(cuda_device)
-    loaded = load_archive(archive, cuda_device=cuda_device, overrides=overrides or "", weights_file=weights_file)
-    result = Predictor.from_archive(loaded, predictor, extra_args=predictor_args)
-    if not hasattr(result, "predict_documents"):
-        raise ConfigurationError(f"{type(result).__name__} is not a predictor of jointie_allennlp")
-    drift_instances = _drift_instances(loaded, int8_drift_check) if precision == "auto" else None
-    choice = resolve_precision(precision, loaded.model, drift_instances=drift_instances, max_f1_drift=max_f1_drift)
-    apply_precision(loaded.model, choice.precision)
-    logger.info("%s: %s", archive, choice.summary())
-    result.precision = choice
-    return result
-
-
-def _drift_instances(archive, check: Union[bool, str]) -> Optional[List[Any]]:
-    """The instances of the int8 drift check: none without a check, else the dev data (or the file given)."""
-    if check is False or check is None:
-        return None
-    from allennlp.common.checks import ConfigurationError
-
-    path = check if isinstance(check, str) else archive.config.get("validation_data_path", None)
-    if not path:
-        raise ConfigurationError("int8_drift_check: the archive's config names no validation_data_path; give a file")
-    try:
-        instances = list(archive.validation_dataset_reader.read(path))
-    except (OSError, FormatError) as error:
-        raise ConfigurationError(f"int8_drift_check: cannot read {path}: {error}") from None
-    if not instances:
-        raise ConfigurationError(f"int8_drift_check: {path} has no instances")
-    return instances
-
-
-def run_metadata(predictor, archive: str) -> Dict[str, Any]:
-    """
-    What a prediction run records beside its output: the archive, the precision chosen (with its
-    reason and the CPU flags), the CPU model and the torch threads.
-    """
-    import torch
-
-    from jointie_allennlp.precision import cpu_model
-
-    choice = getattr(predictor, "precision", None)
-    return {
-        "archive": str(archive),
-        "precision": choice.as_dict() if choice is not None else None,
-        "cpu_model": cpu_model(),
-        "threads": torch.get_num_threads(),
-    }
-
-
-def write_run_metadata(output_file: str, metadata: Dict[str, Any]) -> str:
-    """Writes `metadata` as JSON to `<output_file>.meta.json` (beside the output it describes); returns its path."""
-    import json
-
-    path = f"{output_file}.meta.json"
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(metadata, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
-    return path
-
-
 def load(
     archive: str,
     predictor: Optional[str] = None,
@@ -175,7 +70,9 @@ def load(
     precision: str = "auto",
 ) -> "JointModel":
     """
-    A `JointModel` predicting with an archive.
+    A `JointModel` predicting with an archive (loaded by `jointie_allennlp.predictors.loading.load_predictor`:
+    a missing or damaged archive, an unknown predictor or predictor argument raise `FormatError`,
+    a `ValueError`, naming it).
 
     # Parameters
 
@@ -194,7 +91,7 @@ def load(
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     arguments = {"batch_size": batch_size, **(predictor_args or {})}
     loaded = load_predictor(
-        str(archive), predictor, cuda_device=cuda_device, overrides=overrides, predictor_args=arguments,
+        str(archive), predictor, predictor_args=arguments, cuda_device=cuda_device, overrides=overrides,
         precision=precision,
     )
     return JointModel(loaded, batch_size=batch_size, name=str(archive))

@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Union
 
-from jointie_allennlp.dataset_readers.document_reader import read_documents
+from jointie_allennlp.data.formats.reading import read_any
 
 PathLike = Union[str, os.PathLike]
 
@@ -62,9 +62,12 @@ def current_command() -> str:
 
 
 def data_summary(path: str, tokenizer: str = "razdel", types_path: Optional[str] = None) -> Dict[str, Any]:
-    """`path` and its counts of documents, sentences, entities and relations."""
+    """`path` and its counts of documents, sentences, entities and relations (error records of a
+    prediction file, inputs that failed, are no documents)."""
     counts = {"path": path, "documents": 0, "sentences": 0, "entities": 0, "relations": 0}
-    for document in read_documents(path, tokenizer, types_path):
+    for document in read_any(path, tokenizer, types=types_path):
+        if "error" in document.metadata:
+            continue
         counts["documents"] += 1
         counts["sentences"] += len(document.sentences)
         counts["entities"] += len(document.entities)

@@ -45,17 +45,13 @@ class PredictorWorker:
     ) -> None:
         import torch
         from allennlp.common.plugins import import_plugins
-        from allennlp.models.archival import load_archive
-        from allennlp.predictors import Predictor
 
-        import jointie_allennlp  # noqa: F401  registers the readers, models and predictors
+        from jointie_allennlp.predictors.loading import load_predictor
 
         import_plugins()
         torch.set_num_threads(threads)
-        archived = load_archive(archive, cuda_device=cuda_device, overrides=overrides)
-        self.predictor = Predictor.from_archive(archived, predictor_name, extra_args=predictor_args)
-        if not hasattr(self.predictor, "parse_line"):
-            raise ValueError(f"{type(self.predictor).__name__} is not a jointie_allennlp predictor (no parse_line)")
+        self.predictor = load_predictor(archive, predictor_name, predictor_args, cuda_device=cuda_device,
+                                        overrides=overrides)
 
     def __call__(self, batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         numbers = [int(number) for number in batch["number"]]
@@ -97,17 +93,21 @@ def predict_corpus(
 
     The actors all load their predictor before the first batch is given out (Ray Data's
     `wait_for_min_actors_s`, here `actor_start_timeout`), so batches are spread over all of them.
-    The input is checked before anything starts; the output goes through
+    The input, the archive and the predictor's arguments are checked before anything starts
+    (`jointie_allennlp.predictors.loading.check_predictor`; each actor loads its predictor with
+    `load_predictor`); the output goes through
     `jointie_allennlp.data.output.open_output` (never the input, an existing file only with
     `overwrite`, in place only when every record is written).
     """
     import ray
 
     from jointie_allennlp.data.output import check_output, open_output
+    from jointie_allennlp.predictors.loading import check_predictor
     from jointie_allennlp.predictors.prediction_file import check_input
 
     check_input(input_path)
     check_output(output_path, (input_path,), overwrite)
+    check_predictor(archive, predictor_name, predictor_args)
 
     if not ray.is_initialized():
         local = {} if ray_address else {"num_cpus": max(os.cpu_count() or 1, num_workers * threads_per_worker)}

@@ -75,12 +75,13 @@ def tune_thresholds(
     `rel_boundaries_f1`; `overrides` applies the choice to `allennlp evaluate` / `predict`.
     """
     from allennlp.data.data_loaders import SimpleDataLoader
-    from allennlp.models.archival import load_archive
     from allennlp.nn import util
+
+    from jointie_allennlp.predictors.loading import load_checked_archive
 
     check_grid(entity_grid, "--entity-grid")
     check_grid(relation_grid, "--relation-grid")
-    archive = load_archive(archive_file, overrides=overrides)
+    archive = load_checked_archive(archive_file, overrides=overrides)
     model = archive.model
     if not hasattr(model, "predict_with_thresholds"):
         raise ValueError(f"{archive_file}: model {type(model).__name__} has no thresholds to tune")

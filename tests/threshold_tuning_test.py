@@ -89,3 +89,12 @@ def test_dev_data_without_gold_is_an_error(spert_mt_archive, tmp_path):
         missing = "entities and no gold relations" if name == "bare" else "relations"
         with pytest.raises(FormatError, match=f"^{dev}: the dev data has no gold {missing}: every score"):
             tune_thresholds(spert_mt_archive, str(dev), [0.0], [0.0])
+
+
+def test_an_archive_that_is_missing_or_no_archive_is_named(tmp_path, capsys):
+    not_archive = tmp_path / "model.tar.gz"
+    not_archive.write_text("not a tar", encoding="utf-8")
+    for path, message in ((tmp_path / "missing.tar.gz", "no such model archive"), (not_archive, "not a model archive")):
+        assert main(["tune-threshold", str(path), DEV]) == 2
+        error = capsys.readouterr().err
+        assert error.startswith(f"error: {path}: {message}") and "Traceback" not in error

@@ -62,10 +62,10 @@
   ade_fold:: self.intVarOr('ADE_FOLD', 0),
   ade_split(part):: 'ade/ade_split_%d_%s.json' % [self.ade_fold, part],
   // `allennlp evaluate --predictions-output-file`: one prediction record per instance
-  // (jointie_allennlp/evaluation.py).
+  // (jointie_allennlp/evaluation/joint_extraction.py).
   evaluation:: { batch_serializer: { type: 'joint_extraction' } },
   // Top-level settings of every training config. The train loop evaluates the whole test set
-  // after distributed training (jointie_allennlp/training.py). DISTRIBUTED_DEVICES, e.g. '-1,-1'
+  // after distributed training (jointie_allennlp/training/whole_test_set.py). DISTRIBUTED_DEVICES, e.g. '-1,-1'
   // (two CPU workers, gloo) or '0,1' (two GPUs, nccl), trains with AllenNLP's distributed
   // engine, as `-o '{"distributed": {"cuda_devices": [-1, -1]}}'` does.
   local devices = self.extVarOr('DISTRIBUTED_DEVICES', ''),

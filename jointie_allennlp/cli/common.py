@@ -49,3 +49,24 @@ def progress(args: argparse.Namespace, unit: str = "it", total: Optional[int] = 
 def print_json(result: object) -> None:
     """The result of a subcommand: one JSON object, the last line of standard output."""
     print(json.dumps(result, ensure_ascii=False))
+
+
+def print_skipped(result: dict, source: str, gold: Optional[str] = None) -> None:
+    """
+    Says on standard error which records were left out: `result["skipped"]` lines in all, the
+    first of them listed under `skipped_lines` (of `source`) and `gold_skipped_lines` (of `gold`).
+    """
+    if not result.get("skipped"):
+        return
+    parts = []
+    for path, key in ((source, "skipped_lines"), (gold, "gold_skipped_lines")):
+        lines = result.get(key) or []
+        if lines:
+            parts.append(f"{path}: lines " + ", ".join(str(item["line"]) for item in lines))
+    listed = sum(len(result.get(key) or []) for key in ("skipped_lines", "gold_skipped_lines"))
+    more = f", and {result['skipped'] - listed} more" if result["skipped"] > listed else ""
+    print(f"skipped {result['skipped']} unreadable records ({'; '.join(parts)}{more})", file=sys.stderr)
+
+
+#: the help of every subcommand's `--overwrite`
+OVERWRITE_HELP = "replace an existing output"

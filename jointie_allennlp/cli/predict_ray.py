@@ -8,9 +8,8 @@ input order (see `jointie_allennlp.ray_prediction`). On a Ray cluster pass its a
 (`--ray-address auto`); without one a local Ray runtime is started.
 """
 import argparse
-import json
 
-from jointie_allennlp.cli.common import print_json
+from jointie_allennlp.cli.common import OVERWRITE_HELP, print_json
 
 NAME = "predict-ray"
 HELP = "predict a JSONL corpus with Ray workers"
@@ -20,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("archive", help="a model.tar.gz from `allennlp train`")
     parser.add_argument("input", help="JSON lines, one document per line (the `allennlp predict` input)")
     parser.add_argument("output", help="the prediction JSON lines to write (one per input line)")
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--num-workers", type=int, default=2, help="Ray actors, each with its own predictor")
     parser.add_argument("--batch-size", type=int, default=32, help="input lines per predictor call")
     parser.add_argument("--predictor", help="a registered predictor (default: the model's)")
@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jointie_allennlp.predictors.loading import parse_predictor_args
     from jointie_allennlp.ray_prediction import predict_corpus
 
     counts = predict_corpus(
@@ -43,13 +44,14 @@ def run(args: argparse.Namespace) -> int:
         num_workers=args.num_workers,
         batch_size=args.batch_size,
         predictor_name=args.predictor,
-        predictor_args=json.loads(args.predictor_args) if args.predictor_args else None,
+        predictor_args=parse_predictor_args(args.predictor_args),
         overrides=args.overrides,
         cuda_device=args.cuda_device,
         gpus_per_worker=args.gpus_per_worker,
         threads_per_worker=args.threads_per_worker,
         ray_address=args.ray_address,
         actor_start_timeout=args.actor_start_timeout,
+        overwrite=args.overwrite,
     )
     print_json({**counts, "output": args.output})
     return 0

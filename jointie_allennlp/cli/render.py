@@ -1,12 +1,16 @@
 """
 An HTML view of documents or predictions, errors marked against gold:
 
-    jointie render PREDICTIONS.jsonl view.html [--gold GOLD] [--errors-only]
+    jointie render PREDICTIONS.jsonl view.html [--gold GOLD] [--errors-only] [--overwrite]
+
+A line of the input (or of `--gold`) that is not a readable record is left out of the page and
+reported (`skipped`, with the first `skipped_lines`); failed inputs of a prediction file are shown
+with their error. An existing page is replaced only with `--overwrite`, never by an input.
 """
 import argparse
 from pathlib import Path
 
-from jointie_allennlp.cli.common import print_json, progress
+from jointie_allennlp.cli.common import OVERWRITE_HELP, print_json, print_skipped, progress
 
 NAME = "render"
 HELP = "an HTML view of documents or predictions"
@@ -22,24 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "default: the predictions' gold_entities / gold_relations, when present")
     parser.add_argument("--min-score", type=float, help="leave out predictions scored below this")
     parser.add_argument("--errors-only", action="store_true", help="only documents with a spurious or missed item")
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
     from jointie_allennlp.data.errors import FormatError
-    from jointie_allennlp.data.formats.any import gold_of, read_any
-    from jointie_allennlp.data.html import render_html
+    from jointie_allennlp.data.html import render_file
 
     destination = Path(args.destination)
     if not destination.parent.is_dir():
         raise FormatError("the folder to write into does not exist", path=str(destination.parent))
-    documents = list(progress(args, unit="doc")(read_any(args.source, args.tokenizer), "documents"))
-    gold = gold_of(documents, args.gold, args.tokenizer)
-    try:
-        page = render_html(documents, Path(args.source).name, gold, args.min_score, args.errors_only)
-    except ValueError as error:
-        raise FormatError(str(error), path=args.gold or args.source)
-    destination.write_text(page, encoding="utf-8")
-    failed = sum(1 for d in documents if "error" in d.metadata)  # failed inputs are shown with their error
-    print_json({"documents": len(documents), "failed_inputs": failed,
-                "with_gold": sum(d.id in gold for d in documents) if gold else 0, "html": args.destination})
+    result = render_file(args.source, args.destination, args.gold, args.tokenizer, args.min_score, args.errors_only,
+                         overwrite=args.overwrite, progress=progress(args, unit="doc"))
+    print_skipped(result, args.source, args.gold)
+    print_json(result)
     return 0

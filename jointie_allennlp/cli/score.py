@@ -1,15 +1,17 @@
 """
 Score predicted against gold documents with the shared metric:
 
-    jointie score GOLD PREDICTED [--rurebus]
+    jointie score GOLD PREDICTED [--rurebus] [--rurebus-set]
 
 Both sides may be brat directories, SpERT JSON or JSON lines (prediction files included). The
-report table goes to standard error, the scores as one JSON object to standard output.
+report table goes to standard error, the scores as one JSON object to standard output. A line of
+PREDICTED that is not a readable record is left out (its gold document counts as predicted
+empty) and reported (`skipped`, `skipped_lines`); GOLD must be read whole.
 """
 import argparse
 import sys
 
-from jointie_allennlp.cli.common import print_json, progress
+from jointie_allennlp.cli.common import print_json, print_skipped, progress
 
 NAME = "score"
 HELP = "score predicted against gold documents (the shared metric)"
@@ -21,14 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokenizer", default="auto",
                         help="segmenter of brat and text input: auto (razdel for Cyrillic text, else spaCy "
                              "English), razdel, whitespace, spacy[:<lang>]")
-    parser.add_argument("--rurebus", action="store_true", help="also the RuREBus subtask summary")
+    parser.add_argument("--rurebus", action="store_true",
+                        help="also the RuREBus subtask summary, as the shared task's script scores")
+    parser.add_argument("--rurebus-set", action="store_true",
+                        help="also the set-based RuREBus summary (each distinct item once, relations undirected)")
 
 
 def run(args: argparse.Namespace) -> int:
     from jointie_allennlp.metrics.joint_extraction import format_report
     from jointie_allennlp.metrics.scoring import score_files
 
-    result = score_files(args.gold, args.predicted, args.tokenizer, args.rurebus, progress=progress(args, unit="doc"))
+    result = score_files(args.gold, args.predicted, args.tokenizer, args.rurebus, progress=progress(args, unit="doc"),
+                         rurebus_set=args.rurebus_set)
+    print_skipped(result, args.predicted)
     if result["prediction_errors_skipped"]:
         print(f"skipped {result['prediction_errors_skipped']} error records of {args.predicted} (inputs that "
               "failed); their gold documents count as predicted empty", file=sys.stderr)

@@ -1,7 +1,7 @@
 """
 allennlp 2.10.1: `allennlp evaluate --batch-size` fails on a data loader with a `batch_sampler`
 (every shipped config); the sampler takes the batch size instead.
-Test: tests/commands_test.py (`test_batch_size_sets_the_bucket_sampler_batch_size`).
+Test: tests/compat/batch_size_with_batch_sampler_test.py.
 """
 import functools
 

@@ -9,7 +9,7 @@ per document and for the whole page.
 import html
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.keys import item_keys
@@ -253,12 +253,14 @@ def render_file(
     min_score: Optional[float] = None,
     errors_only: bool = False,
     overwrite: bool = False,
+    progress: Optional[Callable[[Iterable, str], Iterable]] = None,
 ) -> Dict[str, object]:
     """
     Writes the HTML view of `source` (prediction JSON lines, brat, SpERT JSON; `read_any`) to
     `destination` through `jointie_allennlp.data.output.open_output` (never over an input, over
     an existing file only with `overwrite`, complete or not at all). A line of `source` or `gold`
     that is not a readable record is left out and counted; one bad record never stops the page.
+    `progress` wraps the loop over the documents of `source` as they are read (a progress bar).
 
     # Returns
 
@@ -271,7 +273,7 @@ def render_file(
 
     check_output(destination, (source, gold), overwrite)  # before the (long) reading
     skipped: List[Tuple[int, str]] = []
-    documents = read_any(source, tokenizer, skipped)
+    documents = read_any(source, tokenizer, skipped, progress=progress)
     gold_skipped: List[Tuple[int, str]] = []
     gold_documents = gold_of(documents, gold, tokenizer, gold_skipped)
     try:

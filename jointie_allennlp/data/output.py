@@ -4,6 +4,8 @@ Writing a user's output: one mechanism for every file or directory this package 
 - An output that is also one of the run's inputs (the same file, or the same resolved path) is
   refused, and so is an output directory that holds an input.
 - An existing output is refused unless `overwrite` is given (an empty directory counts as absent).
+  A device or pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: it holds no file
+  to keep or replace.
 - The output is built beside its final place (a hidden temporary file or directory in the same
   folder) and moved into place with `os.replace` only when the writing block ends without an
   error: an interrupted or failed run leaves the old output as it was and no temporary behind.
@@ -16,6 +18,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator, List, Optional, TextIO, Union
@@ -78,7 +81,8 @@ def check_output(path: PathLike, inputs: Iterable[Optional[PathLike]] = (), over
                  directory: bool = False) -> None:
     """
     Raises `OutputError` when `path` may not be written: it is one of `inputs` (or, for a
-    `directory`, holds one), or it exists and `overwrite` is not given. Nothing is written.
+    `directory`, holds one), or it exists and `overwrite` is not given (a device or pipe needs
+    no `overwrite`). Nothing is written.
     """
     path = Path(path)
     for source in _checked_inputs(inputs):
@@ -93,7 +97,7 @@ def check_output(path: PathLike, inputs: Iterable[Optional[PathLike]] = (), over
         return
     if path.is_dir():
         raise OutputError("the output is a directory, not a file", path=str(path))
-    if (path.exists() or path.is_symlink()) and not overwrite:
+    if (path.exists() or path.is_symlink()) and not overwrite and not is_special_file(path):
         raise OutputError("the output file exists: give --overwrite to replace it, or write elsewhere",
                           path=str(path))
 
@@ -111,6 +115,15 @@ def _umask() -> int:
     return umask
 
 
+def is_special_file(path: PathLike) -> bool:
+    """Whether `path` exists and is neither a regular file nor a directory (a device such as `/dev/null`, a pipe)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 @contextlib.contextmanager
 def open_output(
     path: PathLike,
@@ -121,19 +134,21 @@ def open_output(
     """
     A file handle to write `path` through (UTF-8 text, unencodable characters as U+FFFD; or bytes
     when `binary`); see the module docstring. Parent folders are created. `OutputError` before
-    anything is written when `path` may not be written (`check_output`).
+    anything is written when `path` may not be written (`check_output`), and when writing fails
+    (a full disk or device), naming `path`.
     """
     path = Path(path)
+    if is_special_file(path):
+        check_output(path, inputs, overwrite)
+        with _writing(path, open(path, "wb" if binary else "w", **({} if binary else _TEXT))) as handle:
+            yield handle
+        return
     check_output(path, inputs, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _permissions(path)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        if binary:
-            handle = os.fdopen(descriptor, "wb")
-        else:
-            handle = os.fdopen(descriptor, "w", encoding="utf-8", errors=ENCODING_ERRORS, newline="")
-        with handle:
+        with _writing(path, os.fdopen(descriptor, "wb" if binary else "w", **({} if binary else _TEXT))) as handle:
             yield handle
         os.chmod(temporary, mode)
         check_output(path, inputs, overwrite)  # not created meanwhile by someone else
@@ -142,6 +157,45 @@ def open_output(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+_TEXT = {"encoding": "utf-8", "errors": ENCODING_ERRORS, "newline": ""}
+
+
+def _write_error(error: OSError, path: Path) -> OutputError:
+    return OutputError(f"cannot be written: {error.strerror or error}", path=str(path))
+
+
+class _NamedOutput:
+    """A file handle whose write errors (a full disk or device) are `OutputError`s naming `path`."""
+
+    def __init__(self, handle, path: Path) -> None:
+        self._handle = handle
+        self._path = path
+
+    def write(self, data):
+        try:
+            return self._handle.write(data)
+        except OSError as error:
+            raise _write_error(error, self._path) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._handle, name)
+
+
+@contextlib.contextmanager
+def _writing(path: Path, handle) -> Iterator[_NamedOutput]:
+    """Yields `handle` (see `_NamedOutput`) and closes it; an error in closing (flushing) names `path`."""
+    try:
+        yield _NamedOutput(handle, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()
+        raise
+    try:
+        handle.close()
+    except OSError as error:
+        raise _write_error(error, path) from None
 
 
 def write_output(path: PathLike, content: Union[str, bytes], inputs: Iterable[Optional[PathLike]] = (),

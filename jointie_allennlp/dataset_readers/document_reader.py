@@ -6,7 +6,7 @@ from allennlp.data import DatasetReader, Instance
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.formats.any import read_any
+from jointie_allennlp.data.formats.reading import read_any
 from jointie_allennlp.data.formats.brat import BratReport
 from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
 from jointie_allennlp.data.reports import ReadReport
@@ -25,13 +25,13 @@ def read_documents(
     brat_report: Optional[BratReport] = None,
 ) -> Iterator[Document]:
     """
-    The documents of `file_path` by the one rule of `jointie_allennlp.data.formats.any.read_any`
+    The documents of `file_path` by the one rule of `jointie_allennlp.data.formats.reading.read_any`
     (brat directory or file, SpERT `.json`, `.jsonl`, plain `.txt`), without the error records of a
     prediction file (inputs that failed carry no document to learn from): those are counted and
     logged. Bad input raises `FormatError` naming the file and line or document.
     """
     skipped = 0
-    for document in read_any(file_path, tokenizer, types_path, brat_report):
+    for document in read_any(file_path, tokenizer, types=types_path, report=brat_report):
         if "error" in document.metadata:
             skipped += 1
             continue

@@ -30,9 +30,9 @@ def _no_progress(items: Iterable, description: str) -> Iterable:
 
 def corpus_texts(path: str, progress: Progress = _no_progress) -> Iterator[str]:
     """The texts of every document under `path` (any input of `read_any`); `progress` wraps the loop."""
-    from jointie_allennlp.data.formats.any import read_any
+    from jointie_allennlp.data.formats.reading import read_any
 
-    for document in progress(read_any(path), "corpus documents"):
+    for document in read_any(path, progress=lambda items, _: progress(items, "corpus documents")):
         yield document.text
 
 

@@ -4,7 +4,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.any import read_any
+from jointie_allennlp.data.formats.reading import Skipped, read_any, skipped_summary
 from jointie_allennlp.metrics.joint_extraction import JointExtractionMetric
 
 Progress = Callable[[Iterable, str], Iterable]
@@ -65,26 +65,36 @@ def score_files(
     tokenizer: str = "auto",
     rurebus: bool = False,
     progress: Progress = _no_progress,
+    rurebus_set: bool = False,
 ) -> Dict[str, object]:
     """
     Scores the documents of `predicted_path` against those of `gold_path` (any format of
     `read_any`). A gold document without a prediction counts as predicted empty; the error
-    records of a prediction file (inputs that failed) are left out and counted.
+    records of a prediction file (inputs that failed) are left out and counted, and so are its
+    lines that are not readable records (`skipped`, with the first of them in `skipped_lines`).
+    Gold data must be read whole: an unreadable gold line is a `FormatError` naming it, since a
+    score over part of the gold is not the score asked for.
 
     # Parameters
 
     gold_path, predicted_path : `str` brat directories, SpERT JSON, or JSON lines.
     tokenizer : `str`, optional (default = `"auto"`) the segmenter of brat and text input.
-    rurebus : `bool`, optional (default = `False`) adds the RuREBus subtask summary (`"rurebus"`).
+    rurebus : `bool`, optional (default = `False`) adds the RuREBus subtask summary as the shared
+        task's script computes it (`"rurebus"`, `jointie_allennlp.metrics.rurebus.rurebus_summary`).
+    rurebus_set : `bool`, optional (default = `False`) adds its set-based variant (`"rurebus_set"`,
+        `rurebus_set_summary`: each distinct item counts once, relations in either direction).
     progress : `Callable`, optional wraps each loop over documents (e.g. in a progress bar).
 
     # Returns
 
-    `documents`, `documents_without_prediction`, `prediction_errors_skipped`, `matched_by`
-    (`"id"` or `"position"`) and every value of `JointExtractionMetric(per_type=True)`.
+    `documents`, `documents_without_prediction`, `prediction_errors_skipped`, `skipped`,
+    `skipped_lines`, `matched_by` (`"id"` or `"position"`) and every value of
+    `JointExtractionMetric(per_type=True)`.
     """
-    gold_documents = list(progress(read_any(gold_path, tokenizer), "gold documents"))
-    predictions = list(progress(read_any(predicted_path, tokenizer), "predicted documents"))
+    gold_documents = read_any(gold_path, tokenizer, progress=lambda items, _: progress(items, "gold documents"))
+    skipped: List[Skipped] = []
+    predictions = read_any(predicted_path, tokenizer, skipped,
+                           progress=lambda items, _: progress(items, "predicted documents"))
     failed = [d for d in predictions if "error" in d.metadata]
     pairs, matched_by = pair_documents(
         gold_documents, [d for d in predictions if "error" not in d.metadata], gold_path, predicted_path
@@ -99,14 +109,21 @@ def score_files(
         prediction.symmetric_relation_types = symmetric
         metric([prediction], [reference])
     metrics = metric.get_metric(reset=True)
-    if rurebus:
-        from jointie_allennlp.metrics.rurebus import rurebus_summary
+    summaries = {}
+    if rurebus or rurebus_set:
+        from jointie_allennlp.metrics.rurebus import rurebus_set_summary, rurebus_summary
 
-        metrics = {"rurebus": rurebus_summary([p for p, _ in pairs], [g for _, g in pairs], metrics), **metrics}
+        predicted, gold = [p for p, _ in pairs], [g for _, g in pairs]
+        if rurebus:
+            summaries["rurebus"] = rurebus_summary(predicted, gold, metrics)
+        if rurebus_set:
+            summaries["rurebus_set"] = rurebus_set_summary(predicted, gold, metrics)
     return {
+        **summaries,
         "documents": len(pairs),
         "documents_without_prediction": len(missing),
         "prediction_errors_skipped": len(failed),
+        **skipped_summary(skipped),
         "matched_by": matched_by,
         **metrics,
     }

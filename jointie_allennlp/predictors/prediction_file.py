@@ -11,7 +11,7 @@ only with `overwrite`, and it replaces an old file only when the whole run succe
 import contextlib
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.output import check_output, open_output
@@ -47,10 +47,12 @@ def predict_file(
     batch_size: int = 1,
     overwrite: bool = False,
     on_record: Optional[RecordCallback] = None,
+    progress: Optional[Callable[[Iterable, str], Iterable]] = None,
 ) -> Dict[str, int]:
     """
     Predicts `input_file` (a path, URL, compressed or not, `-` for standard input) with a
-    predictor of this package into `output_file` (none: only `on_record` sees the lines).
+    predictor of this package into `output_file` (none: only `on_record` sees the lines);
+    `progress` wraps the loop over the input lines (a progress bar).
 
     # Returns
 
@@ -64,7 +66,8 @@ def predict_file(
     failed_before = getattr(predictor, "failed_inputs", 0)
     count = 0
     with open_output(output_file, (input_file,), overwrite) if output_file else contextlib.nullcontext() as output:
-        for group in _groups(read_input_lines(input_file), batch_size):
+        lines = read_input_lines(input_file)
+        for group in _groups(iter(progress(lines, "lines") if progress is not None else lines), batch_size):
             records = [predictor.load_line(line) for line in group]
             for record, result in zip(records, predictor.predict_batch_json(records)):
                 line = predictor.dump_line(result)
@@ -74,3 +77,35 @@ def predict_file(
                     output.write(line)
                 count += 1
     return {"records": count, "failed_inputs": getattr(predictor, "failed_inputs", 0) - failed_before}
+
+
+def run_metadata(predictor, archive: str) -> Dict[str, Any]:
+    """
+    What a prediction run records beside its output: the archive, the precision chosen (with its
+    reason and the CPU flags), the CPU model and the torch threads.
+    """
+    import torch
+
+    from jointie_allennlp.precision import cpu_model
+
+    choice = getattr(predictor, "precision", None)
+    return {
+        "archive": str(archive),
+        "precision": choice.as_dict() if choice is not None else None,
+        "cpu_model": cpu_model(),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def write_run_metadata(output_file: str, metadata: Dict[str, Any], overwrite: bool = False) -> str:
+    """
+    Writes `metadata` as JSON to `<output_file>.meta.json`, beside the output it describes, through
+    `open_output` (an existing one is replaced only with `overwrite`); returns its path.
+    """
+    import json
+
+    path = f"{output_file}.meta.json"
+    with open_output(path, (output_file,), overwrite) as handle:
+        json.dump(metadata, handle, indent=1, ensure_ascii=False)
+        handle.write("\n")
+    return path

@@ -29,10 +29,9 @@ Every request is bounded (`ServerLimits`; each field is an option of `serve`):
 
 Within a request, anything that goes wrong with one document (too long, a lone surrogate in any
 field, a failure in the predictor) gives that document an error record as `predict` writes one;
-responses are valid UTF-8 JSON, lone surrogates written as `\\uXXXX` escapes as `predict` does.
+responses are valid UTF-8 JSON, a lone surrogate echoed as U+FFFD as `predict` does.
 """
 import argparse
-import json
 from typing import Any, Dict, Optional
 
 from jointie_allennlp.serving.batcher import MicroBatcher
@@ -49,19 +48,25 @@ def load_app(
     limits: Optional[ServerLimits] = None,
     **app_options,
 ):
-    """The application serving an archive: its default predictor unless `predictor_name` is given;
-    `limits` and `app_options` (`max_batch_size`, `max_latency`) go to `create_app`."""
-    from allennlp.models.archival import load_archive
-    from allennlp.predictors import Predictor
-
+    """The application serving an archive (its predictor loaded by
+    `jointie_allennlp.predictors.loading.load_predictor`: the model's default predictor unless
+    `predictor_name` is given); `limits` and `app_options` (`max_batch_size`, `max_latency`) go to
+    `create_app`."""
+    from jointie_allennlp.predictors.loading import load_predictor
     from jointie_allennlp.serving.app import create_app  # needs the `serve` extra
 
-    archive = load_archive(archive_path, cuda_device=cuda_device)
-    predictor = Predictor.from_archive(archive, predictor_name, extra_args=predictor_args)
-    model = archive.model
+    predictor = load_predictor(archive_path, predictor_name, predictor_args, cuda_device=cuda_device)
+    model = predictor._model
     types = model.extraction_types() if hasattr(model, "extraction_types") else {}
-    model_name = archive.config.get("model").get("type", type(model).__name__)
-    return create_app(predictor, model_name=model_name, types=types, limits=limits, **app_options)
+    return create_app(predictor, model_name=_registered_name(model), types=types, limits=limits, **app_options)
+
+
+def _registered_name(model) -> str:
+    """The name `model`'s class is registered under (its class name when it is not registered)."""
+    from allennlp.models import Model
+
+    registry = Model._registry.get(Model, {})
+    return next((name for name, (cls, _) in registry.items() if cls is type(model)), type(model).__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,6 +94,8 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
     from pydantic import ValidationError
 
+    from jointie_allennlp.predictors.loading import parse_predictor_args
+
     try:
         limits = limits_of(args)
     except ValidationError as error:
@@ -99,7 +106,7 @@ def serve(args: argparse.Namespace) -> int:
         args.archive,
         predictor_name=args.predictor,
         cuda_device=args.cuda_device,
-        predictor_args=json.loads(args.predictor_args) if args.predictor_args else None,
+        predictor_args=parse_predictor_args(args.predictor_args),
         limits=limits,
         max_batch_size=args.max_batch_size,
         max_latency=args.max_latency_ms / 1000,

@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, model_
 from starlette.requests import ClientDisconnect
 
 from jointie_allennlp.data.document import Document
+from jointie_allennlp.data.formats.reading import error_document
 from jointie_allennlp.data.html import render_html
-from jointie_allennlp.data.schema import document_from_prediction_json, error_to_json
+from jointie_allennlp.data.output import encodable
+from jointie_allennlp.data.schema import error_to_json
 from jointie_allennlp.predictors.lines import dump_record, parse_line
 from jointie_allennlp.serving.batcher import MicroBatcher
 from jointie_allennlp.serving.limits import ServerLimits
@@ -61,7 +63,7 @@ _PREDICT_OPENAPI = {
 
 class RecordResponse(JSONResponse):
     """JSON written as `predict` writes its records (`dump_record`): valid UTF-8 whatever the
-    strings hold (a lone surrogate is written as a `\\uXXXX` escape), non-finite numbers as null."""
+    strings hold (a lone surrogate is written as U+FFFD), non-finite numbers as null."""
 
     def render(self, content: Any) -> bytes:
         return dump_record(content).encode("utf-8")
@@ -74,16 +76,6 @@ def _page(title: str, documents: List[Document] = (), text: str = "") -> str:
         f"{html.escape(text)}</textarea><br><button type=\"submit\">Extract entities and relations</button></form>"
     )
     return render_html(documents, title=title, preamble=form)
-
-
-def _document_of(record: Dict[str, Any]) -> Document:
-    """A prediction record as a document for the HTML view (a failed one keeps its text and error)."""
-    if record.get("error"):
-        text = record.get("text") or ""
-        document = Document(id=str(record.get("id")), text=text, tokens=[], token_offsets=[])
-        document.metadata["error"] = record["error"]
-        return document
-    return document_from_prediction_json(record)
 
 
 def _closing(status: int, detail: str) -> HTTPException:
@@ -162,7 +154,8 @@ def create_app(
 
     # Parameters
 
-    predictor : `Predictor` its `predict_batch_json` gets the batched documents.
+    predictor : `Predictor` a predictor of this package: its `predict_batch_documents` gets the
+        batched documents, its `output_record` makes each response record of a prediction.
     model_name : `str` reported by `GET /health`.
     types : `Dict[str, List[str]]`, optional `entity_types` and `relation_types` for `GET /health`.
     max_batch_size, max_latency : the micro-batching bounds (documents per call, seconds of waiting).
@@ -170,7 +163,7 @@ def create_app(
     """
     limits = limits or ServerLimits()
     batcher = MicroBatcher(
-        predictor.predict_batch_json,
+        predictor.predict_batch_documents,
         max_batch_size=max_batch_size,
         max_latency=max_latency,
         max_batch_characters=limits.max_batch_characters,
@@ -195,9 +188,15 @@ def create_app(
     async def http_error(_: Request, error: HTTPException) -> RecordResponse:
         return RecordResponse({"detail": error.detail}, error.status_code, headers=error.headers)
 
-    async def predict_records(items: List[Dict[str, Any]], documents: List[DocumentInput]) -> List[Dict[str, Any]]:
-        """One record per item: predicted, or an error record for an item that cannot be."""
+    async def predict_records(
+        items: List[Dict[str, Any]], documents: List[DocumentInput]
+    ) -> Tuple[List[Dict[str, Any]], List[Document]]:
+        """
+        One record per item: predicted (`output_record`), or an error record for an item that
+        cannot be; and the document of each (the predicted one, or an empty one with the error).
+        """
         records: List[Optional[Dict[str, Any]]] = [None] * len(items)
+        predicted: List[Optional[Document]] = [None] * len(items)
         queued = []  # (index, characters)
         for index, (item, document) in enumerate(zip(items, documents)):
             where = f"request item {index}: "
@@ -216,8 +215,12 @@ def create_app(
                 message = f"request item {index}: {type(result).__name__}: {result}"
                 records[index] = error_to_json(items[index], message)
             else:
-                records[index] = result
-        return records  # type: ignore[return-value]
+                records[index] = predictor.output_record(items[index], result)
+                predicted[index] = result
+        for index, record in enumerate(records):
+            if predicted[index] is None:
+                predicted[index] = error_document(encodable(record), index + 1)
+        return records, predicted  # type: ignore[return-value]
 
     def over_budget() -> HTTPException:
         return HTTPException(
@@ -235,7 +238,7 @@ def create_app(
             async with asyncio.timeout(limits.request_timeout):
                 body = await _read_body(request, limits)
                 is_list, items, documents = _parse_body(body, limits.max_documents)
-                records = await predict_records(items, documents)
+                records, _ = await predict_records(items, documents)
         except TimeoutError:
             raise over_budget() from None
         return RecordResponse(records if is_list else records[0])
@@ -271,9 +274,9 @@ def create_app(
                 if not text.strip():
                     raise HTTPException(422, "no text given")
                 item = {"id": "input", "text": text}
-                record = (await predict_records([item], [DocumentInput(**item)]))[0]
+                _, predicted = await predict_records([item], [DocumentInput(**item)])
         except TimeoutError:
             raise over_budget() from None
-        return _page(f"jointie_allennlp: {model_name}", [_document_of(record)], text)
+        return _page(f"jointie_allennlp: {model_name}", predicted, text)
 
     return app

@@ -220,26 +220,6 @@ def test_evaluate_writes_one_prediction_per_sentence_and_takes_a_batch_size(run_
     assert metrics["loss"] > 0.0 and 0.0 <= metrics["ner_f1"] <= 1.0
 
 
-def test_batch_size_sets_the_bucket_sampler_batch_size():
-    from allennlp.common import Params
-    from allennlp.data import DataLoader
-
-    from jointie_allennlp.dataset_readers.spert import SpertReader
-
-    reader = SpertReader(transformer_model_name=str(PROJECT_ROOT / "fixtures" / "tiny_bert"))
-    params = Params({"batch_sampler": {"type": "bucket", "batch_size": 8, "sorting_keys": ["tokens"]}, "batch_size": 3})
-    loader = DataLoader.from_params(params, reader=reader, data_path=str(FIXTURES / "conll04_like_train.json"))
-    assert loader.batch_sampler.batch_size == 3
-    loader.index_with(reader_vocabulary(loader))
-    assert sorted(len(batch["metadata"]) for batch in loader) == [1, 3, 3, 3]  # 10 sentences
-
-
-def reader_vocabulary(loader):
-    from allennlp.data import Vocabulary
-
-    return Vocabulary.from_instances(loader.iter_instances())
-
-
 def test_archive_predicts_from_another_directory_and_working_directory(run_dir, tmp_path, monkeypatch):
     elsewhere = tmp_path / "moved" / "spert.tar.gz"
     elsewhere.parent.mkdir()

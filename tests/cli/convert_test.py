@@ -125,7 +125,7 @@ def test_existing_types_file_is_kept_only_when_it_matches(fixtures_dir, tmp_path
     assert main(convert) == 0
     assert _last_json(capsys)["types_file_action"] == "written"
     written = read_types(tmp_path / "mine_types.json")
-    assert main(convert) == 0  # the same types: kept
+    assert main([*convert, "--overwrite"]) == 0  # the same types: kept
     assert _last_json(capsys)["types_file_action"] == "kept"
     target.unlink()
     write_types(tmp_path / "mine_types.json", TypeInventory(["Peop"], written.relation_types), overwrite=True)
@@ -165,3 +165,48 @@ def test_the_default_tokenizer_follows_the_language(fixtures_dir, tmp_path, caps
                      str(tmp_path / name / "r_train.json")]) == 0
     auto, razdel = (tmp_path / name / "r_train.json" for name in ("ru_auto", "ru_razdel"))
     assert auto.read_bytes() == razdel.read_bytes()
+
+
+def test_convert_onto_an_existing_output_is_refused_then_replaced_with_overwrite(fixtures_dir, tmp_path, capsys):
+    source = fixtures_dir / "brat"
+    target = tmp_path / "mine_train.json"
+    target.write_text("[]", encoding="utf-8")
+    to_spert = ["convert", "--from", "brat", "--to", "spert-json", str(source), str(target)]
+    assert main(to_spert) == 2
+    assert f"error: {target}: the output file exists: give --overwrite" in capsys.readouterr().err
+    assert target.read_text("utf-8") == "[]" and not (tmp_path / "mine_types.json").exists()
+    assert main([*to_spert, "--overwrite"]) == 0
+    assert _last_json(capsys)["documents"] == 2 and len(json.loads(target.read_text("utf-8"))) == 7
+
+    brat = tmp_path / "brat_out"
+    brat.mkdir()
+    (brat / "old.txt").write_text("kept", encoding="utf-8")
+    to_brat = ["convert", "--from", "spert-json", "--to", "brat", str(target), str(brat)]
+    assert main(to_brat) == 2
+    assert f"error: {brat}: the output directory exists and is not empty: give --overwrite" in capsys.readouterr().err
+    assert sorted(p.name for p in brat.iterdir()) == ["old.txt"]
+    assert main([*to_brat, "--overwrite"]) == 0
+    assert _last_json(capsys)["documents"] == 2
+    assert sorted(p.name for p in brat.iterdir()) == ["doc1.ann", "doc1.txt", "doc2.ann", "doc2.txt"]
+
+
+def test_a_mistyped_input_or_the_input_as_output_leaves_everything_alone(fixtures_dir, tmp_path, capsys):
+    target = tmp_path / "mine_train.json"
+    target.write_text("[]", encoding="utf-8")
+    typo = tmp_path / "brta"
+    argv = ["convert", "--from", "brat", "--to", "spert-json", str(typo), str(target), "--overwrite"]
+    assert main(argv) == 2
+    assert f"error: {typo}: not a directory of brat files" in capsys.readouterr().err
+    assert target.read_text("utf-8") == "[]"
+    assert main(["convert", "--from", "spert-json", "--to", "spert-json", str(target), str(target), "--overwrite"]) == 2
+    assert "the output is also an input" in capsys.readouterr().err
+    assert target.read_text("utf-8") == "[]"
+
+
+def test_a_document_id_that_is_no_file_name_is_reported_renamed(tmp_path, capsys):
+    source = _write_json(tmp_path / "ids.json", [{"tokens": ["w", str(n)], "orig_id": i, "entities": [],
+                                                  "relations": []} for n, i in enumerate(["a/b", "plain"])])
+    assert main(["convert", "--from", "spert-json", "--to", "brat", str(source), str(tmp_path / "out")]) == 0
+    counts = _last_json(capsys)
+    assert counts["renamed"] == ["a/b -> a_b"] and counts["documents"] == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a_b.ann", "a_b.txt", "plain.ann", "plain.txt"]

@@ -32,7 +32,8 @@ import json, sys
 from jointie_allennlp.cli import main
 code = main(sys.argv[1:])
 imported = {name: name in sys.modules for name in ("allennlp.commands", "jointie_allennlp.cli.allennlp_command",
-                                                  "jointie_allennlp.training", "jointie_allennlp.evaluation")}
+                                                  "jointie_allennlp.training.whole_test_set",
+                                                  "jointie_allennlp.evaluation.joint_extraction")}
 from allennlp.commands.predict import _PredictManager
 from allennlp.commands.subcommand import Subcommand
 from allennlp.commands.train import TrainModel
@@ -122,3 +123,59 @@ def test_the_bf16_switch_reaches_the_model_of_an_archive(spert_archive):
     assert load_archive(str(spert_archive)).model.bf16_inference is False
     switched = load_archive(str(spert_archive), overrides=json.dumps({"model.bf16_inference": True}))
     assert switched.model.bf16_inference is True
+
+
+def test_archive_and_predictor_mistakes_exit_2_naming_the_path_option_or_key(spert_archive, tmp_path, capsys):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    not_archive = tmp_path / "model.tar.gz"
+    not_archive.write_text("not a tar", encoding="utf-8")
+    output, missing = tmp_path / "o.jsonl", tmp_path / "missing.tar.gz"
+    cases = [
+        ([str(not_archive), str(inputs)], f"error: {not_archive}: not a model archive"),
+        ([str(missing), str(inputs)], f"error: {missing}: no such model archive"),
+        ([str(spert_archive), str(inputs), "--predictor-args", "[1]"],
+         "error: --predictor-args: expected a JSON object of argument names and values, got [1]"),
+        ([str(spert_archive), str(inputs), "--predictor-args", '{"bratoutput_dir": "x"}'],
+         "error: --predictor-args: JointExtractionPredictor takes no argument 'bratoutput_dir'"),
+        ([str(spert_archive), str(inputs), "--predictor", "no_such_predictor"], "error: --predictor: "),
+    ]
+    for argv, message in cases:
+        assert jointie_main(["predict", *argv, "--silent", "--output-file", str(output)]) == 2, argv
+        error = capsys.readouterr().err
+        assert error.startswith(message) and "Traceback" not in error, (argv, error)
+    assert not output.exists()
+
+
+def test_the_output_is_never_the_input_and_a_mistyped_input_keeps_the_output(spert_archive, tmp_path, capsys):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(inputs),
+                         "--overwrite"]) == 2
+    assert "the output is also an input" in capsys.readouterr().err
+    assert inputs.read_bytes() == INPUT
+
+    output = tmp_path / "out.jsonl"
+    output.write_text("earlier predictions\n", encoding="utf-8")
+    for extra in ([], ["--overwrite"]):
+        assert jointie_main(["predict", str(spert_archive), str(tmp_path / "in.jsnl"), "--silent",
+                             "--output-file", str(output), *extra]) == 2
+        assert f"{tmp_path / 'in.jsnl'}: no such input file" in capsys.readouterr().err
+        assert output.read_text(encoding="utf-8") == "earlier predictions\n"
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(output)]) == 2
+    assert "the output file exists: give --overwrite" in capsys.readouterr().err
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(output),
+                         "--overwrite"]) == 0
+    assert len(output.read_text(encoding="utf-8").splitlines()) == INPUT.count(b"\n")
+
+
+def test_a_full_device_is_a_message_not_a_traceback(spert_archive, tmp_path, capsys):
+    if not os.path.exists("/dev/full"):
+        import pytest
+
+        pytest.skip("no /dev/full on this system")
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", "/dev/full"]) == 2
+    error = capsys.readouterr().err
+    assert error == "error: /dev/full: cannot be written: No space left on device\n"

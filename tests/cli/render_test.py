@@ -29,3 +29,32 @@ def test_render_html_of_predictions(tmp_path, capsys):
     assert '">Anna<sub>0:Peop 0.90</sub></mark> works for <mark' in page
     assert "<td>0: Anna</td><td>Work_For</td><td>1: Acme</td><td>0.70</td>" in page
     assert "input line 2: boom" in page
+
+
+def test_render_a_predict_output_with_a_lone_surrogate_error_record_and_a_broken_line(tmp_path, capsys):
+    from jointie_allennlp.data.schema import error_to_json
+    from jointie_allennlp.predictors.lines import dump_record, parse_line
+
+    record = parse_line(b'{"id": "s", "text": "bad \\ud800 text"}', 1)
+    assert record.error  # what predict answers for such a line
+    predictions = tmp_path / "pred.jsonl"
+    predictions.write_text(
+        dump_record(error_to_json(dict(record), record.error, line=1))
+        + '{"id": "t", "text": "x \\udfff", "entities": [], "relations": [], "error": "e"}\n'  # the escape itself
+        + "{broken\n",
+        encoding="utf-8",
+    )
+    page = tmp_path / "view.html"
+    assert main(["render", str(predictions), str(page)]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["documents"] == 2 and summary["failed_inputs"] == 2
+    assert summary["skipped"] == 1 and summary["skipped_lines"][0]["line"] == 3
+    assert f"skipped 1 unreadable records ({predictions}: lines 3)" in captured.err
+    html = page.read_text("utf-8")  # valid UTF-8
+    assert "bad \ufffd text" in html and "lone surrogate" in html and "x \ufffd" in html
+    assert main(["render", str(predictions), str(page)]) == 2  # an existing page needs --overwrite
+    assert "give --overwrite" in capsys.readouterr().err
+    assert main(["render", str(predictions), str(predictions), "--overwrite"]) == 2
+    assert "the output is also an input" in capsys.readouterr().err
+    assert predictions.read_text("utf-8").endswith("{broken\n")

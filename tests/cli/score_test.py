@@ -67,3 +67,46 @@ def test_score_refuses_duplicate_ids(fixtures_dir, tmp_path, capsys):
     predicted = _write_json(tmp_path / "dup.json", items)
     assert main(["score", str(gold), str(predicted)]) == 2
     assert f"error: {predicted}: documents 0 and 1 have the same id '301'" in capsys.readouterr().err
+
+
+def _brat(directory: Path, text: str, entities) -> Path:
+    directory.mkdir()
+    (directory / "d.txt").write_text(text, encoding="utf-8")
+    (directory / "d.ann").write_text("".join(f"T{n}\t{t} {s} {e}\t{text[s:e]}\n" for n, (t, s, e) in
+                                             enumerate(entities, start=1)), encoding="utf-8")
+    return directory
+
+
+def test_rurebus_as_the_script_scores_and_its_set_based_variant(tmp_path, capsys):
+    text = "abcde fghi rest ."
+    gold = _brat(tmp_path / "gold", text, [("ACT", 0, 10)])
+    predicted = _brat(tmp_path / "predicted", text, [("ACT", 0, 5), ("ACT", 0, 10)])
+    assert main(["score", str(gold), str(predicted), "--tokenizer", "whitespace", "--rurebus", "--rurebus-set"]) == 0
+    result = _last_json(capsys)
+    official = result["rurebus"]["subtask_1_ner"]
+    assert (official["tp"], official["fp"], official["fn"]) == (0, 2, 1) and official["f1"] == 0.0
+    # each distinct item once: TP 1 (0, 10), FP 1 (0, 5), FN 0
+    assert result["rurebus_set"]["subtask_1_ner"] == {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3)}
+    assert main(["score", str(gold), str(predicted), "--tokenizer", "whitespace"]) == 0
+    assert "rurebus" not in _last_json(capsys)
+
+
+def test_unreadable_prediction_lines_are_skipped_and_reported(tmp_path, capsys):
+    documents = [{"id": i, "tokens": ["Anna", "met", "Boris", "."], "relations": [],
+                  "entities": [{"type": "PER", "start": 0, "end": 1}, {"type": "PER", "start": 2, "end": 3}]}
+                 for i in ("a", "b")]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(d) + "\n" for d in documents), encoding="utf-8")
+    predicted = tmp_path / "predicted.jsonl"
+    predicted.write_text(json.dumps(documents[0]) + "\n{broken\n", encoding="utf-8")
+    assert main(["score", str(gold), str(predicted)]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result["skipped"] == 1 and result["skipped_lines"][0]["line"] == 2
+    assert result["skipped_lines"][0]["reason"].startswith("invalid JSON")
+    assert f"skipped 1 unreadable records ({predicted}: lines 2)" in captured.err
+    assert result["documents_without_prediction"] == 1 and result["ner_precision"] == 1.0
+    assert result["ner_recall"] == 0.5  # "b" counts as predicted empty
+    gold.write_text(gold.read_text("utf-8") + "{broken\n", encoding="utf-8")
+    assert main(["score", str(gold), str(predicted)]) == 2  # the gold is read whole
+    assert f"error: {gold}:3: invalid JSON" in capsys.readouterr().err

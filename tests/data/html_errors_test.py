@@ -148,7 +148,10 @@ def test_gold_file_and_a_text_mismatch(tmp_path, capsys):
                     encoding="utf-8")
     capsys.readouterr()
     assert main(["render", str(predictions), str(tmp_path / "v.html"), "--gold", str(gold)]) == 2
+    assert "the output file exists: give --overwrite" in capsys.readouterr().err
+    assert main(["render", str(predictions), str(tmp_path / "v.html"), "--gold", str(gold), "--overwrite"]) == 2
     assert "gold text differs" in capsys.readouterr().err
+    assert (tmp_path / "v.html").read_text("utf-8") == page  # the failed run left the page as it was
 
 
 def _rgb(colour: str):

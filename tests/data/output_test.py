@@ -92,3 +92,16 @@ def test_output_directory_holding_an_input_is_refused(tmp_path):
     with output_directory(tmp_path / "empty") as building:  # an empty directory holds nothing to lose
         (building / "y").write_text("y", encoding="utf-8")
     assert _listing(tmp_path / "data") == ["x.txt"] and _listing(tmp_path / "empty") == ["y"]
+
+
+def test_a_device_is_written_in_place_and_a_full_one_is_named():
+    import stat
+
+    write_output("/dev/null", "nothing to keep\n")  # no --overwrite needed, and the device stays
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    for content in ("x" * 100000, b"y"):
+        with pytest.raises(OutputError, match="^/dev/full: cannot be written: No space left on device$"):
+            write_output("/dev/full", content)
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)

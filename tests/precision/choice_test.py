@@ -8,7 +8,8 @@ from allennlp.models.archival import load_archive
 from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
 
 import jointie_allennlp as ji
-from jointie_allennlp.api import load_predictor, run_metadata, write_run_metadata
+from jointie_allennlp.predictors.loading import load_predictor
+from jointie_allennlp.predictors.prediction_file import run_metadata, write_run_metadata
 from jointie_allennlp.precision import choice, cpu
 from jointie_allennlp.precision.choice import (
     apply_precision,

@@ -58,3 +58,15 @@ def test_load_predictor_checks_before_and_after_loading(spert_archive, tmp_path)
     predictor = load_predictor(str(spert_archive), predictor_args={"batch_size": 2})
     record = predictor.predict_json({"id": "x", "text": "Anna met Boris."})
     assert record["id"] == "x" and json.dumps(record)
+
+
+def test_check_predictor_reads_the_model_type_without_loading(spert_archive, tmp_path):
+    from jointie_allennlp.predictors.loading import archive_model_type, check_predictor
+
+    assert archive_model_type(str(spert_archive)) == "spert"
+    assert archive_model_type(str(tmp_path)) is None
+    check_predictor(str(spert_archive), predictor_args={"batch_size": 2})
+    with pytest.raises(FormatError, match="--predictor-args: JointExtractionPredictor takes no argument 'nope'"):
+        check_predictor(str(spert_archive), predictor_args={"nope": 1})
+    with pytest.raises(FormatError, match=f"^{tmp_path / 'x.tar.gz'}: no such model archive"):
+        check_predictor(str(tmp_path / "x.tar.gz"))

@@ -3,19 +3,26 @@ Conversion between brat and SpERT JSON (`jointie convert`), with counts of what 
 of what reading brat had to change. Nothing is written when the input or an existing types file
 does not fit.
 """
-import json
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional
 
 from jointie_allennlp.data.document import Document
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.brat import BratReport, file_stem_clashes, read_brat, read_brat_directory, write_brat
+from jointie_allennlp.data.output import check_output
+from jointie_allennlp.data.formats.brat import (
+    BratReport,
+    file_stem_clashes,
+    read_brat,
+    read_brat_directory,
+    write_brat_directory,
+)
 from jointie_allennlp.data.formats.spert_json import (
     TypeInventory,
     document_to_spert_dicts,
     read_spert_json,
     read_types,
     types_file_for,
+    write_spert_json,
     write_types,
 )
 from jointie_allennlp.data.tokenization import get_segmenter
@@ -78,10 +85,14 @@ def convert(
     tokenizer: str = "auto",
     types: Optional[str] = None,
     progress: Progress = _no_progress,
+    overwrite: bool = False,
 ) -> Dict[str, object]:
     """
     Converts `source` (`from_format`) into `destination` (`to_format`): a brat directory, or a SpERT
-    JSON file with its `*_types.json` beside it (an existing one is kept when it matches).
+    JSON file with its `*_types.json` beside it (an existing one is kept when it matches, and
+    refused when it does not). The destination is written through `jointie_allennlp.data.output`
+    (`write_brat_directory`, `write_spert_json`): never over an input, over an existing one only
+    with `overwrite`, and only once the whole input is read.
 
     # Parameters
 
@@ -90,13 +101,17 @@ def convert(
     tokenizer : `str`, optional (default = `"auto"`) the segmenter of brat input.
     types : `str`, optional the SpERT `*_types.json` of SpERT input (default: found beside it).
     progress : `Callable`, optional wraps the loop over the documents read (e.g. in a progress bar).
+    overwrite : `bool`, optional (default = `False`) replace an existing destination.
 
     # Returns
 
-    The counts written (`documents`, `entities`, `relations`, and for SpERT JSON `items`, the types
+    The counts written (`documents`, `entities`, `relations`; for brat `renamed`, `"<id> -> <file
+    stem>"` for every document whose id is not a safe file name; for SpERT JSON `items`, the types
     file and what became of it) and, for brat input, what reading changed (`split_tokens`,
     `merged_sentences`, ...).
     """
+    inputs = (source, types)
+    check_output(destination, inputs, overwrite, directory=to_format == "brat")  # before the (long) reading
     report = BratReport()
     documents: List[Document] = list(progress(read_format(source, from_format, tokenizer, types, report), "documents"))
     counts: Dict[str, object] = {"documents_read": len(documents)}
@@ -109,13 +124,7 @@ def convert(
                 + ". Nothing was written",
                 path=source,
             )
-        for document in documents:
-            write_brat(document, destination)
-        counts.update(
-            documents=len(documents),
-            entities=sum(len(d.entities) for d in documents),
-            relations=sum(len(d.relations) for d in documents),
-        )
+        counts.update(write_brat_directory(documents, destination, inputs, overwrite).as_dict())
     else:
         items = [item for document in documents for item in document_to_spert_dicts(document)]
         target = Path(destination)
@@ -133,8 +142,7 @@ def convert(
             if types_path.exists()
             else "written"
         )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        write_spert_json(documents, target, inputs, overwrite)
         if action == "written":
             write_types(types_path, inventory)
         counts.update(

@@ -14,6 +14,7 @@ from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.formats.brat import read_text_file
 from jointie_allennlp.data.formats.json_text import loads, split_lines
 from jointie_allennlp.data.formats.spert_json import document_from_spert_dict
+from jointie_allennlp.data.output import encodable
 from jointie_allennlp.data.tokenization import Segmenter, razdel_segment
 
 PathLike = Union[str, os.PathLike]
@@ -110,7 +111,8 @@ def read_jsonl(
 ) -> Iterator[Tuple[int, Union[Document, FormatError], Dict[str, Any]]]:
     """
     Yields `(line number, document or the error of that line, the parsed JSON)` for each
-    non-empty line, so a caller can skip (and count) a bad line instead of failing the run.
+    non-empty line, so a caller can skip (and count) a bad line instead of failing the run. A
+    lone surrogate in a line (which a JSON `\\udXXX` escape can carry) is read as U+FFFD.
     """
     text = read_text_file(path)
     stem = Path(path).stem
@@ -120,7 +122,7 @@ def read_jsonl(
         if not line.strip():
             continue
         try:
-            item = loads(line, str(path), number)
+            item = encodable(loads(line, str(path), number))  # a lone surrogate (a JSON escape) as U+FFFD
         except FormatError as error:
             yield number, error, {}
             continue

@@ -9,7 +9,7 @@ from jointie_allennlp.predictors.lines import dump_record
 
 
 @Serializer.register("joint_extraction")
-class PredictionSerializer(Serializer):
+class JointExtractionSerializer(Serializer):
     """
     Writes the predicted documents of a batch (`output_dict["document"]`) in the shared
     prediction schema, one JSON line per instance (a sentence or a marked-entity instance),

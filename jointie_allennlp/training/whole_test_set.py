@@ -4,8 +4,8 @@ The train loop of the shipped configs (`"type": "whole_test_set"` at the top lev
 AllenNLP 2.10 evaluates the test set (`evaluate_on_test`) in `TrainModel.finish`, which only the
 primary worker runs once training is over, with the test data loader it built (and filled) while
 the process group was up: in distributed training that loader holds the primary's shard of the
-test set only (the readers shard by rank), so the `test_*` metrics described a fraction of the
-data. Here, in distributed training, the primary leaves the finished process group, builds the
+test set only (the readers shard by rank), so its `test_*` metrics would describe a fraction of
+the data. Here, in distributed training, the primary leaves the finished process group, builds the
 test data loader again as `allennlp evaluate` builds it (same reader, same loader settings; now
 unsharded) and scores the whole test set alone: the `test_*` metrics equal those of
 `allennlp evaluate` on the archive. Single-process training is unchanged.

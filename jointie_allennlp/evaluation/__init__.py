@@ -1,0 +1,1 @@
+"""What extends `allennlp evaluate`: the `joint_extraction` prediction serializer (`joint_extraction.py`)."""
