@@ -2,8 +2,9 @@
 import json
 
 import pytest
+
+from jointie_allennlp.data.errors import FormatError
 import torch
-from allennlp.common.checks import ConfigurationError
 from allennlp.models.archival import load_archive
 from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
 
@@ -125,7 +126,7 @@ def test_load_predictor_int8_and_the_drift_check_on_the_archives_dev_data(spert_
     assert asked("Maria Lopez works for Northfield Labs in Denver.").tokens[0] == "Maria"
     checked = load_predictor(str(spert_archive), int8_drift_check=True, max_f1_drift=1.0)
     assert checked.precision.precision == "int8" and checked.precision.drift["instances"] == 4  # the dev fixture
-    with pytest.raises(ConfigurationError, match="precision must be one of"):
+    with pytest.raises(FormatError, match="--precision: precision must be one of"):
         load_predictor(str(spert_archive), precision="half")
-    with pytest.raises(ConfigurationError, match="int8_drift_check: cannot read /nonexistent.json"):
+    with pytest.raises(FormatError, match="--int8-drift-check: cannot read /nonexistent.json"):
         load_predictor(str(spert_archive), int8_drift_check="/nonexistent.json")
