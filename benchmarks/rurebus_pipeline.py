@@ -13,8 +13,9 @@ With one archive, a joint model's (`spert`, `biaffine_joint`, `deeper_task_speci
 its `joint_extraction` predictor reads each `.txt` as raw text (`{"id": <file stem>, "text": ...}`
 lines) and is scored the same way, so joint models and the pipeline compare on one scale.
 
-Row: `ner_f1` / `ner_macro_f1` are the predicted entities (subtask 1 scores of the pipeline's NER
-stage), `rel_strict_*` / `rel_boundaries_*` the shared metric's directed relation scores, and
+Row: `ner_f1` / `ner_macro_f1` are the shared metric's scores of the predicted entities (each
+distinct entity once), `rurebus_ner_{precision,recall,f1,tp,fp,fn}` the shared task's subtask 1
+(its sweep over entities sorted by offset), `rel_strict_*` / `rel_boundaries_*` the shared metric's directed relation scores, and
 `rurebus_relations_{precision,recall,f1}` the shared task's convention (relation direction
 ignored; `subtask_3_relations` of `score --rurebus`). `--gold-entities` runs the predictor with
 the gold entities of the `.ann` files instead (subtask 2 through the same path; pipeline only).
@@ -149,6 +150,7 @@ def main() -> int:
         "encoder": args.encoder or config_encoder_label(first_config),
         "epochs": epochs,
         **{k: scores[k] for k, _ in COLUMNS if k in scores},
+        **{f"rurebus_ner_{k}": v for k, v in summary["subtask_1_ner"].items()},
         **{f"rurebus_relations_{k}": v for k, v in relations.items()},
         "rurebus_entities": summary["entities"],
         "inference_sentences_per_s": sentences / predict_seconds,
