@@ -52,11 +52,10 @@ class BiaffineJointModel(WordTaggerModel):
 
     # Parameters
 
-    vocab : `Vocabulary`
-    text_field_embedder : `TextFieldEmbedder` a `pretrained_transformer` embedder over word pieces.
-    dropout : `float`, optional (default = `0.1`) before the tagger and on the relation inputs.
-    ner_feedforward : `FeedForward`, optional hidden layers before the tag projection (default none:
-        one linear layer, as in the paper's reference code).
+    Those of `WordTaggerModel` (`vocab`, `text_field_embedder`, `metric_per_type`; `dropout`, default
+    `0.1`, also on the relation inputs and in FFNN_head / FFNN_tail; `ner_feedforward`, default
+    none: one linear layer, as in the paper's reference code), and:
+
     entity_embedding_dim : `int`, optional (default = `128`) size of the entity-label embeddings;
         `0` leaves them out (ablation "no entity embeddings").
     projection : `str`, optional (default = `"separate"`) `separate` FFNN_head and FFNN_tail;
@@ -86,7 +85,6 @@ class BiaffineJointModel(WordTaggerModel):
         projected and scored in chunks of this many pairs (the same scores; memory bounded by the
         chunk, not by the number of candidates, which grows with the square of the entities a weak
         tagger predicts). Training scores all pairs at once (one dropout draw per pair).
-    metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
 
@@ -97,8 +95,6 @@ class BiaffineJointModel(WordTaggerModel):
         self,
         vocab: Vocabulary,
         text_field_embedder: TextFieldEmbedder,
-        dropout: float = 0.1,
-        ner_feedforward: Optional[FeedForward] = None,
         entity_embedding_dim: int = 128,
         projection: str = "separate",
         projection_dims: Sequence[int] = (512, 256),
@@ -109,14 +105,11 @@ class BiaffineJointModel(WordTaggerModel):
         train_with_gold_entities: bool = False,
         strict_relation_candidates: bool = True,
         max_pairs: int = 1000,
-        metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
-        super().__init__(
-            vocab, text_field_embedder, dropout=dropout, ner_feedforward=ner_feedforward,
-            metric_per_type=metric_per_type, **kwargs,
-        )
+        super().__init__(vocab, text_field_embedder, **kwargs)
+        dropout = self.dropout.p
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
         if max_pairs < 1:
