@@ -5,6 +5,8 @@ from typing import Dict, List, Optional
 
 import pytest
 import torch
+import transformers
+from packaging.version import Version
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -17,11 +19,20 @@ from allennlp.models import Model  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
+# the installed versions without local tags (`2.6.0+cpu` is 2.6.0), for version-dependent tests
+TORCH = Version(Version(torch.__version__).base_version)
+TRANSFORMERS = Version(Version(transformers.__version__).base_version)
 
 
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def tiny_bert() -> str:
+    """The tiny BERT of the fixtures (fixtures/build_tiny_bert.py)."""
+    return str(FIXTURES / "tiny_bert")
 
 
 def tiny_bert_environment(**changes: Optional[str]) -> Dict[str, str]:
