@@ -1,7 +1,7 @@
 import os
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 import torch
@@ -14,8 +14,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("JOINTIE_CACHE_DIR", tempfile.mkdtemp(prefix="jointie-test-cache-"))
 
 import jointie_allennlp  # noqa: E402,F401  (applies compat fixes, registers everything)
+from allennlp.common import Params  # noqa: E402
+from allennlp.common.testing import ModelTestCase  # noqa: E402
 from allennlp.data import Batch, Instance  # noqa: E402
 from allennlp.models import Model  # noqa: E402
+
+from jointie_allennlp.data.document import Document  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -61,6 +65,49 @@ def set_environment(environment: Dict[str, str]) -> pytest.MonkeyPatch:
     for name, value in environment.items():
         patch.setenv(name, value)
     return patch
+
+
+class ConfigModelTestCase(ModelTestCase):
+    """
+    allennlp's `ModelTestCase` on the model of a training config (`config`), read with the variables
+    of `environment` set while each test runs, on the instances of `data`.
+    """
+
+    config: Path
+    data: Path = FIXTURES / "spert_json" / "conll04_like_dev.json"
+    environment: Dict[str, str] = tiny_bert_environment()
+
+    def setup_method(self):
+        super().setup_method()
+        self._environment = set_environment(self.environment)
+        self.set_up_model(self.config, self.data, seed=1)
+
+    def teardown_method(self):
+        self._environment.undo()
+        super().teardown_method()
+
+    def _model(self, **options) -> Model:
+        """A fresh model of the config, its options changed by `options`."""
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.update(options)
+        return Model.from_params(vocab=self.vocab, params=Params(params))
+
+    def pooler(self) -> set:
+        """The names of the transformer pooler's parameters (frozen: they get no gradient)."""
+        return {name for name, _ in self.model.named_parameters() if ".pooler." in name}
+
+    def _tensors(self, instances: Optional[List[Instance]] = None) -> Dict:
+        batch = Batch(instances or self.instances)
+        batch.index_instances(self.vocab)
+        return batch.as_tensor_dict()
+
+    def predicted_and_gold(self, output: Dict) -> List[Tuple[Document, Document]]:
+        """`(predicted, gold)` document pairs of a forward pass on all instances, after checking that
+        there is one prediction per instance, over the same tokens."""
+        assert len(output["document"]) == len(self.instances)
+        pairs = [(predicted, i["metadata"]["document"]) for predicted, i in zip(output["document"], self.instances)]
+        assert all(document.tokens == gold.tokens for document, gold in pairs)
+        return pairs
 
 
 @pytest.fixture
