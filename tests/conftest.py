@@ -23,6 +23,7 @@ from jointie_allennlp.data.document import Document  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
+TINY_BERT = str(FIXTURES / "tiny_bert")  # fixtures/build_tiny_bert.py
 # the installed versions without local tags (`2.6.0+cpu` is 2.6.0), for version-dependent tests
 TORCH = Version(Version(torch.__version__).base_version)
 TRANSFORMERS = Version(Version(transformers.__version__).base_version)
@@ -36,7 +37,7 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_bert() -> str:
     """The tiny BERT of the fixtures (fixtures/build_tiny_bert.py)."""
-    return str(FIXTURES / "tiny_bert")
+    return TINY_BERT
 
 
 def tiny_bert_environment(**changes: Optional[str]) -> Dict[str, str]:

@@ -1,13 +1,9 @@
-from pathlib import Path
-
 import pytest
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.formats.brat import read_brat
 from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, MarkedEntityReader, marker_tokens
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
+from tests.conftest import FIXTURES, TINY_BERT
 
 
 @pytest.fixture(scope="module")

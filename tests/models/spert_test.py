@@ -13,11 +13,9 @@ from jointie_allennlp.models.spert_mt import SpertMTModel
 from jointie_allennlp.modules.span_pooling import RangeMaxTable
 from jointie_allennlp.modules.span_sampling import enumerate_spans, negative_pair_mask
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
-from tests.conftest import ConfigModelTestCase
+from tests.conftest import FIXTURES, TINY_BERT, ConfigModelTestCase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = PROJECT_ROOT / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
 OVERRIDES = (
     '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0, '
     '"data_loader.batch_sampler.batch_size": 4}'  # one batch holding every dev relation
