@@ -38,7 +38,7 @@ allennlp_predict.install()
 def _register_commands(_) -> None:
     from jointie_allennlp.training import whole_test_set  # noqa: F401
     from jointie_allennlp.cli import allennlp_command  # noqa: F401  (the entry point of `allennlp jointie`)
-    from jointie_allennlp.modules import model_card_callback  # noqa: F401
+    from jointie_allennlp.modules.callbacks import model_card  # noqa: F401  (the `model_card` trainer callback)
 
 
 def _register_serializer(_) -> None:

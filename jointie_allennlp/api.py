@@ -29,6 +29,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 
 from jointie_allennlp.data.document import Document, Span
 from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.text import align_tokens
 from jointie_allennlp.data.spacy_doc import SpacyRelation, to_spacy
 from jointie_allennlp.predictors.loading import load_predictor
 from jointie_allennlp.predictors.lines import first_surrogate
@@ -245,22 +246,14 @@ class JointModel:
 def locate_tokens(text: str, tokens: Sequence[str]) -> List[Span]:
     """
     The character offsets of `tokens` in `text`, where they must follow one another separated by
-    white space only; raises `InputError` naming the first token that does not match.
+    white space only (`align_tokens`) and cover the text up to trailing white space; raises
+    `InputError` naming the first token that does not match, or the text left over.
     """
-    offsets: List[Span] = []
-    position = 0
-    for index, token in enumerate(tokens):
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if not text.startswith(token, position):
-            found = text[position : position + len(token)]
-            raise InputError(
-                f"tokens do not match the text: token {index} {token!r} is not at character {position} "
-                f"(the text has {found!r} there)" if found else
-                f"tokens do not match the text: token {index} {token!r} is past the end of the text"
-            )
-        offsets.append((position, position + len(token)))
-        position += len(token)
+    try:
+        offsets = align_tokens(text, tokens)
+    except ValueError as error:
+        raise InputError(f"tokens do not match the text: {error}") from None
+    position = offsets[-1][1] if offsets else 0
     rest = _NOT_SPACE.search(text, position)
     if rest:
         raise InputError(

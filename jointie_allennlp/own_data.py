@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from jointie_allennlp.data.formats.json_text import object_option
 from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
 from jointie_allennlp.data.types import TypeCollector, inventory_to_dict
 from jointie_allennlp.dataset_readers.document_reader import read_documents
@@ -190,14 +191,6 @@ def train(run: OwnDataRun) -> Path:
 
 
 def parse_overrides(text: Optional[str]) -> Dict[str, Any]:
-    """`-o` JSON as a dict; `OwnDataError` for anything else."""
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise OwnDataError(f"-o {text}: not JSON ({error.msg})") from None
-    if not isinstance(value, dict):
-        raise OwnDataError(f"-o {text}: must be a JSON object, e.g. '{{\"trainer.num_epochs\": 3}}'")
-    return value
+    """`-o` JSON as a dict (`object_option`); `OwnDataError` for anything else."""
+    return object_option(text, "-o", 'config overrides, e.g. {"trainer.num_epochs": 3}', OwnDataError)
 

@@ -126,7 +126,7 @@ def test_pipe_is_lazy_keeps_the_order_and_equals_one_by_one_calls(model):
         ({"tokens": ["John", ""]}, "non-empty strings"),
         ({"tokens": ["John", 3]}, "non-empty strings"),
         ({"tokens": ["John", "  "]}, "only white space"),
-        ({"text": "John Smith", "tokens": ["John", "Smyth"]}, "token 1 'Smyth' is not at character 5"),
+        ({"text": "John Smith", "tokens": ["John", "Smyth"]}, "token 1 'Smyth' is not in the text at character 5"),
         ({"text": "John", "tokens": ["John", "Smith"]}, "token 1 'Smith' is past the end"),
         ({"text": "John Smith works", "tokens": ["John", "Smith"]}, "goes on after the last token at character 11"),
         ({"tokens": ["John"], "entities": [{"type": "Peop", "start": 0, "end": 2}]}, r"entity 0 span \[0, 2\)"),

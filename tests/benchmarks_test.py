@@ -21,13 +21,25 @@ def _load(name):
         sys.path.remove(str(BENCHMARKS))
 
 
-def test_side_by_side_records_each_commands_memory_threads_and_exit_code(tmp_path, monkeypatch):
-    side_by_side = _load("side_by_side")
-    run_benchmark = sys.modules["run_benchmark"]  # the helpers side_by_side records with
+@pytest.fixture
+def records(tmp_path, monkeypatch):
+    """`(results, table)`: benchmarks/run_benchmark.py's results file (empty) and table, in `tmp_path`."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        run_benchmark = importlib.import_module("run_benchmark")  # the module the scripts import
+    finally:
+        sys.path.remove(str(BENCHMARKS))
     results, table = tmp_path / "results.jsonl", tmp_path / "results.md"
-    results.write_text(json.dumps({"dataset": "d", "approach": "a", "torch_threads": 2, "train_batch_size": 4}) + "\n")
+    results.write_text("")
     monkeypatch.setattr(run_benchmark, "RESULTS", results)
     monkeypatch.setattr(run_benchmark, "TABLE", table)
+    return results, table
+
+
+def test_side_by_side_records_each_commands_memory_threads_and_exit_code(records):
+    side_by_side = _load("side_by_side")
+    results, table = records
+    results.write_text(json.dumps({"dataset": "d", "approach": "a", "torch_threads": 2, "train_batch_size": 4}) + "\n")
     python = sys.executable
     ours = f"{python} -c \"import os; x = bytearray(200_000_000); print(os.environ['OMP_NUM_THREADS'])\""
     theirs = f"{python} -c \"import os, sys; sys.exit(int(os.environ['MKL_NUM_THREADS']) + 1)\""
@@ -44,13 +56,9 @@ def test_side_by_side_records_each_commands_memory_threads_and_exit_code(tmp_pat
     assert "| d | a |" in rendered and "| 2 | 4 / ? |" in rendered  # threads, train / inference batch
 
 
-def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp_path, monkeypatch):
+def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp_path, monkeypatch, records):
     throughput = _load("predict_throughput")
-    run_benchmark = sys.modules["run_benchmark"]
-    results, table = tmp_path / "results.jsonl", tmp_path / "results.md"
-    results.write_text("")
-    monkeypatch.setattr(run_benchmark, "RESULTS", results)
-    monkeypatch.setattr(run_benchmark, "TABLE", table)
+    results, table = records
     test = tmp_path / "test.json"
     test.write_text(json.dumps([{"tokens": ["a", "b"], "entities": []}, {"tokens": ["c"], "entities": []}]))
     python = sys.executable
@@ -124,12 +132,9 @@ def test_time_to_accuracy_finds_the_first_epoch_reaching_both_targets():
     assert time_to_accuracy.first_reaching(curve, None, None) is None
 
 
-def test_encoder_step_cost_records_each_forms_parameters_time_and_step_memory(tmp_path, monkeypatch):
+def test_encoder_step_cost_records_each_forms_parameters_time_and_step_memory(records):
     step_cost = _load("encoder_step_cost")
-    run_benchmark = sys.modules["run_benchmark"]
-    results = tmp_path / "results.jsonl"
-    monkeypatch.setattr(run_benchmark, "RESULTS", results)
-    monkeypatch.setattr(run_benchmark, "TABLE", tmp_path / "results.md")
+    results, _ = records
     bert = PROJECT_ROOT / "fixtures" / "tiny_bert"
     assert step_cost.main(["--train", str(PROJECT_ROOT / "fixtures" / "brat"), "--form", f"full={bert}",
                            "--form", f"lean={bert}:freeze,attention-dropout-0,checkpoint", "--steps", "2",
@@ -171,14 +176,9 @@ def test_a_rows_encoder_is_the_one_its_config_names(monkeypatch):
     assert label("training_configs/deeper_task_specificity/conll04_transformer.jsonnet") == hub_name
 
 
-def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_machine(spert_archive, tmp_path,
-                                                                                      monkeypatch, capsys):
+def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_machine(spert_archive, records, capsys):
     candidates = _load("precision_candidates")
-    run_benchmark = sys.modules["run_benchmark"]
-    results, table = tmp_path / "results.jsonl", tmp_path / "RESULTS.md"
-    results.write_text("")
-    monkeypatch.setattr(run_benchmark, "RESULTS", results)
-    monkeypatch.setattr(run_benchmark, "TABLE", table)
+    results, table = records
     test = str(PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_test.json")
     assert candidates.main([str(spert_archive), test, "--repeats", "2", "--threads", "1", "--no-record"]) == 0
     printed = capsys.readouterr().out

@@ -1,10 +1,12 @@
 import os
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import pytest
 import torch
+import transformers
+from packaging.version import Version
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -12,16 +14,30 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("JOINTIE_CACHE_DIR", tempfile.mkdtemp(prefix="jointie-test-cache-"))
 
 import jointie_allennlp  # noqa: E402,F401  (applies compat fixes, registers everything)
+from allennlp.common import Params  # noqa: E402
+from allennlp.common.testing import ModelTestCase  # noqa: E402
 from allennlp.data import Batch, Instance  # noqa: E402
 from allennlp.models import Model  # noqa: E402
 
+from jointie_allennlp.data.document import Document  # noqa: E402
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = PROJECT_ROOT / "fixtures"
+TINY_BERT = str(FIXTURES / "tiny_bert")  # fixtures/build_tiny_bert.py
+# the installed versions without local tags (`2.6.0+cpu` is 2.6.0), for version-dependent tests
+TORCH = Version(Version(torch.__version__).base_version)
+TRANSFORMERS = Version(Version(transformers.__version__).base_version)
 
 
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def tiny_bert() -> str:
+    """The tiny BERT of the fixtures (fixtures/build_tiny_bert.py)."""
+    return TINY_BERT
 
 
 def tiny_bert_environment(**changes: Optional[str]) -> Dict[str, str]:
@@ -50,6 +66,49 @@ def set_environment(environment: Dict[str, str]) -> pytest.MonkeyPatch:
     for name, value in environment.items():
         patch.setenv(name, value)
     return patch
+
+
+class ConfigModelTestCase(ModelTestCase):
+    """
+    allennlp's `ModelTestCase` on the model of a training config (`config`), read with the variables
+    of `environment` set while each test runs, on the instances of `data`.
+    """
+
+    config: Path
+    data: Path = FIXTURES / "spert_json" / "conll04_like_dev.json"
+    environment: Dict[str, str] = tiny_bert_environment()
+
+    def setup_method(self):
+        super().setup_method()
+        self._environment = set_environment(self.environment)
+        self.set_up_model(self.config, self.data, seed=1)
+
+    def teardown_method(self):
+        self._environment.undo()
+        super().teardown_method()
+
+    def _model(self, **options) -> Model:
+        """A fresh model of the config, its options changed by `options`."""
+        params = Params.from_file(self.param_file).pop("model").as_dict()
+        params.update(options)
+        return Model.from_params(vocab=self.vocab, params=Params(params))
+
+    def pooler(self) -> set:
+        """The names of the transformer pooler's parameters (frozen: they get no gradient)."""
+        return {name for name, _ in self.model.named_parameters() if ".pooler." in name}
+
+    def _tensors(self, instances: Optional[List[Instance]] = None) -> Dict:
+        batch = Batch(instances or self.instances)
+        batch.index_instances(self.vocab)
+        return batch.as_tensor_dict()
+
+    def predicted_and_gold(self, output: Dict) -> List[Tuple[Document, Document]]:
+        """`(predicted, gold)` document pairs of a forward pass on all instances, after checking that
+        there is one prediction per instance, over the same tokens."""
+        assert len(output["document"]) == len(self.instances)
+        pairs = [(predicted, i["metadata"]["document"]) for predicted, i in zip(output["document"], self.instances)]
+        assert all(document.tokens == gold.tokens for document, gold in pairs)
+        return pairs
 
 
 @pytest.fixture

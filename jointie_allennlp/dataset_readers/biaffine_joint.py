@@ -1,13 +1,12 @@
 """Reader of Giorgi et al. (2019): word pieces, BIOES tags per word, gold relations for labelling pairs."""
-from typing import Dict, List, Tuple
+from typing import Dict, Tuple
 
-from allennlp.data import DatasetReader, Instance
-from allennlp.data.fields import MetadataField, MultiLabelField, SequenceLabelField, TextField
+from allennlp.data import DatasetReader, Field
+from allennlp.data.fields import ListField, MetadataField, MultiLabelField, SequenceLabelField
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.tagging import TaggingReport, entities_to_tags
-from jointie_allennlp.data.wordpieces import word_offsets_field
-from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
+from jointie_allennlp.data.tagging import entities_to_tags
+from jointie_allennlp.dataset_readers.document_reader import WordTaggerReader
 from jointie_allennlp.modules.entity_pairs import entity_key
 
 NEGATIVE_RELATION = "NEG"
@@ -16,7 +15,7 @@ RELATION_NAMESPACE = "relation_labels"
 
 
 @DatasetReader.register("biaffine_joint")
-class BiaffineJointReader(WordpieceDocumentReader):
+class BiaffineJointReader(WordTaggerReader):
     """
     One instance per sentence for the `biaffine_joint` model. Fields: `tokens` (word pieces of a
     `pretrained_transformer` indexer), `word_offsets` (per word the index of its first word
@@ -44,15 +43,7 @@ class BiaffineJointReader(WordpieceDocumentReader):
     types_path : `str`, optional SpERT types file (symmetric relation types).
     """
 
-    report_class = TaggingReport
-
-    def document_to_instances(self, document: Document) -> List[Instance]:
-        return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
-
-    def sentence_to_instance(self, sentence: Document) -> Instance:
-        alignment = self.align(sentence.tokens)
-        tokens = TextField(alignment.wordpieces, self.token_indexers)
-        word_offsets = word_offsets_field(alignment, tokens)
+    def sentence_fields(self, sentence: Document, word_offsets: ListField) -> Dict[str, Field]:
         tags, kept, loss = entities_to_tags(sentence.entities, len(sentence.tokens), scheme="BIOUL")
         kept_set = set(kept)
         gold_entities = [sentence.entities[i] for i in kept]
@@ -68,9 +59,7 @@ class BiaffineJointReader(WordpieceDocumentReader):
         self.report.relations += len(sentence.relations)
         self.report.relations_dropped += dropped_relations
 
-        fields = {
-            "tokens": tokens,
-            "word_offsets": word_offsets,
+        return {
             "metadata": MetadataField(
                 {"document": sentence, "gold_entities": gold_entities, "gold_relations": gold_relations}
             ),
@@ -86,4 +75,3 @@ class BiaffineJointReader(WordpieceDocumentReader):
                 label_namespace=RELATION_NAMESPACE,
             ),
         }
-        return Instance(fields)

@@ -1,17 +1,16 @@
 """Reader of the NER tagger (RuREBus subtask 1): one instance per sentence, a BIO tag per word."""
-from typing import List
+from typing import Dict
 
-from allennlp.data import DatasetReader, Instance
-from allennlp.data.fields import MetadataField, TextField
+from allennlp.data import DatasetReader, Field
+from allennlp.data.fields import ListField, MetadataField
 
 from jointie_allennlp.data.document import Document
-from jointie_allennlp.data.tagging import TaggingReport, bio_fields
-from jointie_allennlp.data.wordpieces import word_offsets_field
-from jointie_allennlp.dataset_readers.document_reader import WordpieceDocumentReader
+from jointie_allennlp.data.tagging import bio_fields
+from jointie_allennlp.dataset_readers.document_reader import WordTaggerReader
 
 
 @DatasetReader.register("bio_tagger")
-class BioTaggerReader(WordpieceDocumentReader):
+class BioTaggerReader(WordTaggerReader):
     """
     One instance per sentence for the `bio_tagger` model. Fields: `tokens` (word pieces of a
     `pretrained_transformer` indexer), `word_offsets` (first word piece of every word; -1 for a
@@ -32,19 +31,5 @@ class BioTaggerReader(WordpieceDocumentReader):
     types_path : `str`, optional SpERT types file.
     """
 
-    report_class = TaggingReport
-
-    def document_to_instances(self, document: Document) -> List[Instance]:
-        return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
-
-    def sentence_to_instance(self, sentence: Document) -> Instance:
-        alignment = self.align(sentence.tokens)
-        tokens = TextField(alignment.wordpieces, self.token_indexers)
-        word_offsets = word_offsets_field(alignment, tokens)
-        fields = {
-            "tokens": tokens,
-            "word_offsets": word_offsets,
-            "metadata": MetadataField({"document": sentence}),
-            **bio_fields(sentence, word_offsets, self.report),
-        }
-        return Instance(fields)
+    def sentence_fields(self, sentence: Document, word_offsets: ListField) -> Dict[str, Field]:
+        return {"metadata": MetadataField({"document": sentence}), **bio_fields(sentence, word_offsets, self.report)}

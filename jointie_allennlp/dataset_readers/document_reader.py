@@ -2,7 +2,8 @@
 import logging
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Type
 
-from allennlp.data import DatasetReader, Instance
+from allennlp.data import DatasetReader, Field, Instance
+from allennlp.data.fields import ListField, TextField
 from allennlp.data.token_indexers import PretrainedTransformerIndexer
 
 from jointie_allennlp.data.document import Document
@@ -10,10 +11,11 @@ from jointie_allennlp.data.formats.reading import read_any
 from jointie_allennlp.data.formats.brat import BratReport
 from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
 from jointie_allennlp.data.reports import ReadReport
+from jointie_allennlp.data.tagging import TaggingReport
 from jointie_allennlp.data.tokenization import get_segmenter
 from jointie_allennlp.data.types import TypeCollector, TypeFilter, inventory_from_dict
 from jointie_allennlp.data.windows import SentenceWindows, WindowReport
-from jointie_allennlp.data.wordpieces import WordpieceAligner, WordpieceAlignment, WordpieceReport
+from jointie_allennlp.data.wordpieces import WordpieceAligner, WordpieceAlignment, WordpieceReport, word_offsets_field
 
 logger = logging.getLogger(__name__)
 
@@ -255,3 +257,28 @@ class WordpieceDocumentReader(DocumentReader):
     def truncated_words(self) -> int:
         """Words cut off by `max_length` in the current (or last) read."""
         return self.report.truncated_words
+
+
+class WordTaggerReader(WordpieceDocumentReader):
+    """
+    A `WordpieceDocumentReader` for the models that tag every word (`WordTaggerModel`): one instance
+    per sentence with `tokens` (word pieces of a `pretrained_transformer` indexer), `word_offsets`
+    (per word the index of its first word piece; -1 for a word cut off by `max_length`) and the
+    fields of the subclass's `sentence_fields`; the read is counted in a `TaggingReport`.
+    """
+
+    report_class = TaggingReport
+
+    def document_to_instances(self, document: Document) -> List[Instance]:
+        return [self.sentence_to_instance(s) for s in self.sentences(document) if s.tokens]
+
+    def sentence_to_instance(self, sentence: Document) -> Instance:
+        alignment = self.align(sentence.tokens)
+        tokens = TextField(alignment.wordpieces, self.token_indexers)
+        word_offsets = word_offsets_field(alignment, tokens)
+        fields = {"tokens": tokens, "word_offsets": word_offsets, **self.sentence_fields(sentence, word_offsets)}
+        return Instance(fields)
+
+    def sentence_fields(self, sentence: Document, word_offsets: ListField) -> Dict[str, Field]:
+        """The fields besides `tokens` and `word_offsets`: `metadata` (with the sentence) and the labels."""
+        raise NotImplementedError

@@ -7,14 +7,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.data import Vocabulary
 from allennlp.models import Model
 from allennlp.modules import FeedForward, TextFieldEmbedder
-from allennlp.nn import Activation, InitializerApplicator, util
+from allennlp.nn import Activation, InitializerApplicator
 from torch import nn
 
 from jointie_allennlp.data.document import Entity, Relation
-from jointie_allennlp.data.tagging import is_well_formed, tags_to_entities
+from jointie_allennlp.data.tagging import is_well_formed
 from jointie_allennlp.dataset_readers.biaffine_joint import (
     NEGATIVE_RELATION,
     RELATION_NAMESPACE,
@@ -52,11 +52,10 @@ class BiaffineJointModel(WordTaggerModel):
 
     # Parameters
 
-    vocab : `Vocabulary`
-    text_field_embedder : `TextFieldEmbedder` a `pretrained_transformer` embedder over word pieces.
-    dropout : `float`, optional (default = `0.1`) before the tagger and on the relation inputs.
-    ner_feedforward : `FeedForward`, optional hidden layers before the tag projection (default none:
-        one linear layer, as in the paper's reference code).
+    Those of `WordTaggerModel` (`vocab`, `text_field_embedder`, `metric_per_type`; `dropout`, default
+    `0.1`, also on the relation inputs and in FFNN_head / FFNN_tail; `ner_feedforward`, default
+    none: one linear layer, as in the paper's reference code), and:
+
     entity_embedding_dim : `int`, optional (default = `128`) size of the entity-label embeddings;
         `0` leaves them out (ablation "no entity embeddings").
     projection : `str`, optional (default = `"separate"`) `separate` FFNN_head and FFNN_tail;
@@ -86,18 +85,16 @@ class BiaffineJointModel(WordTaggerModel):
         projected and scored in chunks of this many pairs (the same scores; memory bounded by the
         chunk, not by the number of candidates, which grows with the square of the entities a weak
         tagger predicts). Training scores all pairs at once (one dropout draw per pair).
-    metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
 
     tag_namespace = TAG_NAMESPACE
+    tag_scheme = "BIOUL"
 
     def __init__(
         self,
         vocab: Vocabulary,
         text_field_embedder: TextFieldEmbedder,
-        dropout: float = 0.1,
-        ner_feedforward: Optional[FeedForward] = None,
         entity_embedding_dim: int = 128,
         projection: str = "separate",
         projection_dims: Sequence[int] = (512, 256),
@@ -108,14 +105,11 @@ class BiaffineJointModel(WordTaggerModel):
         train_with_gold_entities: bool = False,
         strict_relation_candidates: bool = True,
         max_pairs: int = 1000,
-        metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
-        super().__init__(
-            vocab, text_field_embedder, dropout=dropout, ner_feedforward=ner_feedforward,
-            metric_per_type=metric_per_type, **kwargs,
-        )
+        super().__init__(vocab, text_field_embedder, **kwargs)
+        dropout = self.dropout.p
         if projection not in PROJECTIONS:
             raise ConfigurationError(f"projection must be one of {PROJECTIONS}, not {projection!r}")
         if max_pairs < 1:
@@ -153,23 +147,10 @@ class BiaffineJointModel(WordTaggerModel):
 
     # ------------------------------------------------------------------ forward
 
-    def forward(  # type: ignore[override]
-        self,
-        tokens: TextFieldTensors,
-        word_offsets: torch.LongTensor,
-        metadata: List[Dict[str, Any]],
-        tags: Optional[torch.LongTensor] = None,
-        **kwargs,
-    ) -> Dict[str, Any]:
-        """
-        # Parameters
-
-        tokens : word pieces; `word_offsets` `(batch, words, 1)` first piece per word (-1 = none);
-        metadata : per instance `document`, `gold_entities`, `gold_relations`;
-        tags : `(batch, words)` gold BIOES tag ids.
-        Other fields (`tag_inventory`, `relation_types`) only fill the vocabulary.
-        """
-        words, word_mask = self.word_vectors(tokens, word_offsets)  # (batch, words, dim)
+    def forward_words(self, words, word_mask, metadata: List[Dict[str, Any]], tags=None, **kwargs) -> Dict[str, Any]:
+        """`metadata` holds per instance `gold_entities` and `gold_relations` too; `tags` are BIOES
+        (written with allennlp's BIOUL letters). `tag_inventory` and `relation_types` only fill the
+        vocabulary."""
         tag_logits = self.tag_logits(self.dropout(words))
         predicted_tags = tag_logits.argmax(-1).masked_fill(~word_mask, self.outside_index)
         output: Dict[str, Any] = {"tag_logits": tag_logits, "mask": word_mask}
@@ -199,7 +180,7 @@ class BiaffineJointModel(WordTaggerModel):
         relation_scores, pairs = self._score_pairs(words, label_ids, word_mask, candidates)
 
         if tags is not None:
-            ner_loss = util.sequence_cross_entropy_with_logits(tag_logits, tags, word_mask, average="token")
+            ner_loss = self.tag_loss(tag_logits, tags, word_mask)
             relation_loss = self._relation_loss(relation_scores, pairs, candidates, metadata, ner_loss)
             weight = self.loss_weight_ramp.step() if self.training else 1.0
             self._last_loss_weight = weight
@@ -216,12 +197,7 @@ class BiaffineJointModel(WordTaggerModel):
         self, tag_ids: torch.Tensor, probabilities: torch.Tensor, length: int
     ) -> Tuple[List[Entity], List[bool]]:
         """The lenient decode's entities and, for each, whether its tags are well-formed BIOES."""
-        tag_strings = [self.vocab.get_token_from_index(int(i), TAG_NAMESPACE) for i in tag_ids[:length]]
-        best = probabilities.max(-1).values
-        entities = [
-            Entity(e.start, e.end, e.type, score=float(best[e.start : e.end].mean()))
-            for e in tags_to_entities(tag_strings, scheme="BIOUL")
-        ]
+        entities, tag_strings = self.decode_tags(tag_ids, probabilities, length)
         return entities, [is_well_formed(tag_strings, e) for e in entities]
 
     def _score_pairs(self, words, label_ids, word_mask, candidates):

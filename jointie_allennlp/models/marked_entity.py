@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
-from allennlp.data import TextFieldTensors, Vocabulary
+from allennlp.data import Vocabulary
 from allennlp.models import Model
 from allennlp.modules import TextFieldEmbedder
 from allennlp.nn import InitializerApplicator, util
@@ -14,7 +14,6 @@ from allennlp.training.metrics import SpanBasedF1Measure
 from torch import nn
 
 from jointie_allennlp.data.document import Document, Entity, Relation
-from jointie_allennlp.data.tagging import NER_TAG_NAMESPACE
 from jointie_allennlp.dataset_readers.marked_entity import (
     NO_RELATION,
     RELATION_LABEL_NAMESPACE,
@@ -110,9 +109,9 @@ class MarkedEntityModel(WordTaggerModel):
 
     # Parameters
 
-    vocab : `Vocabulary`
-    text_field_embedder : `TextFieldEmbedder` a `pretrained_transformer` embedder with the markers.
-    dropout : `float`, optional (default = `0.1`)
+    Those of `WordTaggerModel` (`vocab`, `dropout`, `metric_per_type`; `text_field_embedder` with the
+    markers), and:
+
     ner_weight : `float`, optional (default = `0.1`) weight of the NER loss (the paper's best: 0 or 0.1).
     relation_weight : `float`, optional (default = `1.0`)
     no_relation_weight : `float`, optional (default = `1.0`) the class weight of the `"0"` label in the
@@ -121,22 +120,17 @@ class MarkedEntityModel(WordTaggerModel):
     relation_threshold : `float`, optional (default = `0.0`) relations whose score (the mean
         probability of their label over the words of the main entity's partner) is below it are
         dropped; `tune-threshold` chooses it on dev.
-    metric_per_type : `bool`, optional (default = `True`)
     initializer : `InitializerApplicator`, optional
     """
-
-    tag_namespace = NER_TAG_NAMESPACE
 
     def __init__(
         self,
         vocab: Vocabulary,
         text_field_embedder: TextFieldEmbedder,
-        dropout: float = 0.1,
         ner_weight: float = 0.1,
         relation_weight: float = 1.0,
         no_relation_weight: float = 1.0,
         relation_threshold: float = 0.0,
-        metric_per_type: bool = True,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
@@ -144,9 +138,7 @@ class MarkedEntityModel(WordTaggerModel):
         relation_projection = nn.Linear(
             text_field_embedder.get_output_dim(), vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
         )
-        super().__init__(
-            vocab, text_field_embedder, dropout=dropout, metric_per_type=metric_per_type, **kwargs
-        )
+        super().__init__(vocab, text_field_embedder, **kwargs)
         self.relation_projection = relation_projection
         self.relation_labels = vocab.get_index_to_token_vocabulary(RELATION_LABEL_NAMESPACE)
         if NO_RELATION not in self.relation_labels.values():
@@ -158,27 +150,16 @@ class MarkedEntityModel(WordTaggerModel):
         class_weights = [1.0] * vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
         class_weights[self.no_relation] = no_relation_weight
         self.relation_class_weights = None if no_relation_weight == 1.0 else class_weights
-        self._ner_head = SpanBasedF1Measure(vocab, tag_namespace=NER_TAG_NAMESPACE, label_encoding="BIO")
+        self._ner_head = SpanBasedF1Measure(vocab, tag_namespace=self.tag_namespace, label_encoding=self.tag_scheme)
         if initializer is not None:
             initializer(self)
 
-    def forward(  # type: ignore[override]
-        self,
-        tokens: TextFieldTensors,
-        word_offsets: torch.LongTensor,
-        metadata: List[Dict[str, Any]],
-        relation_labels: Optional[torch.LongTensor] = None,
-        tags: Optional[torch.LongTensor] = None,
-        **kwargs,
+    def forward_words(
+        self, words, mask, metadata: List[Dict[str, Any]], tags=None, relation_labels=None, **kwargs
     ) -> Dict[str, Any]:
-        """
-        # Parameters
-
-        tokens : word pieces with markers; `word_offsets` `(batch, words, 1)` first piece per word;
-        metadata : per instance `document` (sentence, gold relations of the main entity) and `main`;
-        relation_labels, tags : `(batch, words)` gold label ids.
-        """
-        words, mask = self.word_vectors(tokens, word_offsets)
+        """`tokens` hold the markers; `metadata` per instance `document` (the sentence, with the gold
+        relations of the main entity) and `main`; `relation_labels`, `tags` : `(batch, words)` gold
+        label ids."""
         words = self.dropout(words)
         relation_logits = self.relation_projection(words)
         tag_logits = self.tag_logits(words)
@@ -189,7 +170,7 @@ class MarkedEntityModel(WordTaggerModel):
                 relation_logits, relation_labels, mask, average="token", alpha=self.relation_class_weights
             )
         if tags is not None:
-            ner_loss = util.sequence_cross_entropy_with_logits(tag_logits, tags, mask, average="token")
+            ner_loss = self.tag_loss(tag_logits, tags, mask)
             loss = self.ner_weight * ner_loss if loss is None else loss + self.ner_weight * ner_loss
             if not self.training:
                 self._ner_head(tag_logits.detach(), tags, mask)

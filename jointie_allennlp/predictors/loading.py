@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Type, Union
 
 from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.json_text import object_option
 
 
 def check_archive(path: str) -> None:
@@ -38,16 +39,8 @@ def check_archive(path: str) -> None:
 
 
 def parse_predictor_args(text: Optional[str], option: str = "--predictor-args") -> Dict[str, Any]:
-    """The JSON object of `text` (empty: `{}`); `FormatError` naming `option` otherwise."""
-    if text is None or not str(text).strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FormatError(f"{option}: invalid JSON: {error.msg} (column {error.colno})") from None
-    if not isinstance(value, dict):
-        raise FormatError(f"{option}: expected a JSON object of argument names and values, got {json.dumps(value)}")
-    return value
+    """The JSON object of `text` (empty: `{}`); `FormatError` naming `option` otherwise (`object_option`)."""
+    return object_option(text, option, "argument names and values")
 
 
 def predictor_parameters(predictor_class: Type) -> Optional[Dict[str, inspect.Parameter]]:

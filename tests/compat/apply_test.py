@@ -1,23 +1,12 @@
 """`compat.apply` installs each fix once, wrapping the originals."""
-import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-import torch  # noqa: E402
-import transformers  # noqa: E402
-from packaging.version import Version  # noqa: E402
-
-from allennlp.common import cached_transformers  # noqa: E402
-from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (  # noqa: E402
+import torch
+from allennlp.common import cached_transformers
+from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (
     ReduceOnPlateauLearningRateScheduler,
 )
 
-from jointie_allennlp import compat  # noqa: E402  (importing the package (conftest) has applied the fixes)
-from jointie_allennlp.patching import MARKER  # noqa: E402
-
-TORCH = Version(Version(torch.__version__).base_version)
-TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+from jointie_allennlp import compat  # (importing the package (conftest) has applied the fixes)
+from jointie_allennlp.patching import MARKER
 
 
 def _original_torch_load():

@@ -3,28 +3,8 @@
 The unpatched behaviour (reached through the wrapper's `__wrapped__` / `__wrapped_original__`) shows
 the breakage on the installed versions; the patched path shows the fix.
 """
-import os
-from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-from packaging.version import Version  # noqa: E402
-
-
-
-TORCH = Version(Version(torch.__version__).base_version)
-TRANSFORMERS = Version(Version(transformers.__version__).base_version)
-FIXTURE_BERT = Path(__file__).resolve().parents[2] / "fixtures" / "tiny_bert"
-
-
-@pytest.fixture(scope="module")
-def tiny_bert() -> str:
-    """The tiny BERT of the fixtures (fixtures/build_tiny_bert.py)."""
-    return str(FIXTURE_BERT)
+import pytest
+import torch
 
 
 def test_unpatched_gradient_checkpointing_option_does_nothing(tiny_bert):

@@ -1,20 +1,11 @@
 """Tests of jointie_allennlp.compat.known_future_warnings."""
-import os
 import warnings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import pytest
+import torch
+import transformers
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-from packaging.version import Version  # noqa: E402
-
-
-from jointie_allennlp import compat  # noqa: E402
-
-TORCH = Version(Version(torch.__version__).base_version)
-TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+from jointie_allennlp import compat
 
 
 @pytest.mark.filterwarnings("default::FutureWarning")

@@ -4,25 +4,17 @@ The unpatched behaviour (reached through the wrapper's `__wrapped__` / `__wrappe
 the breakage on the installed versions; the patched path shows the fix.
 """
 import inspect
-import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-from packaging.version import Version  # noqa: E402
-
-from allennlp.common import Params  # noqa: E402
-from allennlp.training.learning_rate_schedulers import LearningRateScheduler  # noqa: E402
-from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (  # noqa: E402
+import pytest
+import torch
+from allennlp.common import Params
+from allennlp.training.learning_rate_schedulers import LearningRateScheduler
+from allennlp.training.learning_rate_schedulers.pytorch_lr_schedulers import (
     ReduceOnPlateauLearningRateScheduler,
 )
+from packaging.version import Version
 
-
-TORCH = Version(Version(torch.__version__).base_version)
-TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+from tests.conftest import TORCH
 
 
 def _optimizer(lr=0.1):

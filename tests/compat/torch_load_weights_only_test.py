@@ -4,26 +4,18 @@ The unpatched behaviour (reached through the wrapper's `__wrapped__` / `__wrappe
 the breakage on the installed versions; the patched path shows the fix.
 """
 import io
-import os
 import pickle
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+import numpy as np
+import pytest
+import torch
+from allennlp.common.file_utils import TensorCache
+from allennlp.training.checkpointer import Checkpointer
+from allennlp.training.trainer import TrainerCheckpoint
+from packaging.version import Version
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-import transformers  # noqa: E402
-from packaging.version import Version  # noqa: E402
-
-from allennlp.common.file_utils import TensorCache  # noqa: E402
-from allennlp.training.checkpointer import Checkpointer  # noqa: E402
-from allennlp.training.trainer import TrainerCheckpoint  # noqa: E402
-
-from jointie_allennlp.compat import torch_load_weights_only  # noqa: E402
-
-TORCH = Version(Version(torch.__version__).base_version)
-TRANSFORMERS = Version(Version(transformers.__version__).base_version)
+from jointie_allennlp.compat import torch_load_weights_only
+from tests.conftest import TORCH
 
 
 def _original_torch_load():

@@ -1,6 +1,5 @@
 import json
 import logging
-from pathlib import Path
 
 import pytest
 from allennlp.data import Vocabulary
@@ -11,9 +10,7 @@ from jointie_allennlp.data.tagging import tags_to_entities
 from jointie_allennlp.data.windows import merge_windows
 from jointie_allennlp.dataset_readers.biaffine_joint import BiaffineJointReader
 from jointie_allennlp.modules.entity_pairs import entity_key
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
+from tests.conftest import TINY_BERT
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,7 @@
-from pathlib import Path
-
 from jointie_allennlp.data.formats.brat import read_brat
 from jointie_allennlp.data.windows import owner
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
+from tests.conftest import FIXTURES, TINY_BERT
 
 
 def test_one_instance_per_sentence_with_bio_tags_on_first_word_pieces():

@@ -1,13 +1,9 @@
-from pathlib import Path
-
 import pytest
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.formats.brat import read_brat
 from jointie_allennlp.dataset_readers.marked_entity import NO_RELATION, MarkedEntityReader, marker_tokens
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
+from tests.conftest import FIXTURES, TINY_BERT
 
 
 @pytest.fixture(scope="module")
@@ -155,40 +151,50 @@ def _labels_by_main(reader, document):
     return {i["metadata"]["main"]: i["relation_labels"].labels for i in reader.document_to_instances(document)}
 
 
-def test_both_directions_label_the_head_of_relations_to_the_main_entity_with_the_inverse_label():
-    reader = MarkedEntityReader(TINY_BERT, directions="both")
+@pytest.mark.parametrize(
+    "directions,labels,inventory,reverse",
+    [
+        (  # the head of a relation to the main entity gets the inverse label
+            "both",
+            {
+                0: ["0", "NNG", "NNG", "NPS^-1", "0", "0"],
+                1: ["NNG^-1", "0", "0", "0", "TSK", "TSK"],
+                2: ["NPS", "0", "0", "0", "PNG^-1", "PNG^-1"],
+                3: ["0", "TSK^-1", "TSK^-1", "PNG", "0", "0"],
+            },
+            ["0", "NNG", "NPS", "PNG", "TSK", "NNG^-1", "NPS^-1", "PNG^-1", "TSK^-1"],
+            4,
+        ),
+        (  # only the tails of the main entity's relations are labelled
+            "head",
+            {
+                0: ["0", "NNG", "NNG", "0", "0", "0"],
+                1: ["0", "0", "0", "0", "TSK", "TSK"],
+                2: ["NPS", "0", "0", "0", "0", "0"],
+                3: ["0", "0", "0", "PNG", "0", "0"],
+            },
+            ["0", "NNG", "NPS", "PNG", "TSK"],
+            0,
+        ),
+    ],
+)
+def test_each_directions_setting_labels_the_words_of_the_main_entitys_partners(directions, labels, inventory, reverse):
+    reader = MarkedEntityReader(TINY_BERT, directions=directions)
     instances = reader.document_to_instances(CHAIN)
-    assert {i["metadata"]["main"]: i["relation_labels"].labels for i in instances} == {
-        0: ["0", "NNG", "NNG", "NPS^-1", "0", "0"],
-        1: ["NNG^-1", "0", "0", "0", "TSK", "TSK"],
-        2: ["NPS", "0", "0", "0", "PNG^-1", "PNG^-1"],
-        3: ["0", "TSK^-1", "TSK^-1", "PNG", "0", "0"],
-    }
-    # every instance's gold holds the relations of its main entity in both directions
+    assert {i["metadata"]["main"]: i["relation_labels"].labels for i in instances} == labels
+    assert instances[0]["relation_inventory"].labels == inventory
+    report = reader.report
+    assert (report.relations, report.reverse_relations, report.conflicting_word_labels) == (4, reverse, 0)
+
+
+def test_both_directions_give_every_instance_the_relations_of_its_main_entity_in_both_directions():
+    instances = MarkedEntityReader(TINY_BERT, directions="both").document_to_instances(CHAIN)
     gold = {i["metadata"]["main"]: sorted((r.head, r.tail, r.type) for r in i["metadata"]["document"].relations)
             for i in instances}
     assert gold == {
         0: [(0, 1, "NNG"), (2, 0, "NPS")], 1: [(0, 1, "NNG"), (1, 3, "TSK")],
         2: [(2, 0, "NPS"), (3, 2, "PNG")], 3: [(1, 3, "TSK"), (3, 2, "PNG")],
     }
-    assert instances[0]["relation_inventory"].labels == [
-        "0", "NNG", "NPS", "PNG", "TSK", "NNG^-1", "NPS^-1", "PNG^-1", "TSK^-1"
-    ]
-    report = reader.report
-    assert (report.relations, report.reverse_relations, report.conflicting_word_labels) == (4, 4, 0)
-
-
-def test_head_direction_labels_only_the_tails_of_the_main_entity():
-    reader = MarkedEntityReader(TINY_BERT, directions="head")
-    instances = reader.document_to_instances(CHAIN)
-    assert {i["metadata"]["main"]: i["relation_labels"].labels for i in instances} == {
-        0: ["0", "NNG", "NNG", "0", "0", "0"],
-        1: ["0", "0", "0", "0", "TSK", "TSK"],
-        2: ["NPS", "0", "0", "0", "0", "0"],
-        3: ["0", "0", "0", "PNG", "0", "0"],
-    }
-    assert instances[0]["relation_inventory"].labels == ["0", "NNG", "NPS", "PNG", "TSK"]
-    assert (reader.report.relations, reader.report.reverse_relations) == (4, 0)
 
 
 def test_head_is_the_default_and_gives_the_same_instances_on_the_fixtures():

@@ -1,14 +1,10 @@
-from pathlib import Path
-
 import pytest
 from allennlp.data import Vocabulary
 
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.data.windows import merge_windows
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE, SpertReader
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
+from tests.conftest import FIXTURES, TINY_BERT
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,16 @@ from pathlib import Path
 import pytest
 import torch
 from allennlp.common import Params
-from allennlp.common.testing import ModelTestCase
 from allennlp.data import Batch, DatasetReader
 from allennlp.models import Model
 
 from jointie_allennlp.models.biaffine_joint import BiaffineJointModel
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
-from tests.conftest import set_environment, tiny_bert_environment
+from tests.conftest import ConfigModelTestCase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
 CONFIG = PROJECT_ROOT / "training_configs" / "biaffine" / "conll04.jsonnet"
-SPERT = FIXTURES / "spert_json"
-ENVIRONMENT = tiny_bert_environment()
 # RE parameters only get gradients from pairs of entities: a fresh tagger predicts few, so the
 # gradient check trains with gold entities added and λ = 1.
 # The bucket sampler shuffles (and adds padding noise) on its own: off, so both readings match.
@@ -30,40 +27,20 @@ GRADIENT_OVERRIDES = json.dumps(
 )
 
 
-class TestBiaffineJointModel(ModelTestCase):
-    def setup_method(self):
-        super().setup_method()
-        self._environment = set_environment(ENVIRONMENT)
-        self.set_up_model(CONFIG, SPERT / "conll04_like_dev.json", seed=1)
-
-    def teardown_method(self):
-        self._environment.undo()
-        super().teardown_method()
-
-    def _model(self, **options) -> BiaffineJointModel:
-        params = Params.from_file(self.param_file).pop("model").as_dict()
-        params.update(options)
-        return Model.from_params(vocab=self.vocab, params=Params(params))
-
-    def _tensors(self):
-        return Batch(self.instances).as_tensor_dict()
+class TestBiaffineJointModel(ConfigModelTestCase):
+    config = CONFIG
 
     def test_model_can_train_save_and_load(self):
         # The transformer's pooler is not used (the model reads the last hidden states).
-        pooler = {
-            name for name, _ in self.model.named_parameters() if ".pooler." in name
-        }
         self.ensure_model_can_train_save_and_load(
-            self.param_file, overrides=GRADIENT_OVERRIDES, gradients_to_ignore=pooler, seed=1
+            self.param_file, overrides=GRADIENT_OVERRIDES, gradients_to_ignore=self.pooler(), seed=1
         )
 
     def test_forward_returns_one_predicted_document_per_instance(self):
         self.model.eval()
         output = self.model(**self._tensors())
-        assert len(output["document"]) == len(self.instances)
-        for document, instance in zip(output["document"], self.instances):
-            gold = instance["metadata"]["document"]
-            assert document.tokens == gold.tokens and document.metadata == gold.metadata
+        for document, gold in self.predicted_and_gold(output):
+            assert document.metadata == gold.metadata
             for entity in document.entities:
                 assert 0 <= entity.start < entity.end <= len(document.tokens) and 0 < entity.score <= 1
         assert output["tag_logits"].shape[:2] == output["mask"].shape

@@ -1,12 +1,11 @@
 from pathlib import Path
 
 import torch
-from allennlp.common.testing import ModelTestCase
-from allennlp.data import Batch, Vocabulary
+from allennlp.data import Vocabulary
 
 from jointie_allennlp.data.tagging import NER_TAG_NAMESPACE
 from jointie_allennlp.models.bio_tagger import decode_bio
-from tests.conftest import set_environment, tiny_bert_environment
+from tests.conftest import ConfigModelTestCase, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -16,36 +15,20 @@ ENVIRONMENT = tiny_bert_environment(
 OVERRIDES = '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0}'
 
 
-class _Environment(ModelTestCase):
-    config: Path
-
-    def setup_method(self):
-        super().setup_method()
-        self._environment = set_environment(ENVIRONMENT)
-        self.set_up_model(self.config, FIXTURES / "brat", seed=1)
-
-    def teardown_method(self):
-        self._environment.undo()
-        super().teardown_method()
-
-    def _pooler(self):
-        return {name for name, _ in self.model.named_parameters() if ".pooler." in name}
-
-
-class TestBioTaggerModel(_Environment):
+class TestBioTaggerModel(ConfigModelTestCase):
     config = PROJECT_ROOT / "training_configs" / "rurebus" / "ner.jsonnet"
+    data = FIXTURES / "brat"
+    environment = ENVIRONMENT
 
     def test_model_can_train_save_and_load(self):
         self.ensure_model_can_train_save_and_load(
-            self.param_file, overrides=OVERRIDES, gradients_to_ignore=self._pooler(), seed=1
+            self.param_file, overrides=OVERRIDES, gradients_to_ignore=self.pooler(), seed=1
         )
 
     def test_one_predicted_document_per_sentence_with_entities_inside_it(self):
         self.model.eval()
-        output = self.model(**Batch(self.instances).as_tensor_dict())
-        assert len(output["document"]) == len(self.instances)
-        for document, instance in zip(output["document"], self.instances):
-            assert document.tokens == instance["metadata"]["document"].tokens
+        output = self.model(**self._tensors())
+        for document, _ in self.predicted_and_gold(output):
             assert document.relations == []
             for entity in document.entities:
                 assert 0 <= entity.start < entity.end <= len(document.tokens) and 0 < entity.score <= 1

@@ -4,21 +4,17 @@ from pathlib import Path
 import torch
 from allennlp.common import Params
 from allennlp.common.testing import ModelTestCase
-from allennlp.data import Batch, DatasetReader
-from allennlp.models import Model
+from allennlp.data import DatasetReader
 
 from jointie_allennlp.data.document import Document, Entity
 from jointie_allennlp.dataset_readers.deeper_task_specificity import RELATION_NAMESPACE, TAG_NAMESPACE
-from jointie_allennlp.models.deeper_task_specificity import DeeperTaskSpecificityModel
 from jointie_allennlp.modules.resbn_transformer import ResBNTransformerEncoder
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
-from tests.conftest import set_environment, tiny_bert_environment
+from tests.conftest import ConfigModelTestCase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
 CONFIGS = PROJECT_ROOT / "training_configs" / "deeper_task_specificity"
-SPERT = FIXTURES / "spert_json"
-ENVIRONMENT = tiny_bert_environment()
 # The bucket sampler shuffles and adds padding noise on its own: off, so both readings match.
 # RE parameters only get gradients from pairs of gold entities: the gradient check's batch is the
 # whole training fixture (10 sentences), so it holds some.
@@ -31,28 +27,11 @@ OVERRIDES = json.dumps(
 )
 
 
-class _Base(ModelTestCase):
+class _Base(ConfigModelTestCase):
     config = CONFIGS / "conll04.jsonnet"
-
-    def setup_method(self):
-        super().setup_method()
-        self._environment = set_environment(ENVIRONMENT)
-        self.set_up_model(self.config, SPERT / "conll04_like_dev.json", seed=1)
-
-    def teardown_method(self):
-        self._environment.undo()
-        super().teardown_method()
-
-    def _tensors(self):
-        return Batch(self.instances).as_tensor_dict()
 
 
 class TestDeeperTaskSpecificityModel(_Base):
-    def _model(self, **options) -> DeeperTaskSpecificityModel:
-        params = Params.from_file(self.param_file).pop("model").as_dict()
-        params.update(options)
-        return Model.from_params(vocab=self.vocab, params=Params(params))
-
     def test_model_can_train_save_and_load(self):
         self.ensure_model_can_train_save_and_load(self.param_file, overrides=OVERRIDES, seed=1)
 
@@ -78,10 +57,7 @@ class TestDeeperTaskSpecificityModel(_Base):
     def test_forward_returns_documents_and_respects_the_threshold(self):
         self.model.eval()
         output = self.model(**self._tensors())
-        assert len(output["document"]) == len(self.instances)
-        for document, instance in zip(output["document"], self.instances):
-            gold = instance["metadata"]["document"]
-            assert document.tokens == gold.tokens
+        for document, _ in self.predicted_and_gold(output):
             for entity in document.entities:
                 assert 0 <= entity.start < entity.end <= len(document.tokens) and 0 < entity.score <= 1
             for relation in document.relations:
@@ -180,9 +156,7 @@ class TestDeeperTaskSpecificityResBN(_Base):
 
 class TestDeeperTaskSpecificityWithoutStacks(_Base):
     def test_zero_layers_everywhere(self):
-        params = Params.from_file(self.param_file).pop("model").as_dict()
-        params.update(shared_encoder=None, ner_encoder=None, relation_encoder=None, label_embedding_dim=0)
-        model = Model.from_params(vocab=self.vocab, params=Params(params))
+        model = self._model(shared_encoder=None, ner_encoder=None, relation_encoder=None, label_embedding_dim=0)
         assert model.tag_projection.in_features == 128
         assert model.distmult.relation_diagonals.shape[1] == 371
         model.eval()
@@ -193,9 +167,7 @@ class TestDeeperTaskSpecificityLearnsRelations(_Base):
     def _gold_entities_model(self):
         """A seeded model in gold-entities mode, the fixture's tensors and a step of full-batch Adam."""
         torch.manual_seed(0)
-        params = Params.from_file(self.param_file).pop("model").as_dict()
-        params.update(gold_entities=True)
-        model = Model.from_params(vocab=self.vocab, params=Params(params))
+        model = self._model(gold_entities=True)
         tensors = self._tensors()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 

@@ -1,5 +1,4 @@
 """The BIO tagger and marked-entity models: decoding rule, marker embeddings, losses, metrics."""
-from pathlib import Path
 
 import pytest
 import torch
@@ -12,9 +11,8 @@ from jointie_allennlp.data.document import Document, Entity
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
 from jointie_allennlp.dataset_readers.marked_entity import MarkedEntityReader, marker_tokens
 from jointie_allennlp.models.marked_entity import decode_relations
+from tests.conftest import FIXTURES, TINY_BERT
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "fixtures"
-TINY_BERT = str(FIXTURES / "tiny_bert")
 LABELS = {0: "0", 1: "NNG", 2: "PNG"}
 
 

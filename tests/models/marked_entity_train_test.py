@@ -1,9 +1,7 @@
 from pathlib import Path
 
-from allennlp.common.testing import ModelTestCase
-from allennlp.data import Batch
 
-from tests.conftest import set_environment, tiny_bert_environment
+from tests.conftest import ConfigModelTestCase, tiny_bert_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -15,28 +13,20 @@ OVERRIDES = ('{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sa
              '"model.ner_weight": 0.1}')
 
 
-class TestMarkedEntityModelTraining(ModelTestCase):
-    def setup_method(self):
-        super().setup_method()
-        self._environment = set_environment(ENVIRONMENT)
-        self.set_up_model(PROJECT_ROOT / "training_configs" / "rurebus" / "re.jsonnet", FIXTURES / "brat", seed=1)
-
-    def teardown_method(self):
-        self._environment.undo()
-        super().teardown_method()
+class TestMarkedEntityModelTraining(ConfigModelTestCase):
+    config = PROJECT_ROOT / "training_configs" / "rurebus" / "re.jsonnet"
+    data = FIXTURES / "brat"
+    environment = ENVIRONMENT
 
     def test_model_can_train_save_and_load(self):
-        pooler = {name for name, _ in self.model.named_parameters() if ".pooler." in name}
         self.ensure_model_can_train_save_and_load(
-            self.param_file, overrides=OVERRIDES, gradients_to_ignore=pooler, seed=1
+            self.param_file, overrides=OVERRIDES, gradients_to_ignore=self.pooler(), seed=1
         )
 
     def test_predicted_relations_are_headed_by_the_main_entity_between_given_entities(self):
         self.model.eval()
-        output = self.model(**Batch(self.instances).as_tensor_dict())
-        assert len(output["document"]) == len(self.instances)
-        for document, instance in zip(output["document"], self.instances):
-            gold = instance["metadata"]["document"]
+        output = self.model(**self._tensors())
+        for (document, gold), instance in zip(self.predicted_and_gold(output), self.instances):
             assert document.entities == gold.entities
             assert all(r.head == instance["metadata"]["main"] and r.tail != r.head for r in document.relations)
         metrics = self.model.get_metrics(reset=True)

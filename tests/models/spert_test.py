@@ -3,7 +3,6 @@ from pathlib import Path
 import pytest
 import torch
 from allennlp.common import Params
-from allennlp.common.testing import ModelTestCase
 from allennlp.data import Batch, DatasetReader, Vocabulary
 from allennlp.models import Model
 
@@ -14,52 +13,33 @@ from jointie_allennlp.models.spert_mt import SpertMTModel
 from jointie_allennlp.modules.span_pooling import RangeMaxTable
 from jointie_allennlp.modules.span_sampling import enumerate_spans, negative_pair_mask
 from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
-from tests.conftest import set_environment, tiny_bert_environment
+from tests.conftest import FIXTURES, TINY_BERT, ConfigModelTestCase
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = PROJECT_ROOT / "fixtures"
-SPERT = FIXTURES / "spert_json"
-TINY_BERT = str(FIXTURES / "tiny_bert")
-ENVIRONMENT = tiny_bert_environment()
 OVERRIDES = (
     '{"data_loader.batch_sampler.shuffle": false, "data_loader.batch_sampler.padding_noise": 0.0, '
     '"data_loader.batch_sampler.batch_size": 4}'  # one batch holding every dev relation
 )
 
 
-class _SpanModelTest(ModelTestCase):
+class _SpanModelTest(ConfigModelTestCase):
     approach = "spert"
 
-    def setup_method(self):
-        super().setup_method()
-        self._environment = set_environment(ENVIRONMENT)
-        config = PROJECT_ROOT / "training_configs" / self.approach / "conll04.jsonnet"
-        self.set_up_model(config, SPERT / "conll04_like_dev.json", seed=1)
-
-    def teardown_method(self):
-        self._environment.undo()
-        super().teardown_method()
+    @property
+    def config(self) -> Path:
+        return PROJECT_ROOT / "training_configs" / self.approach / "conll04.jsonnet"
 
     def _model(self, full_vocabulary: bool = False, **options) -> SpertModel:
-        params = Params.from_file(self.param_file).pop("model").as_dict()
-        params.update(options)
         torch.manual_seed(1)
-        vocab = self.vocab
         if full_vocabulary:  # the dev fixture lacks some types (e.g. the symmetric Conjunction)
             reader = DatasetReader.from_params(Params.from_file(self.param_file).pop("dataset_reader"))
-            vocab = Vocabulary.from_instances(list(reader.read(ENVIRONMENT["TRAIN_DATA_PATH"])) + self.instances)
-            self.vocab = vocab
-        return Model.from_params(vocab=vocab, params=Params(params))
-
-    def _tensors(self, instances=None):
-        batch = Batch(instances or self.instances)
-        batch.index_instances(self.vocab)
-        return batch.as_tensor_dict()
+            training = list(reader.read(self.environment["TRAIN_DATA_PATH"]))
+            self.vocab = Vocabulary.from_instances(training + self.instances)
+        return super()._model(**options)
 
     def test_model_can_train_save_and_load(self):
-        pooler = {name for name, _ in self.model.named_parameters() if ".pooler." in name}
         self.ensure_model_can_train_save_and_load(
-            self.param_file, overrides=OVERRIDES, gradients_to_ignore=pooler, seed=1
+            self.param_file, overrides=OVERRIDES, gradients_to_ignore=self.pooler(), seed=1
         )
 
     def test_batch_predictions_are_consistent(self):
@@ -84,10 +64,7 @@ class _SpanModelTest(ModelTestCase):
     def test_forward_returns_one_predicted_document_per_instance_and_the_metric(self):
         self.model.eval()
         output = self.model(**self._tensors())
-        assert len(output["document"]) == len(self.instances)
-        for document, instance in zip(output["document"], self.instances):
-            gold = instance["metadata"]["document"]
-            assert document.tokens == gold.tokens
+        for document, gold in self.predicted_and_gold(output):
             assert {k: v for k, v in document.metadata.items() if k != "warnings"} == gold.metadata
             for entity in document.entities:
                 assert 0 <= entity.start < entity.end <= len(document.tokens)

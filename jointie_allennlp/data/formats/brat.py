@@ -546,14 +546,7 @@ def write_brat_directory(
     ids that would share a file name are refused before anything is written.
     """
     documents = list(documents)
-    clashes = file_stem_clashes([d.id for d in documents])
-    if clashes:
-        raise FormatError(
-            f"document ids that cannot each have their own brat files: {'; '.join(clashes[:5])}"
-            + (f" (and {len(clashes) - 5} more)" if len(clashes) > 5 else "")
-            + ". Nothing was written",
-            path=str(directory),
-        )
+    refuse_file_stem_clashes([d.id for d in documents], str(directory))
     report = BratWriteReport()
     with output_directory(directory, inputs, overwrite) as building:
         for document in documents:
@@ -611,6 +604,18 @@ def file_stem_clashes(document_ids: Iterable[str]) -> List[str]:
         else:
             first_with_stem[stem] = (number, document_id)
     return problems
+
+
+def refuse_file_stem_clashes(document_ids: Iterable[str], path: str) -> None:
+    """A `FormatError` naming `path` and the first five `file_stem_clashes` of `document_ids`, if any."""
+    clashes = file_stem_clashes(document_ids)
+    if clashes:
+        raise FormatError(
+            f"document ids that cannot each have their own brat files: {'; '.join(clashes[:5])}"
+            + (f" (and {len(clashes) - 5} more)" if len(clashes) > 5 else "")
+            + ". Nothing was written",
+            path=path,
+        )
 
 
 class UniqueFileStems:

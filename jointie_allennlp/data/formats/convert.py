@@ -11,9 +11,9 @@ from jointie_allennlp.data.errors import FormatError
 from jointie_allennlp.data.output import check_output
 from jointie_allennlp.data.formats.brat import (
     BratReport,
-    file_stem_clashes,
     read_brat,
     read_brat_directory,
+    refuse_file_stem_clashes,
     write_brat_directory,
 )
 from jointie_allennlp.data.formats.spert_json import (
@@ -116,14 +116,7 @@ def convert(
     documents: List[Document] = list(progress(read_format(source, from_format, tokenizer, types, report), "documents"))
     counts: Dict[str, object] = {"documents_read": len(documents)}
     if to_format == "brat":
-        clashes = file_stem_clashes([d.id for d in documents])
-        if clashes:
-            raise FormatError(
-                f"document ids that cannot each have their own brat files: {'; '.join(clashes[:5])}"
-                + (f" (and {len(clashes) - 5} more)" if len(clashes) > 5 else "")
-                + ". Nothing was written",
-                path=source,
-            )
+        refuse_file_stem_clashes([d.id for d in documents], source)  # named by the input they come from
         counts.update(write_brat_directory(documents, destination, inputs, overwrite).as_dict())
     else:
         items = [item for document in documents for item in document_to_spert_dicts(document)]

@@ -11,7 +11,7 @@ import json
 import json.decoder
 import json.scanner
 import re
-from typing import Any, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from jointie_allennlp.data.errors import FormatError
 
@@ -132,3 +132,22 @@ def loads(text: str, path: Optional[str] = None, line: Optional[int] = None, par
         raise FormatError("invalid JSON: nested too deeply to read", path=path, line=line) from None
     except ValueError as error:  # NaN / Infinity
         raise FormatError(f"invalid JSON: {error}", path=path, line=line) from None
+
+
+def object_option(
+    text: Optional[str], option: str, what: str, error: Callable[[str], Exception] = FormatError
+) -> Dict[str, Any]:
+    """
+    The JSON object a command-line option gives (`{}` for no or blank text); otherwise `error`
+    (by default `FormatError`) naming `option`: text that is not JSON, or JSON that is not an object
+    (`what` says what the object holds, e.g. "argument names and values").
+    """
+    if text is None or not str(text).strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as decode_error:
+        raise error(f"{option}: invalid JSON: {decode_error.msg} (column {decode_error.colno})") from None
+    if not isinstance(value, dict):
+        raise error(f"{option}: expected a JSON object of {what}, got {json.dumps(value)}")
+    return value

@@ -48,6 +48,8 @@ def align_tokens(text: str, tokens: Sequence[str]) -> List[Span]:
     for number, token in enumerate(tokens):
         while position < len(text) and text[position].isspace():
             position += 1
+        if position >= len(text):
+            raise ValueError(f"token {number} {token!r} is past the end of the text")
         if not text.startswith(token, position):
             found = text[position : position + max(len(token), 10)]
             raise ValueError(

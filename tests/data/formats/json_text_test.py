@@ -5,7 +5,7 @@ import re
 import pytest
 
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.json_text import decode_utf8, loads, split_lines
+from jointie_allennlp.data.formats.json_text import decode_utf8, loads, object_option, split_lines
 from jointie_allennlp.data.formats.spert_json import read_spert_json
 from jointie_allennlp.data.formats.text import read_jsonl
 from jointie_allennlp.data.schema import document_from_prediction_json
@@ -69,3 +69,14 @@ def test_prediction_records_are_checked():
         expected = f"p.jsonl:7, document 'd': not a prediction record: {message}"
         with pytest.raises(FormatError, match=re.escape(expected)):
             document_from_prediction_json({**good, **change}, "p.jsonl", 7)
+
+
+def test_object_option_reads_an_object_and_names_the_option_otherwise():
+    assert object_option(None, "--x", "names") == {} and object_option("  ", "--x", "names") == {}
+    assert object_option('{"a": [1, 2]}', "--x", "names") == {"a": [1, 2]}
+    with pytest.raises(FormatError, match=r"^--x: expected a JSON object of names, got \[1\]$"):
+        object_option("[1]", "--x", "names")
+    with pytest.raises(FormatError, match=r"^--x: invalid JSON: Expecting value \(column 1\)$"):
+        object_option("a=1", "--x", "names")
+    with pytest.raises(KeyError, match="--x: expected a JSON object of names, got 3"):
+        object_option("3", "--x", "names", error=KeyError)

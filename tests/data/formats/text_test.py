@@ -3,7 +3,7 @@ import json
 import pytest
 
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.formats.text import document_from_json, document_from_text, read_jsonl
+from jointie_allennlp.data.formats.text import align_tokens, document_from_json, document_from_text, read_jsonl
 from jointie_allennlp.data.tokenization import get_segmenter, split_at_boundaries, whitespace_segment
 
 
@@ -112,3 +112,9 @@ def test_text_and_tokens_predictions_point_into_the_text():
     assert (entity["char_start"], entity["char_end"], entity["text"]) == (10, 15, "Boris")
     assert item["text"][entity["char_start"]:entity["char_end"]] == "Boris"
     assert document_from_prediction_json(record).token_offsets == document.token_offsets
+
+
+def test_align_tokens_names_a_token_past_the_end_of_the_text():
+    assert align_tokens(" John  Smith ", ["John", "Smith"]) == [(1, 5), (7, 12)]
+    with pytest.raises(ValueError, match=r"^token 1 'Smith' is past the end of the text$"):
+        align_tokens("John ", ["John", "Smith"])
