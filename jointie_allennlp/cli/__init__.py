@@ -54,8 +54,8 @@ from jointie_allennlp.cli.common import HelpFormatter
 # `list` in this module's namespace is the subcommand module (as for every submodule of a
 # package), not the builtin
 COMMANDS = (
-    train, info, predict, evaluate, convert, score, render, split_brat, tune_threshold, encoder, serve, predict_ray, data,
-    list_command,
+    train, info, predict, evaluate, convert, score, render, split_brat, tune_threshold, encoder, serve, predict_ray,
+    data, list_command,
 )
 SILENT_HELP = "no progress bars (for predict also no inputs and predictions on standard output)"
 

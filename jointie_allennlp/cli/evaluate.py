@@ -38,7 +38,8 @@ HELP = "allennlp evaluate in the precision this CPU runs fastest (or the one ask
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("archive_file", metavar="ARCHIVE", help="the model archive (model.tar.gz) or its directory")
-    parser.add_argument("input_file", metavar="DATA", help="the evaluation data (what the archive's validation reader reads)")
+    parser.add_argument("input_file", metavar="DATA",
+                        help="the evaluation data (what the archive's validation reader reads)")
     parser.add_argument("--output-file", help="where the metrics go (JSON)")
     parser.add_argument("--predictions-output-file", help="where the predictions go (JSON lines, with the gold)")
     parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)

@@ -210,7 +210,8 @@ def test_the_precision_is_printed_once_and_recorded_beside_the_output(spert_arch
                          "--overwrite", "--precision", "int8"]) == 0
     assert capsys.readouterr().err.splitlines() == ["precision: int8 (int8: asked for (int8-encoder))"]
     metadata = json.loads((tmp_path / "out.jsonl.meta.json").read_text(encoding="utf-8"))
-    assert metadata["precision"]["precision"] == "int8" and metadata["precision"]["reason"] == "asked for (int8-encoder)"
+    assert metadata["precision"]["precision"] == "int8"
+    assert metadata["precision"]["reason"] == "asked for (int8-encoder)"
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert len(records) == INPUT.count(b"\n") and records[0]["tokens"][0] == "John"
 
