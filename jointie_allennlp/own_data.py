@@ -52,6 +52,8 @@ class OwnDataRun:
     types : `str`, optional a SpERT `*_types.json`; by default the types of the training data.
     overrides : `Dict[str, Any]`, optional allennlp config overrides (`-o`), applied last.
     recover, force : `bool` continue a run in `serialization_dir` / replace it.
+    bf16_training : `str`, optional `auto`, `1` or `0`: the config's `BF16_TRAINING` (bf16 autocast
+        in training; `auto` where the CPU has native bf16 instructions). None: the config's float32.
     """
 
     approach: str
@@ -66,6 +68,7 @@ class OwnDataRun:
     overrides: Dict[str, Any] = field(default_factory=dict)
     recover: bool = False
     force: bool = False
+    bf16_training: Optional[str] = None
 
     def command(self) -> str:
         """The `jointie train` command line of this run."""
@@ -73,7 +76,7 @@ class OwnDataRun:
         for option, value in (
             ("--dev", self.dev), ("--test", self.test), ("-s", self.serialization_dir),
             ("--encoder", self.encoder), ("--epochs", self.epochs), ("--batch-size", self.batch_size),
-            ("--types", self.types),
+            ("--types", self.types), ("--bf16-training", self.bf16_training),
         ):
             if value is not None:
                 words += [option, str(value)]
@@ -132,6 +135,8 @@ def resolve_config(run: OwnDataRun, types: Optional[TypeInventory] = None):
         ext_vars["NUM_EPOCHS"] = str(run.epochs)
     if run.batch_size is not None:
         ext_vars["BATCH_SIZE"] = str(run.batch_size)
+    if run.bf16_training is not None:
+        ext_vars["BF16_TRAINING"] = run.bf16_training
     overrides = dict(run.overrides)
     if types is not None:
         overrides = {"dataset_reader.types": inventory_to_dict(types), **overrides}

@@ -11,7 +11,7 @@ included as error records naming their `input_line`. On a Ray cluster pass its a
 """
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Union
 
 import numpy as np
 
@@ -32,6 +32,8 @@ class PredictorWorker:
     overrides : `str`, optional JSON overrides of the archived config (`--overrides`).
     cuda_device : `int`, optional (default = `-1`).
     threads : `int`, optional (default = `1`) torch threads of this actor.
+    precision : `str`, optional (default = `"auto"`) the precision the model predicts in
+        (`fp32`, `bf16`, `int8`, or `auto`: this actor's CPU decides).
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class PredictorWorker:
         overrides: str = "",
         cuda_device: int = -1,
         threads: int = 1,
+        precision: str = "auto",
     ) -> None:
         import torch
         from allennlp.common.plugins import import_plugins
@@ -51,7 +54,7 @@ class PredictorWorker:
         import_plugins()
         torch.set_num_threads(threads)
         self.predictor = load_predictor(archive, predictor_name, predictor_args, cuda_device=cuda_device,
-                                        overrides=overrides)
+                                        overrides=overrides, precision=precision)
 
     def __call__(self, batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         numbers = [int(number) for number in batch["number"]]
@@ -85,11 +88,20 @@ def predict_corpus(
     ray_address: Optional[str] = None,
     actor_start_timeout: int = 600,
     overwrite: bool = False,
-) -> Dict[str, int]:
+    precision: str = "auto",
+    int8_drift_check: Union[bool, str] = False,
+    max_f1_drift: float = 0.005,
+    on_precision: Optional[Callable[[Any], None]] = None,
+) -> Dict[str, Any]:
     """
     Predicts every line of `input_path` into `output_path` with `num_workers` Ray actors and
     returns the counts: `records` written (= input lines), `failed` (error records) and
-    `workers` (actors that predicted at least one batch).
+    `workers` (actors that predicted at least one batch), and `precision`, the `PrecisionChoice`
+    every actor predicts in.
+
+    The precision is chosen once, here, before Ray starts (`resolve_precision` for this machine's
+    CPU; with `int8_drift_check` the archive is loaded here for the check, see `load_predictor`),
+    and every actor loads its model in that precision; `on_precision` is called with the choice.
 
     The actors all load their predictor before the first batch is given out (Ray Data's
     `wait_for_min_actors_s`, here `actor_start_timeout`), so batches are spread over all of them.
@@ -108,6 +120,9 @@ def predict_corpus(
     check_input(input_path)
     check_output(output_path, (input_path,), overwrite)
     check_predictor(archive, predictor_name, predictor_args)
+    choice = corpus_precision(archive, precision, int8_drift_check, max_f1_drift, overrides, cuda_device)
+    if on_precision is not None:
+        on_precision(choice)
 
     if not ray.is_initialized():
         local = {} if ray_address else {"num_cpus": max(os.cpu_count() or 1, num_workers * threads_per_worker)}
@@ -129,6 +144,7 @@ def predict_corpus(
                     "overrides": overrides,
                     "cuda_device": cuda_device,
                     "threads": threads_per_worker,
+                    "precision": choice.precision,
                 },
                 batch_size=batch_size,
                 batch_format="numpy",
@@ -146,4 +162,21 @@ def predict_corpus(
                     output.write(line)
         if counts["records"] != len(lines):
             raise RuntimeError(f"{len(lines)} input lines but {counts['records']} output records")
-    return {**counts, "workers": len(workers)}
+    return {**counts, "workers": len(workers), "precision": choice}
+
+
+def corpus_precision(archive: str, precision: str = "auto", int8_drift_check: Union[bool, str] = False,
+                     max_f1_drift: float = 0.005, overrides: str = "", cuda_device: int = -1):
+    """
+    The `PrecisionChoice` of a `predict_corpus` run: `resolve_precision` on this machine, or, for
+    `auto` with `int8_drift_check`, the drift check on the archive loaded here
+    (`jointie_allennlp.predictors.loading.choose_precision`).
+    """
+    from jointie_allennlp.precision import resolve_precision
+    from jointie_allennlp.predictors.loading import check_precision_options, choose_precision, load_checked_archive
+
+    check_precision_options(precision, int8_drift_check, max_f1_drift)
+    if precision == "auto" and int8_drift_check not in (False, None):
+        loaded = load_checked_archive(archive, cuda_device=cuda_device, overrides=overrides)
+        return choose_precision(loaded, precision, int8_drift_check, max_f1_drift)
+    return resolve_precision(precision)

@@ -47,11 +47,19 @@ def test_two_workers_answer_every_line_as_one_predictor(spert_archive, local_ray
     corpus.write_bytes(b"\n".join(LINES) + b"\n")
     output = tmp_path / "out" / "predictions.jsonl"
 
-    arguments = [str(spert_archive), str(corpus), str(output), "--num-workers", "2", "--batch-size", "2"]
+    # fp32 in every actor, as the in-process predictor the output is compared with
+    arguments = [str(spert_archive), str(corpus), str(output), "--num-workers", "2", "--batch-size", "2",
+                 "--precision", "fp32"]
     assert main(["predict-ray", *arguments]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
     # both actors predicted (each batch carries the process id of the actor that answered it)
-    assert summary == {"records": len(LINES), "failed": len(ERRORS), "workers": 2, "output": str(output)}
+    assert summary == {"records": len(LINES), "failed": len(ERRORS), "workers": 2, "precision": "fp32",
+                       "output": str(output)}
+    assert captured.err.splitlines().count("precision: fp32 (fp32: asked for)") == 1
+    metadata = json.loads((output.parent / "predictions.jsonl.meta.json").read_text(encoding="utf-8"))
+    assert metadata["archive"] == str(spert_archive) and metadata["precision"]["precision"] == "fp32"
+    assert metadata["threads"] == 1 and metadata["workers"] == 2
 
     predictor = Predictor.from_archive(load_archive(str(spert_archive)))
     expected = [json.loads(predictor.dump_line(record)) for record in predictor.predict_lines(LINES)]

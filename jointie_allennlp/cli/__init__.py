@@ -14,6 +14,7 @@ are one program with the same subcommands.
     jointie serve model.tar.gz --host 127.0.0.1 --port 8000        (the `serve` extra)
     jointie predict-ray model.tar.gz in.jsonl out.jsonl             (the `ray` extra)
     jointie predict model.tar.gz input.jsonl --output-file out.jsonl --batch-size 32
+    jointie evaluate model.tar.gz test.json --output-file metrics.json
     jointie list
 
 Each subcommand is one module of this package with `NAME`, `HELP`, `add_arguments(parser)` and
@@ -36,6 +37,7 @@ from jointie_allennlp.cli import (
     convert,
     data,
     encoder,
+    evaluate,
     info,
     list as list_command,
     predict,
@@ -52,8 +54,8 @@ from jointie_allennlp.cli.common import HelpFormatter
 # `list` in this module's namespace is the subcommand module (as for every submodule of a
 # package), not the builtin
 COMMANDS = (
-    train, info, predict, convert, score, render, split_brat, tune_threshold, encoder, serve, predict_ray, data,
-    list_command,
+    train, info, predict, evaluate, convert, score, render, split_brat, tune_threshold, encoder, serve, predict_ray,
+    data, list_command,
 )
 SILENT_HELP = "no progress bars (for predict also no inputs and predictions on standard output)"
 

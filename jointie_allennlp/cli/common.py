@@ -1,9 +1,10 @@
-"""What every subcommand of the command line shares: help layout, progress bars, JSON output."""
+"""What every subcommand of the command line shares: help layout, progress bars, JSON output, precision options."""
 import argparse
+import contextlib
 import copy
 import json
 import sys
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional
 
 Progress = Callable[[Iterable, str], Iterable]
 
@@ -46,6 +47,27 @@ def progress(args: argparse.Namespace, unit: str = "it", total: Optional[int] = 
     return wrap
 
 
+@contextlib.contextmanager
+def allennlp_progress(args: argparse.Namespace) -> Iterator[None]:
+    """
+    Within the block, AllenNLP's own progress bars (`allennlp.common.tqdm.Tqdm`: reading, the
+    evaluation loop) follow `progress`: shown when standard error is a terminal, never with `--silent`.
+    """
+    from allennlp.common.tqdm import Tqdm
+
+    original = Tqdm.__dict__["tqdm"]
+    hidden = bool(getattr(args, "silent", False)) or not sys.stderr.isatty()
+
+    def tqdm(*positional, **options):
+        return original.__func__(*positional, **{"disable": hidden, **options})
+
+    Tqdm.tqdm = staticmethod(tqdm)
+    try:
+        yield
+    finally:
+        Tqdm.tqdm = original
+
+
 def print_json(result: object) -> None:
     """The result of a subcommand: one JSON object, the last line of standard output."""
     print(json.dumps(result, ensure_ascii=False))
@@ -70,3 +92,42 @@ def print_skipped(result: dict, source: str, gold: Optional[str] = None) -> None
 
 #: the help of every subcommand's `--overwrite`
 OVERWRITE_HELP = "replace an existing output"
+
+
+def add_precision_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    `--precision`, `--int8-drift-check [FILE]` and `--max-f1-drift`: the precision the model
+    predicts in (`jointie_allennlp.precision`), as `predict`, `evaluate`, `serve` and
+    `predict-ray` take them.
+    """
+    from jointie_allennlp.precision import PRECISIONS
+
+    group = parser.add_argument_group("precision", "the precision the model runs in (docs/performance.md#precision)")
+    group.add_argument(
+        "--precision", choices=PRECISIONS, default="auto",
+        help="auto: bf16 where the CPU has native bf16 instructions, else fp32 (int8 when --int8-drift-check "
+             "passes); fp32, bf16 (autocast) or int8 (dynamically quantized linear layers) as asked",
+    )
+    group.add_argument(
+        "--int8-drift-check", nargs="?", const=True, default=False, metavar="FILE",
+        help="with --precision auto: score int8 against the model on FILE (no value: the archive's dev data) "
+             "and take int8 when no F1 moves by more than --max-f1-drift (give FILE as --int8-drift-check=FILE "
+             "or after the positional arguments)",
+    )
+    group.add_argument("--max-f1-drift", type=float, default=0.005,
+                       help="the bound of --int8-drift-check: F1 on the 0-1 scale")
+
+
+def precision_options(args: argparse.Namespace) -> Dict[str, Any]:
+    """The precision options of `args` as the keyword arguments of `load_predictor`, checked first."""
+    from jointie_allennlp.predictors.loading import check_precision_options
+
+    options = {"precision": args.precision, "int8_drift_check": args.int8_drift_check,
+               "max_f1_drift": args.max_f1_drift}
+    check_precision_options(**options)
+    return options
+
+
+def report_precision(choice) -> None:
+    """The precision chosen (a `PrecisionChoice`), one line on standard error, with or without `--silent`."""
+    print(choice.summary(), file=sys.stderr)

@@ -13,12 +13,23 @@ out through `dump_line`: one output line per input line, in order
 replaces an existing file only with `--overwrite`, and appears only when the whole run succeeded.
 Without `--silent` every input and prediction is also printed to standard output, as `allennlp
 predict` prints them; `--silent` (before or after `predict`) turns that and the progress bar off.
+
+The model predicts in the precision of `--precision` (default `auto`; see
+`jointie_allennlp.precision`); the choice and its reason are printed as one line on standard error
+and recorded, with the archive, the CPU model and the torch threads, in `<output-file>.meta.json`
+(replaced, as the output, only with `--overwrite`; none beside a device such as `/dev/null`).
 """
 import argparse
 import json
 import sys
 
-from jointie_allennlp.cli.common import OVERWRITE_HELP, progress
+from jointie_allennlp.cli.common import (
+    OVERWRITE_HELP,
+    add_precision_arguments,
+    precision_options,
+    progress,
+    report_precision,
+)
 
 NAME = "predict"
 HELP = "allennlp predict's output for this package's predictors, started faster"
@@ -36,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--overrides", default="", help="JSON overrides of the archive's config")
     parser.add_argument("--predictor", help="a registered predictor (default: the model's)")
     parser.add_argument("--predictor-args", default="", help="JSON arguments of the predictor")
+    add_precision_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,14 +57,23 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from jointie_allennlp.data.output import check_output
     from jointie_allennlp.predictors.loading import load_predictor, parse_predictor_args
-    from jointie_allennlp.predictors.prediction_file import check_input, predict_file
+    from jointie_allennlp.predictors.prediction_file import (
+        check_input,
+        check_run_metadata,
+        predict_file,
+        run_metadata,
+        write_run_metadata,
+    )
 
     predictor_args = parse_predictor_args(args.predictor_args)
+    precision = precision_options(args)
     check_input(args.input_file)  # before the (long) loading, and before the output is touched
     if args.output_file:
         check_output(args.output_file, (args.input_file,), args.overwrite)
+        check_run_metadata(args.output_file, (args.input_file,), args.overwrite)
     predictor = load_predictor(args.archive_file, args.predictor, predictor_args, weights_file=args.weights_file,
-                               cuda_device=args.cuda_device, overrides=args.overrides)
+                               cuda_device=args.cuda_device, overrides=args.overrides, **precision)
+    report_precision(predictor.precision)
 
     def show(index: int, record: dict, line: str) -> None:
         print(f"input {index}: ", json.dumps(record))
@@ -60,4 +81,6 @@ def run(args: argparse.Namespace) -> int:
 
     predict_file(predictor, args.input_file, args.output_file, args.batch_size, overwrite=args.overwrite,
                  on_record=None if args.silent else show, progress=progress(args, unit="line"))
+    if args.output_file:
+        write_run_metadata(args.output_file, run_metadata(predictor, args.archive_file), args.overwrite)
     return 0

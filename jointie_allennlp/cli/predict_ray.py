@@ -6,10 +6,22 @@ Predict a large JSON-lines corpus with Ray Data actors (the `ray` extra):
 The output is what `allennlp predict` writes for the same file: one line per input line, in
 input order (see `jointie_allennlp.ray_prediction`). On a Ray cluster pass its address
 (`--ray-address auto`); without one a local Ray runtime is started.
+
+The precision (`--precision`, default `auto`) is chosen once, on this machine, before Ray starts,
+and every worker loads its model in that precision; the choice is printed as one line on standard
+error and recorded in `<output>.meta.json` (replaced only with `--overwrite`, as the output).
+The last line of standard output is a JSON object: `records`, `failed`, `workers`, `precision`
+and `output`.
 """
 import argparse
 
-from jointie_allennlp.cli.common import OVERWRITE_HELP, print_json
+from jointie_allennlp.cli.common import (
+    OVERWRITE_HELP,
+    add_precision_arguments,
+    precision_options,
+    print_json,
+    report_precision,
+)
 
 NAME = "predict-ray"
 HELP = "predict a JSONL corpus with Ray workers"
@@ -31,12 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ray-address", help="a running Ray cluster (e.g. auto); default: a local runtime")
     parser.add_argument("--actor-start-timeout", type=int, default=600,
                         help="seconds to wait for all actors to load their predictor")
+    add_precision_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from jointie_allennlp.predictors.loading import parse_predictor_args
+    from jointie_allennlp.predictors.prediction_file import check_run_metadata, run_metadata, write_run_metadata
     from jointie_allennlp.ray_prediction import predict_corpus
 
+    predictor_args = parse_predictor_args(args.predictor_args)
+    precision = precision_options(args)
+    check_run_metadata(args.output, (args.input,), args.overwrite)
     counts = predict_corpus(
         args.archive,
         args.input,
@@ -44,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         num_workers=args.num_workers,
         batch_size=args.batch_size,
         predictor_name=args.predictor,
-        predictor_args=parse_predictor_args(args.predictor_args),
+        predictor_args=predictor_args,
         overrides=args.overrides,
         cuda_device=args.cuda_device,
         gpus_per_worker=args.gpus_per_worker,
@@ -52,6 +69,12 @@ def run(args: argparse.Namespace) -> int:
         ray_address=args.ray_address,
         actor_start_timeout=args.actor_start_timeout,
         overwrite=args.overwrite,
+        on_precision=report_precision,
+        **precision,
     )
-    print_json({**counts, "output": args.output})
+    choice = counts.pop("precision")
+    metadata = run_metadata(None, args.archive, precision=choice)  # the CPU model of this machine
+    metadata.update(threads=args.threads_per_worker, workers=counts["workers"])  # torch threads per worker
+    write_run_metadata(args.output, metadata, args.overwrite)
+    print_json({**counts, "precision": choice.precision, "output": args.output})
     return 0

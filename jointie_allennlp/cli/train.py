@@ -29,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--overrides", metavar="JSON", help="allennlp config overrides, e.g. '{\"trainer.grad_norm\": 5}'"
     )
+    parser.add_argument(
+        "--bf16-training", choices=("auto", "1", "0"),
+        help="bf16 autocast in training (BF16_TRAINING): 1 always, 0 never, auto where the CPU has native bf16 "
+             "instructions (default: the config's float32)",
+    )
     existing = parser.add_mutually_exclusive_group()
     existing.add_argument("--recover", action="store_true", help="continue the run in OUT")
     existing.add_argument("--force", action="store_true", help="replace the run in OUT")
@@ -49,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
             overrides=parse_overrides(args.overrides),
             recover=args.recover,
             force=args.force,
+            bf16_training=args.bf16_training,
         )
         archive = train(own)
     except (OwnDataError, FormatError, ConfigurationError) as error:

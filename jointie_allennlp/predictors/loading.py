@@ -194,12 +194,9 @@ def load_predictor(
 
     from allennlp.predictors import Predictor
 
-    from jointie_allennlp.precision import apply_precision, check_precision, resolve_precision
+    from jointie_allennlp.precision import apply_precision
 
-    try:
-        check_precision(precision)
-    except ValueError as error:
-        raise FormatError(f"--precision: {error}") from None
+    check_precision_options(precision, int8_drift_check, max_f1_drift)
     check_predictor(archive_file, predictor, predictor_args)
     predictor_args = predictor_args or {}
     archive = load_checked_archive(archive_file, weights_file, cuda_device, overrides)
@@ -210,12 +207,43 @@ def load_predictor(
     result = Predictor.from_archive(archive, predictor, extra_args=predictor_args)
     if not isinstance(result, JointExtractionPredictor):
         raise FormatError(f"--predictor: {type(result).__name__} is not a predictor of jointie_allennlp")
-    drift_instances = _drift_instances(archive, int8_drift_check) if precision == "auto" else None
-    choice = resolve_precision(precision, archive.model, drift_instances=drift_instances, max_f1_drift=max_f1_drift)
+    choice = choose_precision(archive, precision, int8_drift_check, max_f1_drift)
     apply_precision(archive.model, choice.precision)
     logging.getLogger(__name__).info("%s: %s", archive_file, choice.summary())
     result.precision = choice
     return result
+
+
+def check_precision_options(precision: str = "auto", int8_drift_check: Union[bool, str] = False,
+                            max_f1_drift: float = 0.005) -> None:
+    """
+    `FormatError` naming the option when the precision options do not fit together: an unknown
+    `--precision`, `--int8-drift-check` with anything but `auto`, a negative `--max-f1-drift`.
+    """
+    from jointie_allennlp.precision import check_precision
+
+    try:
+        check_precision(precision)
+    except ValueError as error:
+        raise FormatError(f"--precision: {error}") from None
+    if int8_drift_check not in (False, None) and precision != "auto":
+        raise FormatError(f"--int8-drift-check: applies only to --precision auto (got --precision {precision})")
+    if not max_f1_drift >= 0:
+        raise FormatError(f"--max-f1-drift: must be 0 or more; got {max_f1_drift}")
+
+
+def choose_precision(archive, precision: str = "auto", int8_drift_check: Union[bool, str] = False,
+                     max_f1_drift: float = 0.005):
+    """
+    The `PrecisionChoice` for the model of a loaded `archive` (`resolve_precision`), its int8 drift
+    check (with `auto`) on the archive's dev data (`int8_drift_check=True`) or on the file named.
+    The model is left as it is; `apply_precision` sets the choice.
+    """
+    from jointie_allennlp.precision import resolve_precision
+
+    check_precision_options(precision, int8_drift_check, max_f1_drift)
+    drift_instances = _drift_instances(archive, int8_drift_check) if precision == "auto" else None
+    return resolve_precision(precision, archive.model, drift_instances=drift_instances, max_f1_drift=max_f1_drift)
 
 
 def _drift_instances(archive, check: Union[bool, str]) -> Optional[list]:

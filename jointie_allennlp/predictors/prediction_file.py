@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 from jointie_allennlp.data.errors import FormatError
-from jointie_allennlp.data.output import check_output, open_output
+from jointie_allennlp.data.output import check_output, is_special_file, open_output
 from jointie_allennlp.predictors.lines import read_input_lines
 
 #: called with (0-based record number, input record, output line) for every record
@@ -79,16 +79,17 @@ def predict_file(
     return {"records": count, "failed_inputs": getattr(predictor, "failed_inputs", 0) - failed_before}
 
 
-def run_metadata(predictor, archive: str) -> Dict[str, Any]:
+def run_metadata(predictor, archive: str, precision=None) -> Dict[str, Any]:
     """
     What a prediction run records beside its output: the archive, the precision chosen (with its
-    reason and the CPU flags), the CPU model and the torch threads.
+    reason and the CPU flags; `precision`, a `PrecisionChoice`, else the predictor's), the CPU model
+    and the torch threads. `predictor` may be `None` when `precision` is given.
     """
     import torch
 
     from jointie_allennlp.precision import cpu_model
 
-    choice = getattr(predictor, "precision", None)
+    choice = precision if precision is not None else getattr(predictor, "precision", None)
     return {
         "archive": str(archive),
         "precision": choice.as_dict() if choice is not None else None,
@@ -97,14 +98,32 @@ def run_metadata(predictor, archive: str) -> Dict[str, Any]:
     }
 
 
-def write_run_metadata(output_file: str, metadata: Dict[str, Any], overwrite: bool = False) -> str:
+def run_metadata_path(output_file: str) -> Optional[str]:
+    """
+    Where the metadata of a run writing `output_file` goes: `<output_file>.meta.json`; `None` for
+    a device or pipe (`/dev/null`), which has no folder to hold it.
+    """
+    return None if is_special_file(output_file) else f"{output_file}.meta.json"
+
+
+def check_run_metadata(output_file: str, inputs: Iterable[Optional[str]] = (), overwrite: bool = False) -> None:
+    """`OutputError` naming the sidecar of `output_file` when `write_run_metadata` could not write it; before a run."""
+    path = run_metadata_path(output_file)
+    if path is not None:
+        check_output(path, (*inputs, output_file), overwrite)
+
+
+def write_run_metadata(output_file: str, metadata: Dict[str, Any], overwrite: bool = False) -> Optional[str]:
     """
     Writes `metadata` as JSON to `<output_file>.meta.json`, beside the output it describes, through
-    `open_output` (an existing one is replaced only with `overwrite`); returns its path.
+    `open_output` (an existing one is replaced only with `overwrite`); returns its path, or `None`
+    (nothing written) when the output is a device or pipe (`run_metadata_path`).
     """
     import json
 
-    path = f"{output_file}.meta.json"
+    path = run_metadata_path(output_file)
+    if path is None:
+        return None
     with open_output(path, (output_file,), overwrite) as handle:
         json.dump(metadata, handle, indent=1, ensure_ascii=False)
         handle.write("\n")

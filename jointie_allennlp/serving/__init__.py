@@ -4,7 +4,7 @@ An HTTP server around any predictor of this package (FastAPI + uvicorn, the `ser
     python -m jointie_allennlp serve model.tar.gz --host 127.0.0.1 --port 8000
 
 `POST /predict` (one document or a list, answered in the shared prediction schema), `GET /health`
-(model, types, limits, batching counters), `GET /` (a page where text is pasted and the result
+(model, types, precision, limits, batching counters), `GET /` (a page where text is pasted and the result
 shown). Concurrent requests are batched (`MicroBatcher`). No model logic lives here: the
 predictor does it.
 
@@ -32,7 +32,7 @@ field, a failure in the predictor) gives that document an error record as `predi
 responses are valid UTF-8 JSON, a lone surrogate echoed as U+FFFD as `predict` does.
 """
 import argparse
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 from jointie_allennlp.serving.batcher import MicroBatcher
 from jointie_allennlp.serving.limits import ServerLimits
@@ -46,16 +46,20 @@ def load_app(
     cuda_device: int = -1,
     predictor_args: Optional[Dict[str, Any]] = None,
     limits: Optional[ServerLimits] = None,
+    precision: str = "auto",
+    int8_drift_check: Union[bool, str] = False,
+    max_f1_drift: float = 0.005,
     **app_options,
 ):
     """The application serving an archive (its predictor loaded by
     `jointie_allennlp.predictors.loading.load_predictor`: the model's default predictor unless
-    `predictor_name` is given); `limits` and `app_options` (`max_batch_size`, `max_latency`) go to
-    `create_app`."""
+    `predictor_name` is given, in the precision `precision`, `int8_drift_check` and `max_f1_drift`
+    choose); `limits` and `app_options` (`max_batch_size`, `max_latency`) go to `create_app`."""
     from jointie_allennlp.predictors.loading import load_predictor
     from jointie_allennlp.serving.app import create_app  # needs the `serve` extra
 
-    predictor = load_predictor(archive_path, predictor_name, predictor_args, cuda_device=cuda_device)
+    predictor = load_predictor(archive_path, predictor_name, predictor_args, cuda_device=cuda_device,
+                               precision=precision, int8_drift_check=int8_drift_check, max_f1_drift=max_f1_drift)
     model = predictor._model
     types = model.extraction_types() if hasattr(model, "extraction_types") else {}
     return create_app(predictor, model_name=_registered_name(model), types=types, limits=limits, **app_options)
@@ -89,8 +93,14 @@ def limits_of(args: argparse.Namespace) -> ServerLimits:
     return ServerLimits(**{name: getattr(args, name) for name in ServerLimits.model_fields})
 
 
-def serve(args: argparse.Namespace) -> int:
-    """Serves `args.archive` until stopped (exit status 2 for an invalid limit)."""
+def serve(args: argparse.Namespace, **load_options) -> int:
+    """
+    Serves `args.archive` until stopped (exit status 2 for an invalid limit); `load_options`
+    (`precision`, `int8_drift_check`, `max_f1_drift`) go to `load_app`. The precision chosen is
+    printed as one line on standard error.
+    """
+    import sys
+
     import uvicorn
     from pydantic import ValidationError
 
@@ -110,7 +120,10 @@ def serve(args: argparse.Namespace) -> int:
         limits=limits,
         max_batch_size=args.max_batch_size,
         max_latency=args.max_latency_ms / 1000,
+        **load_options,
     )
+    if app.state.precision is not None:
+        print(app.state.precision.summary(), file=sys.stderr)
     uvicorn.Server(server_config(app, limits, host=args.host, port=args.port)).run()
     return 0
 

@@ -155,7 +155,8 @@ def create_app(
     # Parameters
 
     predictor : `Predictor` a predictor of this package: its `predict_batch_documents` gets the
-        batched documents, its `output_record` makes each response record of a prediction.
+        batched documents, its `output_record` makes each response record of a prediction, its
+        `precision` (a `PrecisionChoice`, set by `load_predictor`) is reported by `GET /health`.
     model_name : `str` reported by `GET /health`.
     types : `Dict[str, List[str]]`, optional `entity_types` and `relation_types` for `GET /health`.
     max_batch_size, max_latency : the micro-batching bounds (documents per call, seconds of waiting).
@@ -183,6 +184,7 @@ def create_app(
     )
     app.state.batcher = batcher
     app.state.limits = limits
+    app.state.precision = getattr(predictor, "precision", None)  # a PrecisionChoice (load_predictor's)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> RecordResponse:
@@ -245,11 +247,12 @@ def create_app(
 
     @app.get("/health")
     async def health() -> Dict[str, Any]:
-        """The model served, its types, its limits, and how the requests were batched so far."""
+        """The model served, its types, its precision, its limits, and how the requests were batched so far."""
         return {
             "status": "ok",
             "model": model_name,
             **(types or {}),
+            "precision": app.state.precision.as_dict() if app.state.precision is not None else None,
             "limits": limits.model_dump(),
             "batching": {
                 "max_batch_size": batcher.max_batch_size,

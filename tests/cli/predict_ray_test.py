@@ -18,6 +18,8 @@ def test_mistakes_are_refused_before_ray_starts_and_outputs_are_kept(spert_archi
     not_archive = tmp_path / "model.tar.gz"
     not_archive.write_text("not a tar", encoding="utf-8")
     archive = str(spert_archive)
+    sidecar_only = tmp_path / "fresh.jsonl"  # its metadata file exists from an earlier run
+    (tmp_path / "fresh.jsonl.meta.json").write_text("{}\n", encoding="utf-8")
     cases = [
         ([str(not_archive), str(corpus), str(output), "--overwrite"], f"error: {not_archive}: not a model archive"),
         ([str(tmp_path / "none.tar.gz"), str(corpus), str(output), "--overwrite"],
@@ -30,11 +32,15 @@ def test_mistakes_are_refused_before_ray_starts_and_outputs_are_kept(spert_archi
         ([archive, str(tmp_path / "corpus.jsnl"), str(output), "--overwrite"],
          f"error: {tmp_path / 'corpus.jsnl'}: no such input file"),
         ([archive, str(corpus), str(output)], f"error: {output}: the output file exists: give --overwrite"),
+        ([archive, str(corpus), str(tmp_path / "new.jsonl"), "--precision", "int8", "--int8-drift-check"],
+         "error: --int8-drift-check: applies only to --precision auto (got --precision int8)"),
+        ([archive, str(corpus), str(sidecar_only)], f"error: {sidecar_only}.meta.json: the output file exists"),
     ]
     for argv, message in cases:
         assert main(["predict-ray", *argv]) == 2, argv
         error = capsys.readouterr().err
         assert message in error and "Traceback" not in error, (argv, error)
     assert output.read_text(encoding="utf-8") == "earlier\n"
+    assert not sidecar_only.exists() and not (tmp_path / "new.jsonl").exists()
     assert corpus.read_text(encoding="utf-8").startswith('{"id": "a"')
     assert not ray.is_initialized()

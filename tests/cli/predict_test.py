@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jointie_allennlp.cli import main as jointie_main
+from jointie_allennlp.precision import cpu
+from tests.cli.conftest import WITHOUT_BF16
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
@@ -53,13 +57,13 @@ def test_output_equals_allennlp_predict_without_importing_its_commands(spert_arc
     inputs.write_bytes(INPUT)
     theirs, ours = tmp_path / "allennlp.jsonl", tmp_path / "ours.jsonl"
     common = [str(spert_archive), str(inputs), "--batch-size", "3", "--silent"]
-    subprocess.run(
+    subprocess.run(  # fp32, as `jointie predict --precision fp32`
         [sys.executable, "-m", "allennlp", "predict", *common, "--include-package", "jointie_allennlp",
          "--output-file", str(theirs)],
         env=ENV, cwd=PROJECT_ROOT, capture_output=True, check=True,
     )
     probe = subprocess.run(
-        [sys.executable, "-c", PROBE, "predict", *common, "--output-file", str(ours)],
+        [sys.executable, "-c", PROBE, "predict", *common, "--output-file", str(ours), "--precision", "fp32"],
         env=ENV, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True,
     )
     report = json.loads(probe.stdout.strip().splitlines()[-1])
@@ -171,11 +175,72 @@ def test_the_output_is_never_the_input_and_a_mistyped_input_keeps_the_output(spe
 
 def test_a_full_device_is_a_message_not_a_traceback(spert_archive, tmp_path, capsys):
     if not os.path.exists("/dev/full"):
-        import pytest
-
         pytest.skip("no /dev/full on this system")
     inputs = tmp_path / "in.jsonl"
     inputs.write_bytes(INPUT)
     assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", "/dev/full"]) == 2
     error = capsys.readouterr().err
-    assert error == "error: /dev/full: cannot be written: No space left on device\n"
+    assert error.splitlines()[-1] == "error: /dev/full: cannot be written: No space left on device"
+    assert "Traceback" not in error
+
+
+def test_the_precision_is_printed_once_and_recorded_beside_the_output(spert_archive, tmp_path, capsys, fake_cpu):
+    import torch
+
+    fake_cpu(WITHOUT_BF16)
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    output = tmp_path / "out.jsonl"
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(output)]) == 0
+    assert capsys.readouterr().err.splitlines() == ["precision: fp32 (auto: the CPU has no native bf16 instructions)"]
+    metadata = json.loads((tmp_path / "out.jsonl.meta.json").read_text(encoding="utf-8"))
+    assert metadata == {
+        "archive": str(spert_archive),
+        "precision": {"precision": "fp32", "requested": "auto", "reason": "the CPU has no native bf16 instructions",
+                      "cpu_flags": ["avx2", "avx512f", "avx512_vnni"]},
+        "cpu_model": cpu.cpu_model(),
+        "threads": torch.get_num_threads(),
+    }
+    # an existing sidecar is an output too: refused without --overwrite, before anything is predicted
+    output.unlink()
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(output)]) == 2
+    assert f"{output}.meta.json: the output file exists: give --overwrite" in capsys.readouterr().err
+    assert not output.exists()
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(output),
+                         "--overwrite", "--precision", "int8"]) == 0
+    assert capsys.readouterr().err.splitlines() == ["precision: int8 (int8: asked for (int8-encoder))"]
+    metadata = json.loads((tmp_path / "out.jsonl.meta.json").read_text(encoding="utf-8"))
+    assert metadata["precision"]["precision"] == "int8"
+    assert metadata["precision"]["reason"] == "asked for (int8-encoder)"
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == INPUT.count(b"\n") and records[0]["tokens"][0] == "John"
+
+
+def test_a_device_output_gets_no_sidecar_and_the_drift_check_is_recorded(spert_archive, tmp_path, capsys):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", "/dev/null",
+                         "--precision", "bf16"]) == 0
+    assert capsys.readouterr().err.splitlines()[0].startswith("precision: bf16 (bf16: asked for")
+    assert not os.path.exists("/dev/null.meta.json")
+    output = tmp_path / "out.jsonl"
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file", str(output),
+                         "--max-f1-drift", "1", "--int8-drift-check"]) == 0
+    assert capsys.readouterr().err.startswith("precision: int8 (auto: int8-encoder moves F1 by at most ")
+    drift = json.loads((tmp_path / "out.jsonl.meta.json").read_text(encoding="utf-8"))["precision"]["drift"]
+    assert drift["instances"] == 4 and set(drift["drift"]) == {"ner_f1", "rel_strict_f1"}  # the archive's dev data
+
+
+def test_a_precision_that_is_not_offered_is_an_argparse_error(spert_archive, tmp_path, capsys):
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_bytes(INPUT)
+    with pytest.raises(SystemExit) as exit_:
+        jointie_main(["predict", str(spert_archive), str(inputs), "--precision", "half"])
+    assert exit_.value.code == 2
+    assert "argument --precision: invalid choice: 'half' (choose from 'auto', 'fp32', 'bf16', 'int8')" in (
+        capsys.readouterr().err)
+    assert jointie_main(["predict", str(spert_archive), str(inputs), "--silent", "--output-file",
+                         str(tmp_path / "o.jsonl"), "--precision", "bf16", "--int8-drift-check"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --int8-drift-check: applies only to --precision auto (got --precision bf16)\n")
+    assert not (tmp_path / "o.jsonl").exists()

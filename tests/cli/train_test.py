@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from allennlp.common import Params
 from allennlp.data import DatasetReader, Vocabulary
 
@@ -135,3 +136,24 @@ def test_user_mistakes_end_with_status_2_and_a_message_naming_the_path(tmp_path,
                      capsys)
     assert "name a types file with --types FILE" in message
     assert not (tmp_path / "out").exists()  # nothing was started
+
+
+def test_bf16_training_reaches_the_resolved_config_and_the_model(tmp_path, capsys, brat_run, monkeypatch):
+    from allennlp.models.archival import load_archive
+
+    from jointie_allennlp.cli import main
+
+    monkeypatch.delenv("BF16_TRAINING", raising=False)
+    config = json.loads((brat_run.out / "config.json").read_text())
+    assert "bf16_training" not in config["model"]  # without the option: the config's float32
+    out = tmp_path / "out"
+    spert_json = FIXTURES / "spert_json"
+    assert main(["train", "spert", "--train", str(spert_json / "conll04_like_train.json"), "-s", str(out),
+                 "--bf16-training", "1", *tiny_options()]) == 0
+    assert json.loads((out / "config.json").read_text())["model"]["bf16_training"] == "1"
+    assert load_archive(str(out / "model.tar.gz")).model.bf16_training is True
+    assert read_card(out / "model.tar.gz")["command"].endswith("--bf16-training 1")
+    with pytest.raises(SystemExit):
+        main(["train", "spert", "--train", str(spert_json / "conll04_like_train.json"), "-s", str(tmp_path / "x"),
+              "--bf16-training", "yes"])
+    assert "argument --bf16-training: invalid choice: 'yes'" in capsys.readouterr().err

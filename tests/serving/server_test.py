@@ -35,12 +35,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(spert_archive, tmp_path_factory):
+def server_log(tmp_path_factory) -> Path:
+    """What the server writes to standard output and standard error."""
+    return tmp_path_factory.mktemp("server") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def server(spert_archive, server_log):
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
+    log = server_log
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1"}
+    # fp32, as the in-process predictor the answers are compared with
     command = [sys.executable, "-m", "jointie_allennlp", "serve", str(spert_archive), "--port", str(port),
-               "--max-batch-size", "8", "--max-latency-ms", "100"]
+               "--max-batch-size", "8", "--max-latency-ms", "100", "--precision", "fp32"]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600
@@ -72,6 +79,28 @@ def test_health_names_the_model_and_its_types(server):
     assert set(health["entity_types"]) <= set(TYPES["entities"]) and health["entity_types"]
     assert set(health["relation_types"]) <= set(TYPES["relations"]) and health["relation_types"]
     assert health["batching"]["max_batch_size"] == 8
+
+
+def test_health_and_the_log_report_the_precision(server, server_log):
+    from jointie_allennlp.precision import cpu
+
+    precision = httpx.get(f"{server}/health").json()["precision"]
+    assert precision == {"precision": "fp32", "requested": "fp32", "reason": "asked for",
+                         "cpu_flags": cpu.precision_flags()}
+    assert server_log.read_text().splitlines().count("precision: fp32 (fp32: asked for)") == 1
+
+
+def test_load_app_serves_in_the_precision_asked_for(spert_archive):
+    from jointie_allennlp.serving import ServerLimits, load_app
+    from tests.serving.conftest import running_server
+
+    app = load_app(str(spert_archive), precision="int8", max_batch_size=4)
+    limits = ServerLimits()
+    with running_server(app, limits) as url:
+        health = httpx.get(f"{url}/health").json()
+        record = httpx.post(f"{url}/predict", json=DOCUMENTS[0], timeout=120).json()
+    assert health["precision"]["precision"] == "int8" and health["precision"]["reason"] == "asked for (int8-encoder)"
+    assert record["id"] == "d0" and record["tokens"][:2] == ["Maria", "Lopez"] and "error" not in record
 
 
 def test_concurrent_requests_are_all_answered_and_batched(server, expected, assert_same_prediction):
