@@ -15,7 +15,8 @@ lines) and is scored the same way, so joint models and the pipeline compare on o
 
 Row: `ner_f1` / `ner_macro_f1` are the shared metric's scores of the predicted entities (each
 distinct entity once), `rurebus_ner_{precision,recall,f1,tp,fp,fn}` the shared task's subtask 1
-(its sweep over entities sorted by offset), `rel_strict_*` / `rel_boundaries_*` the shared metric's directed relation scores, and
+(its sweep over entities sorted by offset), `rel_strict_*` / `rel_boundaries_*` the shared
+metric's directed relation scores, and
 `rurebus_relations_{precision,recall,f1}` the shared task's convention (relation direction
 ignored; `subtask_3_relations` of `score --rurebus`). `--gold-entities` runs the predictor with
 the gold entities of the `.ann` files instead (subtask 2 through the same path; pipeline only).
