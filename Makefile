@@ -1,4 +1,4 @@
-# Everything runs from a local .venv created here with uv (see README "Install").
+# Everything runs from a local .venv created here (python3 -m venv; uv pinned inside it installs the lock).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

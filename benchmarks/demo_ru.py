@@ -5,7 +5,8 @@ RuREBus NER tagger (`training_configs/rurebus/ner.jsonnet`) and relation model (
 on a slice of RuREBus train, then runs the `pipeline` predictor on a few raw Russian sentences and
 prints the entities and relations it found.
 
-Data: ../shared/data/rurebus/train (or $JOINTIE_DATA_DIR/rurebus/train), split by document with
+Data: rurebus/train of the configs' data folder ($JOINTIE_DATA_DIR, else data/ when it exists, else
+../shared/data), split by document with
 `split-brat` (70/30, seed 13); validation on the smallest dev documents, about DEV_ENTITIES
 entities (each entity is one relation instance to score); without the data the two Russian brat
 fixtures (the extractions are then mostly noise). The word-piece embeddings are frozen
@@ -30,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from demo import BIN, PROJECT, print_predictions, run, say  # noqa: E402
 
+from jointie_allennlp.environment import default_data_dir  # noqa: E402
+
 RUREBUS = PROJECT / "training_configs" / "rurebus"
 FIXTURES = PROJECT / "fixtures" / "brat"
 DEV_ENTITIES = 300
@@ -41,9 +44,10 @@ SENTENCES = [
 ]
 
 
+
 def split_data(output: Path, env: dict) -> dict:
     """train/ and a small dev/ (the smallest dev documents, about DEV_ENTITIES entities) under `output`."""
-    source = Path(os.environ.get("JOINTIE_DATA_DIR", PROJECT.parent / "shared" / "data")) / "rurebus" / "train"
+    source = Path(default_data_dir()) / "rurebus" / "train"
     if not source.is_dir():
         return {"train": FIXTURES, "dev": FIXTURES, "name": "the two Russian brat fixtures (RuREBus not found)"}
     split = output / "split"
