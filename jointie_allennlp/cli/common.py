@@ -94,6 +94,13 @@ def print_skipped(result: dict, source: str, gold: Optional[str] = None) -> None
 OVERWRITE_HELP = "replace an existing output"
 
 
+def add_tokenizer_argument(parser: argparse.ArgumentParser, what: str = "brat and text input") -> None:
+    """`--tokenizer` (default `auto`): the segmenter of input that comes without tokens."""
+    parser.add_argument("--tokenizer", default="auto",
+                        help=f"segmenter of {what}: auto (razdel for Cyrillic text, else spaCy English), "
+                             "razdel, whitespace, spacy[:<lang>]")
+
+
 def add_precision_arguments(parser: argparse.ArgumentParser) -> None:
     """
     `--precision`, `--int8-drift-check [FILE]` and `--max-f1-drift`: the precision the model

@@ -10,7 +10,7 @@ anything is written. An existing DST is replaced only with `--overwrite`, and ne
 """
 import argparse
 
-from jointie_allennlp.cli.common import OVERWRITE_HELP, print_json, progress
+from jointie_allennlp.cli.common import OVERWRITE_HELP, add_tokenizer_argument, print_json, progress
 
 NAME = "convert"
 HELP = "convert between brat and SpERT JSON"
@@ -20,9 +20,7 @@ FORMATS = ("brat", "spert-json")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="from_format", choices=FORMATS, required=True, help="the format of SRC")
     parser.add_argument("--to", dest="to_format", choices=FORMATS, required=True, help="the format of DST")
-    parser.add_argument("--tokenizer", default="auto",
-                        help="segmenter of brat input: auto (razdel for Cyrillic text, else spaCy English), "
-                             "razdel, whitespace, spacy[:<lang>]")
+    add_tokenizer_argument(parser, "brat input")
     parser.add_argument("--types", help="SpERT *_types.json of SpERT input (default: found beside it)")
     parser.add_argument("source", help="a brat directory (or one .ann) or a SpERT JSON file")
     parser.add_argument("destination", help="the brat directory or SpERT JSON file to write")

@@ -10,7 +10,7 @@ with their error. An existing page is replaced only with `--overwrite`, never by
 import argparse
 from pathlib import Path
 
-from jointie_allennlp.cli.common import OVERWRITE_HELP, print_json, print_skipped, progress
+from jointie_allennlp.cli.common import OVERWRITE_HELP, add_tokenizer_argument, print_json, print_skipped, progress
 
 NAME = "render"
 HELP = "an HTML view of documents or predictions"
@@ -19,9 +19,7 @@ HELP = "an HTML view of documents or predictions"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", help="prediction JSON lines, brat directory, or SpERT JSON")
     parser.add_argument("destination", help="the .html file to write")
-    parser.add_argument("--tokenizer", default="auto",
-                        help="segmenter of brat and text input: auto (razdel for Cyrillic text, else spaCy "
-                             "English), razdel, whitespace, spacy[:<lang>]")
+    add_tokenizer_argument(parser)
     parser.add_argument("--gold", help="gold documents (brat, SpERT JSON, JSON lines) to mark errors against; "
                         "default: the predictions' gold_entities / gold_relations, when present")
     parser.add_argument("--min-score", type=float, help="leave out predictions scored below this")

@@ -11,7 +11,7 @@ empty) and reported (`skipped`, `skipped_lines`); GOLD must be read whole.
 import argparse
 import sys
 
-from jointie_allennlp.cli.common import print_json, print_skipped, progress
+from jointie_allennlp.cli.common import add_tokenizer_argument, print_json, print_skipped, progress
 
 NAME = "score"
 HELP = "score predicted against gold documents (the shared metric)"
@@ -20,9 +20,7 @@ HELP = "score predicted against gold documents (the shared metric)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("gold", help="brat directory, SpERT JSON, or JSON lines")
     parser.add_argument("predicted", help="brat directory, SpERT JSON, or prediction JSON lines")
-    parser.add_argument("--tokenizer", default="auto",
-                        help="segmenter of brat and text input: auto (razdel for Cyrillic text, else spaCy "
-                             "English), razdel, whitespace, spacy[:<lang>]")
+    add_tokenizer_argument(parser)
     parser.add_argument("--rurebus", action="store_true",
                         help="also the RuREBus subtask summary, as the shared task's script scores")
     parser.add_argument("--rurebus-set", action="store_true",
