@@ -49,7 +49,7 @@ def commands(archive: str, workdir: Path) -> dict:
         ]
         result["python -m jointie_allennlp predict (one line)"] = [
             python, "-m", "jointie_allennlp", "predict", archive, str(line),
-            "--silent", "--output-file", str(workdir / "prediction.jsonl"),
+            "--silent", "--overwrite", "--output-file", str(workdir / "jointie_prediction.jsonl"),
         ]
         api = f"import jointie_allennlp as ji; ji.load({archive!r})({LINE['text']!r})"
         result["ji.load + one prediction"] = [python, "-c", api]
