@@ -216,25 +216,35 @@ def _run_cells(run: dict) -> str:
     return f"{run['wall_s']:.1f} / {run['cpu_s']:.1f} / {run['peak_rss_mb']:.0f}"
 
 
+def _machine_cell(row: dict) -> str:
+    """The CPU a timing row ran on: its model and precision flags, or `not recorded` (compare only like with like)."""
+    if not row.get("cpu_flags") and not row.get("cpu_model"):
+        return "not recorded"
+    return f"{row.get('cpu_model', '?')} ({' '.join(row.get('cpu_flags') or []) or 'no precision flags'})"
+
+
 # The rows with a `kind`: (kind, title, intro lines, column titles, row -> cells).
 KIND_TABLES = (
     ("startup", "Start-up (`benchmarks/startup.py`)",
      ["Median of the runs; CPU = user + system seconds (less sensitive to a busy machine than wall",
-      "time); load = the 1-minute load average when the runs started."],
-     ["command", "runs", "wall s", "CPU s", "peak RSS MB", "threads", "load", "note", "date"],
+      "time); load = the 1-minute load average when the runs started; CPU = the machine's model and",
+      "precision flags (figures compare only between rows of one machine)."],
+     ["command", "runs", "wall s", "CPU s", "peak RSS MB", "threads", "load", "CPU", "note", "date"],
      lambda row: [f"`{row['command']}`", row["runs"], row["wall_s"], row["cpu_s"], row["peak_rss_mb"],
-                  row["torch_threads"], row.get("load_average"), row.get("note", ""), row["date"]]),
+                  row["torch_threads"], row.get("load_average"), _machine_cell(row), row.get("note", ""),
+                  row["date"]]),
     ("throughput", "Prediction throughput (`benchmarks/predict_throughput.py`)",
      ["Whole commands, start-up included: input lines per second of wall time (median of the runs);",
-      "load = the 1-minute load average when the batch size's runs started."],
+      "load = the 1-minute load average when the batch size's runs started; CPU = the machine's model and",
+      "precision flags (figures compare only between rows of one machine)."],
      ["command", "input", "lines", "batch", "overrides / precision", "lines/s", "wall s", "CPU s", "peak RSS MB",
-      "threads", "load", "note", "date"],
+      "threads", "load", "CPU", "note", "date"],
      lambda row: [f"`{row['command']}`", row["input"], row["lines"], row["batch_size"],
                   " ".join(filter(None, [f"`{row['overrides']}`" if row.get("overrides") else "",
                                          f"`--precision {row['precision']}`" if row.get("precision") else ""])),
                   row["lines_per_s"], row["wall_s"],
                   row["cpu_s"], row["peak_rss_mb"], row["torch_threads"], row.get("load_average"),
-                  row.get("note", ""), row["date"]]),
+                  _machine_cell(row), row.get("note", ""), row["date"]]),
     ("precision", "Inference precision (`benchmarks/precision_candidates.py`)",
      ["The evaluation loop over the test file in each precision (median of the repeats, interleaved);",
       "int8-all: every linear layer per tensor; int8-encoder: the encoder's per channel, attention output,",
