@@ -183,3 +183,19 @@ def spert_archive(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("spert_archive")
     train_model(params, serialization_dir=str(directory / "run"))
     return directory / "run" / "model.tar.gz"
+
+
+#: CPU flags with and without native bf16 instructions (`jointie_allennlp.precision.cpu`)
+WITH_BF16 = frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni"})
+WITHOUT_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni"})
+
+
+@pytest.fixture
+def fake_cpu(monkeypatch):
+    """`fake_cpu(flags)`: the CPU flags `precision: auto` sees in this process."""
+    from jointie_allennlp.precision import cpu
+
+    def fake(features):
+        monkeypatch.setattr(cpu, "cpu_features", lambda: frozenset(features))
+
+    return fake

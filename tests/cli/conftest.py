@@ -77,19 +77,3 @@ def brat_run(tmp_path_factory) -> TrainedRun:
     finally:
         logger.removeHandler(handler)
     return TrainedRun(status, stdout.getvalue(), [r.getMessage() for r in records], train_dir, test_dir, out)
-
-
-#: CPU flags with and without native bf16 instructions (`jointie_allennlp.precision.cpu`)
-WITH_BF16 = frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni"})
-WITHOUT_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni"})
-
-
-@pytest.fixture
-def fake_cpu(monkeypatch):
-    """`fake_cpu(flags)`: the CPU flags `precision: auto` sees in this process."""
-    from jointie_allennlp.precision import cpu
-
-    def fake(features):
-        monkeypatch.setattr(cpu, "cpu_features", lambda: frozenset(features))
-
-    return fake

@@ -8,7 +8,8 @@ import pytest
 
 from jointie_allennlp.cli import main
 from jointie_allennlp.precision.cpu import PRECISION_FLAGS
-from tests.cli.conftest import FIXTURES, WITH_BF16, WITHOUT_BF16
+from tests.cli.conftest import FIXTURES
+from tests.conftest import WITH_BF16, WITHOUT_BF16
 
 TEST_DATA = FIXTURES / "spert_json" / "conll04_like_test.json"
 TEST_SENTENCES = len(json.loads(TEST_DATA.read_text(encoding="utf-8")))  # one instance per SpERT JSON item

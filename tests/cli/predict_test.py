@@ -13,7 +13,7 @@ import pytest
 
 from jointie_allennlp.cli import main as jointie_main
 from jointie_allennlp.precision import cpu
-from tests.cli.conftest import WITHOUT_BF16
+from tests.conftest import WITHOUT_BF16
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}

@@ -19,16 +19,7 @@ from jointie_allennlp.precision.choice import (
     resolve_precision,
 )
 
-WITH_BF16 = frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni"})
-WITHOUT_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni"})
-
-
-@pytest.fixture
-def fake_cpu(monkeypatch):
-    def fake(features):
-        monkeypatch.setattr(cpu, "cpu_features", lambda: frozenset(features))
-
-    return fake
+from tests.conftest import WITH_BF16, WITHOUT_BF16  # noqa: E402
 
 
 @pytest.fixture
