@@ -192,7 +192,7 @@ def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: 
 def config_settings() -> Dict[str, str]:
     """The config variables of this run that are set and that the row's other fields do not show."""
     names = ("FINAL_RUN", "BATCHING", "MAX_INSTANCES", "BATCH_SIZE", "NUM_EPOCHS", "FREEZE_WORD_EMBEDDINGS",
-             "ATTENTION_DROPOUT", "GRADIENT_CHECKPOINTING")
+             "ATTENTION_DROPOUT", "GRADIENT_CHECKPOINTING", "BF16_TRAINING")
     return {name: os.environ[name] for name in names if os.environ.get(name)}
 
 
