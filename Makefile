@@ -19,9 +19,12 @@ $(UV):
 
 # Exactly the pinned versions of requirements/lock.txt (every extra), then the package itself.
 # --no-deps: the lock is already resolved, with requirements/overrides.txt replacing allennlp's pins.
+# The package's own bytecode is compiled too (an editable install is not), so no process compiles it
+# at start-up, also where PYTHONDONTWRITEBYTECODE is set.
 $(STAMP): $(UV) setup.cfg pyproject.toml requirements/lock.txt
 	$(UV_INSTALL) --no-deps -r requirements/lock.txt
 	$(UV_INSTALL) --no-deps -e .
+	$(BIN)/python -m compileall -q jointie_allennlp
 	touch $(STAMP)
 
 # Regenerates the lock from setup.cfg (all extras) and the overrides, for Python 3.11 on x86_64

@@ -20,9 +20,19 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
   and uses it inside its methods: `scipy` and `scipy.stats` are deferred packages, and transformers'
   SciPy availability flag is set to false before its object-detection losses are imported.
 
-What stays: SymPy (torch's `torch.distributed.tensor`, imported by `transformers.pytorch_utils`,
-needs it at import), spaCy (allennlp's `__init__` imports it), fairscale (imported by allennlp's
-`allennlp.nn.parallel` with `from` imports).
+* SymPy: `transformers.pytorch_utils` imports torch's `torch.distributed.tensor` (which needs SymPy)
+  for tensor-parallel model plans when `torch.distributed.is_available()`. While that one module is
+  imported, `is_available` answers false (`WithoutTensorParallel`), so transformers offers no
+  tensor-parallel plans in this process; torch's own `torch.distributed` (allennlp's DDP) is untouched.
+* CUDA bindings: `torch.cuda._utils` and `torch.cuda.graphs` import `runtime` and `driver` from
+  `cuda.bindings` (cuda-python) and use them only inside their functions: `cuda.bindings` and both
+  are deferred packages.
+* boto3 and `botocore.client` (S3 and R2 downloads in cached_path, which allennlp imports): cached_path
+  touches them only inside its functions; they are deferred packages.
+
+What stays: spaCy (allennlp's `__init__`, its tokenizers and `TextField` import it, and the English
+tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),
+Google Cloud Storage (cached_path imports names from it at import).
 """
 import importlib.abc
 import importlib.machinery
@@ -69,9 +79,11 @@ def _shell(spec, parent: Optional[types.ModuleType] = None, independent_submodul
         if independent_submodules and not attribute.startswith("__"):
             if importlib.machinery.PathFinder.find_spec(f"{spec.name}.{attribute}", module.__path__) is not None:
                 return importlib.import_module(f"{spec.name}.{attribute}")
-        del module.__dict__["__getattr__"]
         if parent is not None:
-            getattr(parent, "__version__", None)
+            getattr(parent, "__version__", None)  # the parent's code may import this module itself
+            if "__getattr__" not in module.__dict__:
+                return getattr(module, attribute)
+        del module.__dict__["__getattr__"]
         spec.loader.exec_module(module)
         return getattr(module, attribute)
 
@@ -118,6 +130,9 @@ def deferred_package(
         return False
     package = _shell(spec, independent_submodules=independent_submodules)
     sys.modules[name] = package
+    parent, _, last = name.rpartition(".")
+    if parent:  # as the import system does: the package is an attribute of its (imported) parent
+        setattr(sys.modules[parent], last, package)
     try:
         for submodule in submodules:
             sub_spec = importlib.machinery.PathFinder.find_spec(f"{name}.{submodule}", spec.submodule_search_locations)
@@ -136,6 +151,44 @@ def deferred_package(
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
     return True
+
+
+class WithoutTensorParallel(importlib.abc.MetaPathFinder):
+    """
+    Imports the module `name` with `torch.distributed.is_available()` answering false, so that it
+    skips its optional imports of `torch.distributed.tensor`; restores the function afterwards.
+
+    # Parameters
+
+    name : `str` the module.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            import torch.distributed
+
+            available = torch.distributed.is_available
+            torch.distributed.is_available = lambda: False
+            try:
+                loader_exec(module)
+            finally:
+                torch.distributed.is_available = available
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+_WITHOUT_TENSOR_PARALLEL = WithoutTensorParallel("transformers.pytorch_utils")
 
 
 def _transformers_flags() -> List[str]:
@@ -159,7 +212,17 @@ def install() -> List[str]:
     """Applies the lean import (see the module docstring); returns what it deferred. Idempotent."""
     if not enabled():
         return []
-    deferred = [f"transformers.{flag}" for flag in _transformers_flags()]
+    deferred = []
+    if deferred_package("cuda.bindings", submodules=["runtime", "driver"]):  # before torch's first import
+        deferred.append("cuda.bindings")
+    deferred += [f"transformers.{flag}" for flag in _transformers_flags()]
+    if "transformers.pytorch_utils" not in sys.modules and _WITHOUT_TENSOR_PARALLEL not in sys.meta_path:
+        sys.meta_path.insert(0, _WITHOUT_TENSOR_PARALLEL)
+        deferred.append("torch.distributed.tensor")
+    if deferred_package("boto3", submodules=["session", "dynamodb"]):
+        deferred.append("boto3")
+    if deferred_package("botocore", submodules=["client"]):
+        deferred.append("botocore.client")
     if deferred_package("torchvision"):
         deferred.append("torchvision")
     if deferred_package("nltk", {"Tree": "nltk.tree"}, independent_submodules=True):

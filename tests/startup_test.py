@@ -1,5 +1,5 @@
 """The lean import: a process that loads a predictor and predicts never loads sklearn, SciPy, pandas,
-torchvision or NLTK, and each still works when used."""
+torchvision, NLTK, SymPy, boto3, botocore's client or the CUDA bindings, and each still works when used."""
 import json
 import os
 import subprocess
@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk")
+DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk", "sympy", "boto3")
+DEFERRED_MODULES = ("botocore.client", "cuda.bindings.runtime", "torch.distributed.tensor")
 
 PREDICT = """
 import json, sys
@@ -18,8 +19,9 @@ document = model("Maria Lopez works for Northfield Labs in Denver.")
 loaded = {name: name in sys.modules and not is_deferred(name) for name in %r}
 submodules = sorted({m for m in sys.modules if "." in m and m.split(".")[0] in %r and not is_deferred(m)})
 submodules = [m for m in submodules if not m.startswith("nltk.")]
-print(json.dumps({"tokens": document.tokens, "loaded": loaded, "submodules": submodules}))
-""" % (DEFERRED, DEFERRED)
+modules = {name: name in sys.modules and not is_deferred(name) for name in %r}
+print(json.dumps({"tokens": document.tokens, "loaded": loaded, "submodules": submodules, "modules": modules}))
+""" % (DEFERRED, DEFERRED, DEFERRED_MODULES)
 
 USE = """
 import jointie_allennlp, torch
@@ -32,6 +34,10 @@ rho = SpearmanCorrelation(); rho(torch.tensor([0.1, 0.9, 0.3]), torch.tensor([0.
 print(auc.get_metric(), rho.get_metric(), f1_score([0, 1, 1], [0, 1, 0]), nltk.Tree.fromstring("(S (N a))").label(),
       nltk.word_tokenize.__name__, round(scipy.stats.norm.cdf(0), 2), torchvision.io.read_image.__name__,
       [is_deferred(name) for name in ("sklearn", "scipy", "nltk", "torchvision")])
+import boto3.session, botocore.client, cuda.bindings.runtime, torch.distributed.tensor, transformers.pytorch_utils
+print(type(boto3.session.Session()).__name__, botocore.client.Config(signature_version="s3v4").signature_version,
+      int(cuda.bindings.runtime.cudaError_t.cudaSuccess), torch.distributed.tensor.Replicate().is_replicate(),
+      torch.distributed.is_available(), [is_deferred(name) for name in ("boto3", "botocore.client", "cuda.bindings")])
 """
 
 
@@ -48,10 +54,22 @@ def test_predicting_loads_none_of_the_deferred_packages(spert_archive):
     assert report["tokens"][:2] == ["Maria", "Lopez"]
     assert report["loaded"] == {name: False for name in DEFERRED}
     assert report["submodules"] == []  # none of their submodules either (nltk's Tree module aside)
+    assert report["modules"] == {name: False for name in DEFERRED_MODULES}
     without = json.loads(_run(PREDICT, str(spert_archive), JOINTIE_LEAN_IMPORTS="0"))
     assert without["loaded"] == {name: True for name in DEFERRED}  # what the lean import saves
+    assert without["modules"] == {name: True for name in DEFERRED_MODULES}
+
+
+def _run_lines(code):
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-2:]
 
 
 def test_the_deferred_packages_work_when_used():
-    assert _run(USE).split() == ["1.0", "0.5", "0.6666666666666666", "S", "word_tokenize", "0.5", "read_image",
-                                 "[False,", "False,", "False,", "False]"]
+    first, second = _run_lines(USE)
+    assert first.split() == ["1.0", "0.5", "0.6666666666666666", "S", "word_tokenize", "0.5", "read_image",
+                             "[False,", "False,", "False,", "False]"]
+    # torch.distributed itself stays available (allennlp's DDP); only transformers' import skipped it
+    assert second.split() == ["Session", "s3v4", "0", "True", "True", "[False,", "False,", "False]"]
