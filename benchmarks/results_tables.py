@@ -11,7 +11,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 BENCHMARKS = Path(__file__).resolve().parent
 RESULTS = BENCHMARKS / "results.jsonl"
@@ -68,6 +68,8 @@ class Entry:
     epochs: Optional[int] = None
     threads: int = 1
     note: str = ""
+    #: minutes one run needs, for an entry whose config has no recorded run yet, with where it comes from
+    estimate: Optional[Dict[str, Any]] = None
 
     def runs(self) -> List[Tuple[str, int]]:
         """`("fold", k)` for every fold, else `("seed", s)` for every seed (default: 13370)."""
@@ -148,6 +150,22 @@ def _distinct(values) -> str:
     return ", ".join(str(v) for v in seen)
 
 
+def time_needed(entry: Entry, runs: int, rows: Sequence[dict]) -> str:
+    """What `runs` more runs of `entry` need: the mean training time of the recorded runs of its
+    config (any variant), else the entry's own `estimate` (`{"minutes": ..., "from": ...}`)."""
+    seconds = [row["train_seconds"] for row in rows
+               if row.get("config") == entry.config and isinstance(row.get("train_seconds"), (int, float))]
+    if seconds:
+        minutes, source = sum(seconds) / len(seconds) / 60, f"the mean of {len(seconds)} recorded run(s) of its config"
+    elif entry.estimate:
+        minutes, source = float(entry.estimate["minutes"]), entry.estimate["from"]
+    else:
+        return "time needed: unknown (no recorded run of its config)"
+    total = minutes * runs
+    hours = f"{total / 60:.1f} h" if total >= 90 else f"{total:.0f} min"
+    return f"about {minutes:.0f} min of one process each, {hours} in all ({source})"
+
+
 def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
     """Markdown: one table per matrix group, then the pending runs."""
     lines: List[str] = []
@@ -173,7 +191,7 @@ def matrix_tables(entries: Sequence[Entry], rows: Sequence[dict]) -> str:
                 values = ", ".join(str(value) for _, value, _ in missing)
                 pending.append(
                     f"`{entry.approach}` on {entry.dataset}, {entry.variant}: {kind}{'s' if len(missing) > 1 else ''} "
-                    f"{values}"
+                    f"{values}; {time_needed(entry, len(missing), rows)}"
                 )
             done = [row for _, _, row in found]
             kind = "folds" if entry.folds else "seeds"

@@ -59,11 +59,31 @@ def test_tables_have_mean_and_sample_std_over_seeds_and_folds(tmp_path):
     assert lines["| `legacy`"].startswith("| `legacy` | old (before the switch) | 1/1 seeds (13370) | 70.00 | ")
     assert lines["| `b`"].startswith("| `b` | cv | 1/2 folds (0) | 90.00 | ")
     assert "**Toy test**" in text and "**Toy folds**" in text
-    assert "- `b` on toy, cv: fold 1\n" in text  # the page does not depend on the data at hand
+    assert "- `b` on toy, cv: fold 1; " in text  # the page does not depend on the data at hand
     assert "`a` on toy, v:" not in text  # nothing pending for a
     assert text.count("| toy |") == len(rows)  # every row listed too, each with its minutes per epoch
     every_row = [line for line in text.splitlines() if line.startswith("| toy | a | v |")]
     assert [line.split(" | ")[12] for line in every_row] == ["3.0", "1.0", "2.0"]
+
+
+def test_pending_runs_say_the_time_they_need(tmp_path):
+    entries = [
+        {"approach": "x", "dataset": "toy", "variant": "v", "config": "cx", "test": "t", "table": "T", "seeds": [1, 2, 3]},
+        {"approach": "y", "dataset": "toy", "variant": "v", "config": "cy", "test": "t", "table": "T", "folds": [0, 1],
+         "estimate": {"minutes": 100, "from": "a measured neighbour"}},
+        {"approach": "z", "dataset": "toy", "variant": "v", "config": "cz", "test": "t", "table": "T", "seeds": [1]},
+    ]
+    rows = [_row("x", "v", "2026-01-01", 0.8, 0.5, seed=1, config="cx", train_seconds=600),
+            _row("x", "other", "2026-01-01", 0.8, 0.5, seed=1, config="cx", train_seconds=1200)]
+    matrix, results = _write(tmp_path, entries, rows)
+    pending = [line for line in results_tables.render(results, matrix).splitlines() if line.startswith("- `")]
+    # x: the runs of its config took 600 and 1200 s, 15 min on average; two seeds are missing
+    assert pending == [
+        "- `x` on toy, v: seeds 2, 3; about 15 min of one process each, 30 min in all "
+        "(the mean of 2 recorded run(s) of its config)",
+        "- `y` on toy, v: folds 0, 1; about 100 min of one process each, 3.3 h in all (a measured neighbour)",
+        "- `z` on toy, v: seed 1; time needed: unknown (no recorded run of its config)",
+    ]
 
 
 def test_dry_run_lists_only_the_missing_runs(tmp_path, capsys):
