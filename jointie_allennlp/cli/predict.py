@@ -4,10 +4,12 @@ process that imports only what prediction needs: the archive loader, the model a
 predictor, not allennlp's command line (`allennlp.commands` imports every subcommand and,
 through them, the trainer):
 
-    jointie predict model.tar.gz input.jsonl --output-file out.jsonl --batch-size 32
+    jointie predict model.tar.gz input.jsonl --output-file out.jsonl
 
 Every physical input line (bytes, compressed or not, `-` for standard input) goes to the
-predictor's `load_line`, groups of `--batch-size` lines to `predict_batch_json`, and every record
+predictor's `load_line`, groups of `--batch-size` lines (256) to `predict_batch_json`, which runs
+the sentences of the whole group shortest first in forward passes of its own `batch_size` (32;
+`--predictor-args '{"batch_size": 64}'`), and every record
 out through `dump_line`: one output line per input line, in order
 (`jointie_allennlp.predictors.prediction_file.predict_file`). The output file is never the input,
 replaces an existing file only with `--overwrite`, and appears only when the whole run succeeded.
@@ -31,6 +33,10 @@ from jointie_allennlp.cli.common import (
     report_precision,
 )
 
+#: input lines given to the predictor at a time: enough for its forward passes to group sentences of
+#: similar length (it sorts the sentences of all the lines), few enough to hold in memory
+LINES_PER_CALL = 256
+
 NAME = "predict"
 HELP = "allennlp predict's output for this package's predictors, started faster"
 
@@ -42,7 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-file", help="where the prediction lines go")
     parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--weights-file", help="weights to use instead of the archive's")
-    parser.add_argument("--batch-size", type=int, default=1, help="input lines per predictor call")
+    parser.add_argument(
+        "--batch-size", type=int, default=LINES_PER_CALL,
+        help="input lines per predictor call: their sentences run shortest first in forward passes of the "
+             "predictor's batch_size (32); 1 answers each line as soon as it is read",
+    )
     parser.add_argument("--cuda-device", type=int, default=-1, help="GPU id, -1 for the CPU")
     parser.add_argument("-o", "--overrides", default="", help="JSON overrides of the archive's config")
     parser.add_argument("--predictor", help="a registered predictor (default: the model's)")
@@ -52,6 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predicts `args.input_file` line by line; 0 on success, 2 (by `cli.run`) for a user mistake."""
+    if args.batch_size < 1:
+        from jointie_allennlp.data.errors import FormatError
+
+        raise FormatError(f"--batch-size: must be 1 or more; got {args.batch_size}")
     if args.silent and not args.output_file:
         print("--silent specified without --output-file: no output would be created", file=sys.stderr)
         return 0

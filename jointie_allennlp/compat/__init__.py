@@ -9,6 +9,7 @@ says what breaks, on which versions, and names its test (tests/compat/<fix>_test
 * `known_future_warnings` (torch 2.x, transformers 4.4x): two FutureWarnings about allennlp's own calls.
 * `batch_size_with_batch_sampler` (allennlp 2.10.1): `evaluate --batch-size` fails with a `batch_sampler`.
 * `gradient_checkpointing` (transformers>=4.11): the embedder's `gradient_checkpointing` does nothing.
+* `bfloat16_tiny_value` (bf16 autocast): allennlp's loss and masked helpers raise on bf16 tensors.
 
 `apply()` installs every fix that applies to the installed versions; it is idempotent and runs when
 `jointie_allennlp` is imported. A fix on allennlp's training or command modules waits until that
@@ -19,6 +20,7 @@ is gone in transformers 4.50 (hence the pin transformers<4.50); `TensorCache` wa
 `TypedStorage` is deprecated.
 """
 from jointie_allennlp.compat.batch_size_with_batch_sampler import fix_batch_size_with_batch_sampler
+from jointie_allennlp.compat.bfloat16_tiny_value import fix_bfloat16_tiny_value
 from jointie_allennlp.compat.gradient_checkpointing import fix_gradient_checkpointing
 from jointie_allennlp.compat.known_future_warnings import silence_known_future_warnings
 from jointie_allennlp.patching import when_imported
@@ -46,4 +48,5 @@ def apply() -> None:
     silence_known_future_warnings()
     fix_batch_size_with_batch_sampler()
     fix_gradient_checkpointing()
+    fix_bfloat16_tiny_value()
     _APPLIED = True

@@ -35,6 +35,17 @@ def relations_at_threshold(documents: Sequence[Document], threshold: float) -> L
     ]
 
 
+
+def _float32_outputs(output):
+    """The bfloat16 tensors of a forward pass's output (a dict, possibly nested) as float32: what
+    follows (allennlp's `forward_on_instances` turns them into numpy arrays, which have no bfloat16)
+    sees float32 as without autocast."""
+    if isinstance(output, dict):
+        return {key: _float32_outputs(value) for key, value in output.items()}
+    if torch.is_tensor(output) and output.dtype == torch.bfloat16:
+        return output.float()
+    return output
+
 class JointExtractionModel(Model):
     """
     Base class of the approaches' models. A subclass decodes its scores into one predicted
@@ -77,7 +88,7 @@ class JointExtractionModel(Model):
     def __call__(self, *args, **kwargs):
         if (self.bf16_training if self.training else self.bf16_inference):
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                return super().__call__(*args, **kwargs)
+                return _float32_outputs(super().__call__(*args, **kwargs))
         return super().__call__(*args, **kwargs)
 
     def score_documents(

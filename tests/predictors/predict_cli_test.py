@@ -206,3 +206,34 @@ def test_batches_across_lines_keep_order_and_isolate_failures(archive):
     ])
     assert [r.get("error") for r in records] == [None, "RuntimeError: model failure", None]
     assert [len(r["entities"]) for r in records] == [1, 0, 1]
+
+
+def test_predict_gives_the_predictor_256_lines_at_a_time_and_keeps_their_order(archive, tmp_path, monkeypatch):
+    from jointie_allennlp.predictors.joint_extraction import JointExtractionPredictor
+
+    calls, passes = [], []
+    original = JointExtractionPredictor.predict_batch_json
+
+    def predict_batch_json(self, inputs):
+        calls.append(len(inputs))
+        forward = self._model.forward_on_instances
+        monkeypatch.setattr(self._model, "forward_on_instances",
+                            lambda instances: passes.append([len(i["tokens"]) for i in instances]) or forward(instances))
+        return original(self, inputs)
+
+    monkeypatch.setattr(JointExtractionPredictor, "predict_batch_json", predict_batch_json)
+    rng = random.Random(3)
+    lines = [{"id": str(n), "tokens": ["the"] * rng.randint(1, 30)} for n in range(300)]
+    source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    # bf16 on any CPU (autocast): the tagger's loss helpers must take bf16 tensors
+    assert jointie_main(["--silent", "predict", str(archive), str(source), "--output-file", str(output),
+                         "--precision", "bf16"]) == 0
+    assert calls == [256, 44]
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], len(r["tokens"])) for r in records] == [(line["id"], len(line["tokens"])) for line in lines]
+    assert not any("error" in record for record in records)
+    first_call = [length for batch in passes[:8] for length in batch]  # 256 sentences in passes of 32
+    assert [len(batch) for batch in passes[:8]] == [32] * 8 and first_call == sorted(first_call)
+    assert jointie_main(["--silent", "predict", str(archive), str(source), "--output-file", str(tmp_path / "x"),
+                         "--batch-size", "0"]) == 2
