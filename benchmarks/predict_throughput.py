@@ -63,7 +63,9 @@ def commands(archive: str, inputs: Path, output: Path, batch_size: int, override
         allennlp_overrides = with_bf16_override(overrides) if precision == "bf16" else overrides
         result["allennlp predict"] = [str(Path(python).with_name("allennlp")), "predict", *common(allennlp_overrides),
                                       "--include-package", "jointie_allennlp"]
-    result["python -m jointie_allennlp predict"] = [python, "-m", "jointie_allennlp", "predict", *common(overrides)]
+    # --overwrite: every run after the first finds the metadata sidecar (`<output>.meta.json`) of the one before
+    result["python -m jointie_allennlp predict"] = [python, "-m", "jointie_allennlp", "predict", *common(overrides),
+                                                    "--overwrite"]
     if precision is not None:
         result["python -m jointie_allennlp predict"] += ["--precision", precision]
     return result

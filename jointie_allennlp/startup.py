@@ -30,8 +30,15 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
 * boto3 and `botocore.client` (S3 and R2 downloads in cached_path, which allennlp imports): cached_path
   touches them only inside its functions; they are deferred packages.
 
-What stays: spaCy (allennlp's `__init__`, its tokenizers and `TextField` import it, and the English
-tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),
+* spaCy's command line (`spacy.cli`: typer, rich, click, weasel and every spaCy subcommand): spaCy's
+  `__init__` imports `info` from `spacy.cli.info` and allennlp's `allennlp.common.util` imports
+  `download` from `spacy.cli.download`, both only to call them later: `spacy.cli` and both
+  submodules are deferred packages, and the two functions are stand-ins that run their module on
+  first call.
+* h5py: thinc imports it (`thinc.compat`) for its TensorFlow and MXNet shims only; a deferred package.
+
+What stays: spaCy itself (allennlp's `__init__`, its tokenizers and `TextField` import it, and the
+English tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),
 Google Cloud Storage (cached_path imports names from it at import).
 """
 import importlib.abc
@@ -74,7 +81,8 @@ def _shell(spec, parent: Optional[types.ModuleType] = None, independent_submodul
     module = importlib.util.module_from_spec(spec)
 
     def __getattr__(attribute: str):  # PEP 562: only attributes the module has not got
-        if "__getattr__" not in module.__dict__:  # its code has run (or is running)
+        if "__getattr__" not in module.__dict__ or (attribute == "__path__" and spec.submodule_search_locations is None):
+            # its code has run (or is running); or the import system asks whether a plain module is a package
             raise AttributeError(f"module {spec.name!r} has no attribute {attribute!r}")
         if independent_submodules and not attribute.startswith("__"):
             if importlib.machinery.PathFinder.find_spec(f"{spec.name}.{attribute}", module.__path__) is not None:
@@ -98,11 +106,51 @@ def is_deferred(name: str) -> bool:
     return getattr(hook, "deferred", False)
 
 
+def _find_spec(name: str):
+    """The spec of module `name`, without importing its parent when the parent is a top-level
+    package with an `__init__` not imported yet (`importlib.util.find_spec` would run it); a
+    namespace parent (no code) is imported."""
+    parent = name.rpartition(".")[0]
+    if parent and parent not in sys.modules and "." not in parent:
+        parent_spec = importlib.util.find_spec(parent)
+        if parent_spec is None or parent_spec.submodule_search_locations is None:
+            return None
+        if parent_spec.origin is not None:
+            return importlib.machinery.PathFinder.find_spec(name, parent_spec.submodule_search_locations)
+    return importlib.util.find_spec(name)
+
+
+def _run_deferred(module: types.ModuleType) -> None:
+    """Runs the code of a module from `deferred_package` if it has not run yet."""
+    hook = module.__dict__.get("__getattr__")
+    if getattr(hook, "deferred", False):
+        try:
+            hook("__jointie_run__")
+        except AttributeError:
+            pass  # the module's code has run; it has no such attribute
+
+
+def _stand_in(module: types.ModuleType, attribute: str):
+    """A function standing in for `module.attribute` of a deferred module until it is called."""
+
+    def stand_in(*args, **kwargs):
+        _run_deferred(module)
+        real = module.__dict__.get(attribute)
+        if real is None or real is stand_in:
+            raise ImportError(f"{module.__name__} has no function {attribute}")
+        return real(*args, **kwargs)
+
+    stand_in.__name__ = stand_in.__qualname__ = attribute
+    stand_in.__module__ = module.__name__
+    return stand_in
+
+
 def deferred_package(
     name: str,
     early: Optional[Dict[str, str]] = None,
     independent_submodules: bool = False,
     submodules: Sequence[str] = (),
+    stand_ins: Optional[Dict[str, Sequence[str]]] = None,
 ) -> bool:
     """
     Puts the package `name` in `sys.modules` without running its `__init__`, which runs on first
@@ -122,17 +170,24 @@ def deferred_package(
     submodules : `Sequence[str]`, optional submodules deferred likewise and set as the package's
         attributes (`from sklearn import metrics` gives the deferred `sklearn.metrics`, whose code
         runs, after the package's, on its first attribute access).
+    stand_ins : `Dict[str, Sequence[str]]`, optional functions of deferred submodules that other
+        modules import by name at their own import (`from spacy.cli.info import info`): each is a
+        stand-in whose first call runs the submodule's code and calls the real function.
     """
     if name in sys.modules:
         return False
-    spec = importlib.util.find_spec(name)
+    spec = _find_spec(name)
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
         return False
     package = _shell(spec, independent_submodules=independent_submodules)
     sys.modules[name] = package
     parent, _, last = name.rpartition(".")
-    if parent:  # as the import system does: the package is an attribute of its (imported) parent
+    if parent in sys.modules:  # as the import system does: the package is an attribute of its parent
         setattr(sys.modules[parent], last, package)
+    elif parent:  # the parent's own import finds the package in sys.modules and would not set it
+        from jointie_allennlp.patching import when_imported
+
+        when_imported(parent, lambda module: module.__dict__.setdefault(last, sys.modules.get(name, package)))
     try:
         for submodule in submodules:
             sub_spec = importlib.machinery.PathFinder.find_spec(f"{name}.{submodule}", spec.submodule_search_locations)
@@ -140,6 +195,8 @@ def deferred_package(
                 raise ImportError(f"{name} has no submodule {submodule}")
             sys.modules[sub_spec.name] = package.__dict__[submodule] = _shell(sub_spec, package)
             _RUN_BEFORE_SUBMODULES.add(sub_spec.name)
+            for attribute in (stand_ins or {}).get(submodule, ()):
+                setattr(sys.modules[sub_spec.name], attribute, _stand_in(sys.modules[sub_spec.name], attribute))
         for attribute, source in (early or {}).items():
             setattr(package, attribute, getattr(importlib.import_module(source), attribute))
     except Exception:
@@ -219,6 +276,10 @@ def install() -> List[str]:
     if "transformers.pytorch_utils" not in sys.modules and _WITHOUT_TENSOR_PARALLEL not in sys.meta_path:
         sys.meta_path.insert(0, _WITHOUT_TENSOR_PARALLEL)
         deferred.append("torch.distributed.tensor")
+    if deferred_package("spacy.cli", submodules=["info", "download"], stand_ins={"info": ["info"], "download": ["download"]}):
+        deferred.append("spacy.cli")
+    if deferred_package("h5py"):
+        deferred.append("h5py")
     if deferred_package("boto3", submodules=["session", "dynamodb"]):
         deferred.append("boto3")
     if deferred_package("botocore", submodules=["client"]):

@@ -209,7 +209,7 @@ def test_predict_throughput_passes_each_precision_to_the_commands_that_have_it(t
     jointie = "python -m jointie_allennlp predict"
     assert set(argv[None]) == set(argv["fp32"]) == set(argv["bf16"]) == {"allennlp predict", jointie}
     assert set(argv["int8"]) == set(argv["auto"]) == {jointie}  # allennlp predict has no int8 nor auto
-    assert "--precision" not in argv[None][jointie]
+    assert "--precision" not in argv[None][jointie] and "--overwrite" in argv[None][jointie]
     for precision in ("fp32", "bf16", "int8", "auto"):
         assert argv[precision][jointie][-2:] == ["--precision", precision]
     bf16 = argv["bf16"]["allennlp predict"]

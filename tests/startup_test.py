@@ -1,5 +1,6 @@
 """The lean import: a process that loads a predictor and predicts never loads sklearn, SciPy, pandas,
-torchvision, NLTK, SymPy, boto3, botocore's client or the CUDA bindings, and each still works when used."""
+torchvision, NLTK, SymPy, boto3, botocore's client, the CUDA bindings, h5py or spaCy's command line,
+and each still works when used."""
 import json
 import os
 import subprocess
@@ -7,8 +8,8 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk", "sympy", "boto3")
-DEFERRED_MODULES = ("botocore.client", "cuda.bindings.runtime", "torch.distributed.tensor")
+DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk", "sympy", "boto3", "h5py", "typer", "weasel")
+DEFERRED_MODULES = ("botocore.client", "cuda.bindings.runtime", "torch.distributed.tensor", "spacy.cli")
 
 PREDICT = """
 import json, sys
@@ -38,6 +39,10 @@ import boto3.session, botocore.client, cuda.bindings.runtime, torch.distributed.
 print(type(boto3.session.Session()).__name__, botocore.client.Config(signature_version="s3v4").signature_version,
       int(cuda.bindings.runtime.cudaError_t.cudaSuccess), torch.distributed.tensor.Replicate().is_replicate(),
       torch.distributed.is_available(), [is_deferred(name) for name in ("boto3", "botocore.client", "cuda.bindings")])
+import spacy, h5py
+from allennlp.common.util import spacy_download
+print(spacy.info()["spacy_version"] == spacy.about.__version__, spacy_download.__name__, h5py.File.__name__,
+      [is_deferred(name) for name in ("spacy.cli", "h5py")], type(spacy.cli).__name__)
 """
 
 
@@ -64,12 +69,13 @@ def _run_lines(code):
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.strip().splitlines()[-2:]
+    return result.stdout.strip().splitlines()[-3:]
 
 
 def test_the_deferred_packages_work_when_used():
-    first, second = _run_lines(USE)
+    first, second, third = _run_lines(USE)
     assert first.split() == ["1.0", "0.5", "0.6666666666666666", "S", "word_tokenize", "0.5", "read_image",
                              "[False,", "False,", "False,", "False]"]
     # torch.distributed itself stays available (allennlp's DDP); only transformers' import skipped it
     assert second.split() == ["Session", "s3v4", "0", "True", "True", "[False,", "False,", "False]"]
+    assert third.split() == ["True", "download", "File", "[False,", "False]", "module"]
