@@ -2,7 +2,8 @@
 Speed and F1 of each inference precision on one archive and test file: fp32, bf16 (autocast) and
 every int8 candidate of `jointie_allennlp.precision.INT8_CANDIDATES` (`int8-all`: every linear
 layer, per tensor; `int8-encoder`: the encoder's linear layers per channel, attention output
-projections, classifier heads and LayerNorm left in fp32). Per candidate the model is loaded
+projections, classifier heads and LayerNorm left in fp32; `int8-onnx`: the encoder through ONNX
+Runtime with int8 weights per channel, the heads in torch fp32). Per candidate the model is loaded
 afresh, set to the precision, and the evaluation loop over the test instances is timed `--repeats`
 times (the median is kept; the first pass also gives the NER and strict relation F1). The
 candidates are interleaved repeat by repeat, so a change of load touches all alike. One row per
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_benchmark import INFERENCE_BATCH_SIZE, record_row, run_facts  # noqa: E402
 
-CANDIDATES = ("fp32", "bf16", "int8-all", "int8-encoder")
+CANDIDATES = ("fp32", "bf16", "int8-all", "int8-encoder", "int8-onnx")
 
 
 def load_candidate(archive: str, candidate: str):

@@ -186,7 +186,7 @@ def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_mac
     printed_lines = printed.splitlines()
     header = next(i for i, line in enumerate(printed_lines) if line.split()[:3] == ["candidate", "median", "s"])
     lines = printed_lines[header + 1:]
-    assert [line.split()[0] for line in lines] == ["fp32", "bf16", "int8-all", "int8-encoder"]
+    assert [line.split()[0] for line in lines] == ["fp32", "bf16", "int8-all", "int8-encoder", "int8-onnx"]
     for line in lines:
         seconds, per_second, ner, relation = map(float, line.split()[1:])
         assert seconds > 0 and per_second > 0 and 0 <= ner <= 1 and 0 <= relation <= 1

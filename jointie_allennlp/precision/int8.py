@@ -2,7 +2,7 @@
 Int8 inference: dynamic quantization (`torch.ao.quantization.quantize_dynamic`) of a chosen set of
 `nn.Linear` layers. Weights become int8 once; activations are quantized per batch at run time.
 
-Two layer selections, one function (`quantize_int8`):
+Two layer selections of torch's dynamic quantization, one function (`quantize_int8`):
 
 * `"all"`: every `nn.Linear` of the model, one scale per weight matrix (per tensor);
 * `"encoder"`: the `nn.Linear` layers of the transformer encoder, one scale per output channel,
@@ -10,7 +10,9 @@ Two layer selections, one function (`quantize_int8`):
   (`attention.output.dense`), the encoder's unused pooler and every layer outside the encoder
   (the approach's classifier heads). LayerNorm and embeddings are never quantized.
 
-A callable `(name, module) -> bool` selects layers otherwise.
+A callable `(name, module) -> bool` selects layers otherwise. A third candidate, `int8-onnx`, runs
+the encoder through ONNX Runtime with int8 weights (`jointie_allennlp.precision.onnx`); the heads
+stay float32 in torch.
 """
 import warnings
 from typing import Callable, Dict, List, Union
@@ -19,10 +21,12 @@ import torch
 
 LayerSelection = Union[str, Callable[[str, torch.nn.Module], bool]]
 
-#: the int8 candidates a benchmark compares: name -> arguments of `quantize_int8`
+#: the int8 candidates a benchmark compares: name -> arguments of `quantize_int8`, or
+#: `{"runtime": "onnx"}`: the encoder through ONNX Runtime with int8 weights (`precision.onnx`)
 INT8_CANDIDATES: Dict[str, Dict[str, object]] = {
     "int8-all": {"layers": "all", "per_channel": False},
     "int8-encoder": {"layers": "encoder", "per_channel": True},
+    "int8-onnx": {"runtime": "onnx"},
 }
 #: what `int8` means when no layer selection is given
 DEFAULT_INT8 = "int8-encoder"
@@ -89,4 +93,9 @@ def int8_candidate(model: torch.nn.Module, candidate: str = DEFAULT_INT8) -> Lis
     """Quantizes `model` in place as the named candidate of `INT8_CANDIDATES`; returns the quantized layers."""
     if candidate not in INT8_CANDIDATES:
         raise ValueError(f"unknown int8 candidate {candidate!r}; choose from {sorted(INT8_CANDIDATES)}")
-    return quantize_int8(model, **INT8_CANDIDATES[candidate])  # type: ignore[arg-type]
+    options = dict(INT8_CANDIDATES[candidate])
+    if options.pop("runtime", None) == "onnx":
+        from jointie_allennlp.precision.onnx import onnx_encoders
+
+        return onnx_encoders(model, int8=True)
+    return quantize_int8(model, **options)  # type: ignore[arg-type]
