@@ -84,6 +84,12 @@ class Entry:
         data_dir = default_data_dir()
         return self.test.format(data_dir=data_dir, fold=fold)
 
+    def environment(self) -> Dict[str, str]:
+        """The entry's `env`, with `{data_dir}` in a value replaced as in `test_path`."""
+        from jointie_allennlp.environment import default_data_dir
+
+        return {name: str(value).replace("{data_dir}", str(default_data_dir())) for name, value in self.env.items()}
+
     def matches(self, row: dict, kind: str, value: int) -> bool:
         if (row.get("approach"), row.get("dataset"), row.get("variant")) != (self.approach, self.dataset, self.variant):
             return False

@@ -18,7 +18,7 @@ run whose test data is missing is skipped and stays pending. Matrix entries:
     {"approach", "dataset", "variant", "config", "test" ("{data_dir}": JOINTIE_DATA_DIR or
      ../shared/data; "{fold}": the fold),
      "table" (the table the entry belongs to), "seeds": [...] or "folds": [...],
-     "env": {"FINAL_RUN": "1", ...}, "overrides": "", "epochs": null, "threads": 1, "note": ""}
+     "env": {"FINAL_RUN": "1", ...} ("{data_dir}" in a value: as in "test"), "overrides": "", "epochs": null, "threads": 1, "note": ""}
 """
 import argparse
 import os
@@ -74,7 +74,7 @@ def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path) -> i
         command += ["--overrides", entry.overrides]
     if (directory / "config.json").is_file():
         command.append("--recover")  # an interrupted run continues from its last epoch
-    environment = {**os.environ, **{k: str(v) for k, v in entry.env.items()}, "OMP_NUM_THREADS": str(entry.threads)}
+    environment = {**os.environ, **entry.environment(), "OMP_NUM_THREADS": str(entry.threads)}
     print(f"run: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}", flush=True)
     return subprocess.run(command, env=environment).returncode
 

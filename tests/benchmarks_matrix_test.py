@@ -134,3 +134,11 @@ def test_a_recorded_run_is_not_rerun(tmp_path, capsys):
     assert run_matrix.main(arguments) == 0
     assert "nothing to run" in capsys.readouterr().out
     assert len(results_tables.load_rows(results)) == 2
+
+
+def test_an_entrys_environment_names_the_data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("JOINTIE_DATA_DIR", str(tmp_path))
+    entry = results_tables.Entry(approach="a", dataset="d", variant="v", config="c", test="{data_dir}/t.json",
+                                 table="T", env={"TRAIN_DATA_PATH": "{data_dir}/conll04/train.json", "SEED": 3})
+    assert entry.environment() == {"TRAIN_DATA_PATH": f"{tmp_path}/conll04/train.json", "SEED": "3"}
+    assert entry.test_path() == f"{tmp_path}/t.json"
