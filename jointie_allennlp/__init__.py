@@ -41,13 +41,19 @@ def _register_commands(_) -> None:
     from jointie_allennlp.modules.callbacks import model_card  # noqa: F401  (the `model_card` trainer callback)
 
 
+def _register_training(_) -> None:
+    startup.run_deferred("allennlp.training")  # allennlp's own trainers, callbacks and schedulers
+    from jointie_allennlp.modules import callbacks, linear_with_warmup_fraction  # noqa: F401
+
+
 def _register_serializer(_) -> None:
     from jointie_allennlp.evaluation import joint_extraction  # noqa: F401
 
 
 # What extends allennlp's commands (the `jointie` subcommand, the `whole_test_set` train loop, the
-# `model_card` trainer callback) and
+# `model_card` trainer callback), its trainer (the other callbacks, the learning-rate scheduler) and
 # its evaluator (the prediction serializer) is registered when those are imported: at once inside
-# the `allennlp` command line, never in a process that only predicts.
+# the `allennlp` command line or a training, never in a process that only predicts.
 compat.when_imported("allennlp.commands", _register_commands)
+compat.when_imported("allennlp.training.trainer", _register_training)
 compat.when_imported("allennlp.evaluation", _register_serializer)

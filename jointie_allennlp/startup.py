@@ -35,11 +35,17 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
   `download` from `spacy.cli.download`, both only to call them later: `spacy.cli` and both
   submodules are deferred packages, and the two functions are stand-ins that run their module on
   first call.
+* allennlp's trainer (`allennlp.training`'s `__init__`: the trainers, checkpointer, callbacks with
+  TensorBoard and its Google libraries): models import only its `metrics` and readers nothing of it,
+  so `allennlp.training` is a deferred package whose submodules import without it. Its code runs
+  on the first access of one of its names, and whenever `allennlp.training.trainer` is imported
+  (`jointie_allennlp/__init__.py`), so every trainer and callback is registered before a training.
 * h5py: thinc imports it (`thinc.compat`) for its TensorFlow and MXNet shims only; a deferred package.
 
 What stays: spaCy itself (allennlp's `__init__`, its tokenizers and `TextField` import it, and the
 English tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),
-Google Cloud Storage (cached_path imports names from it at import).
+cached_path's scheme clients with boto3's core and the Google Cloud libraries (every file allennlp
+reads goes through `cached_path`, which asks them for their schemes).
 """
 import importlib.abc
 import importlib.machinery
@@ -118,6 +124,12 @@ def _find_spec(name: str):
         if parent_spec.origin is not None:
             return importlib.machinery.PathFinder.find_spec(name, parent_spec.submodule_search_locations)
     return importlib.util.find_spec(name)
+
+
+def run_deferred(name: str) -> None:
+    """Runs the code of the module `name` if `deferred_package` put it in `sys.modules` unrun."""
+    if name in sys.modules:
+        _run_deferred(sys.modules[name])
 
 
 def _run_deferred(module: types.ModuleType) -> None:
@@ -278,6 +290,8 @@ def install() -> List[str]:
         deferred.append("torch.distributed.tensor")
     if deferred_package("spacy.cli", submodules=["info", "download"], stand_ins={"info": ["info"], "download": ["download"]}):
         deferred.append("spacy.cli")
+    if deferred_package("allennlp.training", independent_submodules=True):
+        deferred.append("allennlp.training")
     if deferred_package("h5py"):
         deferred.append("h5py")
     if deferred_package("boto3", submodules=["session", "dynamodb"]):

@@ -1,6 +1,6 @@
 """The lean import: a process that loads a predictor and predicts never loads sklearn, SciPy, pandas,
-torchvision, NLTK, SymPy, boto3, botocore's client, the CUDA bindings, h5py or spaCy's command line,
-and each still works when used."""
+torchvision, NLTK, SymPy, boto3, botocore's client, the CUDA bindings, h5py, spaCy's command line or
+allennlp's trainer, and each still works when used."""
 import json
 import os
 import subprocess
@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk", "sympy", "boto3", "h5py", "typer", "weasel")
-DEFERRED_MODULES = ("botocore.client", "cuda.bindings.runtime", "torch.distributed.tensor", "spacy.cli")
+DEFERRED = ("sklearn", "scipy", "pandas", "torchvision", "nltk", "sympy", "boto3", "h5py", "typer", "weasel",
+            "tensorboardX")
+DEFERRED_MODULES = ("botocore.client", "cuda.bindings.runtime", "torch.distributed.tensor", "spacy.cli",
+                    "allennlp.training", "allennlp.training.trainer", "jointie_allennlp.modules.callbacks")
 
 PREDICT = """
 import json, sys
@@ -43,6 +45,11 @@ import spacy, h5py
 from allennlp.common.util import spacy_download
 print(spacy.info()["spacy_version"] == spacy.about.__version__, spacy_download.__name__, h5py.File.__name__,
       [is_deferred(name) for name in ("spacy.cli", "h5py")], type(spacy.cli).__name__)
+import allennlp.training.trainer
+from allennlp.training import Trainer, TrainerCallback
+from allennlp.training.learning_rate_schedulers import LearningRateScheduler
+print(is_deferred("allennlp.training"), Trainer.resolve_class_name("gradient_descent")[0].__name__,
+      TrainerCallback.by_name("score_curve").__name__, LearningRateScheduler.by_name("linear_with_warmup_fraction").__name__)
 """
 
 
@@ -69,13 +76,15 @@ def _run_lines(code):
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.strip().splitlines()[-3:]
+    return result.stdout.strip().splitlines()[-4:]
 
 
 def test_the_deferred_packages_work_when_used():
-    first, second, third = _run_lines(USE)
+    first, second, third, fourth = _run_lines(USE)
     assert first.split() == ["1.0", "0.5", "0.6666666666666666", "S", "word_tokenize", "0.5", "read_image",
                              "[False,", "False,", "False,", "False]"]
     # torch.distributed itself stays available (allennlp's DDP); only transformers' import skipped it
     assert second.split() == ["Session", "s3v4", "0", "True", "True", "[False,", "False,", "False]"]
     assert third.split() == ["True", "download", "File", "[False,", "False]", "module"]
+    # importing the trainer module runs allennlp.training and registers this package's callbacks and scheduler
+    assert fourth.split() == ["False", "GradientDescentTrainer", "ScoreCurveCallback", "LinearWithWarmupFraction"]
