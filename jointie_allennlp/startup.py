@@ -19,7 +19,6 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
 * SciPy: allennlp's `SpearmanCorrelation` metric imports `scipy.stats` (`import scipy.stats as stats`)
   and uses it inside its methods: `scipy` and `scipy.stats` are deferred packages, and transformers'
   SciPy availability flag is set to false before its object-detection losses are imported.
-
 * SymPy: `transformers.pytorch_utils` imports torch's `torch.distributed.tensor` (which needs SymPy)
   for tensor-parallel model plans when `torch.distributed.is_available()`. While that one module is
   imported, `is_available` answers false (`WithoutTensorParallel`), so transformers offers no
@@ -29,7 +28,6 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
   are deferred packages.
 * boto3 and `botocore.client` (S3 and R2 downloads in cached_path, which allennlp imports): cached_path
   touches them only inside its functions; they are deferred packages.
-
 * spaCy's command line (`spacy.cli`: typer, rich, click, weasel and every spaCy subcommand): spaCy's
   `__init__` imports `info` from `spacy.cli.info` and allennlp's `allennlp.common.util` imports
   `download` from `spacy.cli.download`, both only to call them later: `spacy.cli` and both
@@ -44,7 +42,7 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
 
 What stays: spaCy itself (allennlp's `__init__`, its tokenizers and `TextField` import it, and the
 English tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),
-cached_path's scheme clients with boto3's core and the Google Cloud libraries (every file allennlp
+cached_path's scheme clients with botocore's core and the Google Cloud libraries (every file allennlp
 reads goes through `cached_path`, which asks them for their schemes).
 """
 import importlib.abc
