@@ -244,7 +244,8 @@ def _machine_cell(row: dict) -> str:
     """The CPU a timing row ran on: its model and precision flags, or `not recorded` (compare only like with like)."""
     if not row.get("cpu_flags") and not row.get("cpu_model"):
         return "not recorded"
-    return f"{row.get('cpu_model', '?')} ({' '.join(row.get('cpu_flags') or []) or 'no precision flags'})"
+    kernels = f"; torch: {row['cpu_capability']}" if row.get("cpu_capability") else ""
+    return f"{row.get('cpu_model', '?')} ({' '.join(row.get('cpu_flags') or []) or 'no precision flags'}{kernels})"
 
 
 # The rows with a `kind`: (kind, title, intro lines, column titles, row -> cells).
