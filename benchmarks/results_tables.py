@@ -244,8 +244,13 @@ def _machine_cell(row: dict) -> str:
     """The CPU a timing row ran on: its model and precision flags, or `not recorded` (compare only like with like)."""
     if not row.get("cpu_flags") and not row.get("cpu_model"):
         return "not recorded"
+    return f"{row.get('cpu_model', '?')} ({_flags_cell(row)})"
+
+
+def _flags_cell(row: dict) -> str:
+    """A timing row's CPU precision flags and, when recorded, the kernels torch used."""
     kernels = f"; torch: {row['cpu_capability']}" if row.get("cpu_capability") else ""
-    return f"{row.get('cpu_model', '?')} ({' '.join(row.get('cpu_flags') or []) or 'no precision flags'}{kernels})"
+    return f"{' '.join(row.get('cpu_flags') or []) or 'no precision flags'}{kernels}"
 
 
 # The rows with a `kind`: (kind, title, intro lines, column titles, row -> cells).
@@ -281,7 +286,7 @@ KIND_TABLES = (
      lambda row: [row["candidate"], row["archive"], row["test"], row["instances"], row["seconds_median"],
                   row["sentences_per_s"], _percent_cell(row["ner_f1"]), _percent_cell(row["rel_strict_f1"]),
                   row["threads"], row["cpu_model"],
-                  " ".join(row["cpu_flags"]) + (f" (torch: {row['cpu_capability']})" if row.get("cpu_capability") else ""),
+                  _flags_cell(row),
                   row.get("load_average"),
                   row.get("note", ""), row["date"]]),
     ("time_to_accuracy", "Time to accuracy (`benchmarks/time_to_accuracy.py`)",

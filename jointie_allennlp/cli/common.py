@@ -68,6 +68,14 @@ def allennlp_progress(args: argparse.Namespace) -> Iterator[None]:
         Tqdm.tqdm = original
 
 
+def check_batch_size(batch_size: Optional[int]) -> None:
+    """`FormatError` naming `--batch-size` when it is given and below 1."""
+    if batch_size is not None and batch_size < 1:
+        from jointie_allennlp.data.errors import FormatError
+
+        raise FormatError(f"--batch-size: must be 1 or more; got {batch_size}")
+
+
 def print_json(result: object) -> None:
     """The result of a subcommand: one JSON object, the last line of standard output."""
     print(json.dumps(result, ensure_ascii=False))

@@ -27,6 +27,7 @@ from jointie_allennlp.cli.common import (
     OVERWRITE_HELP,
     add_precision_arguments,
     allennlp_progress,
+    check_batch_size,
     precision_options,
     print_json,
     report_precision,
@@ -60,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     precision = precision_options(args)
     if "://" not in args.input_file and not Path(args.input_file).exists():
         raise FormatError("no such evaluation data", path=args.input_file)
-    if args.batch_size is not None and args.batch_size < 1:
-        raise FormatError(f"--batch-size: must be 1 or more; got {args.batch_size}")
+    check_batch_size(args.batch_size)
     outputs = [path for path in (args.output_file, args.predictions_output_file) if path]
     if len(set(outputs)) < len(outputs):
         raise FormatError("--output-file and --predictions-output-file name the same file", path=outputs[0])

@@ -28,6 +28,7 @@ import sys
 from jointie_allennlp.cli.common import (
     OVERWRITE_HELP,
     add_precision_arguments,
+    check_batch_size,
     precision_options,
     progress,
     report_precision,
@@ -62,10 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predicts `args.input_file` line by line; 0 on success, 2 (by `cli.run`) for a user mistake."""
-    if args.batch_size < 1:
-        from jointie_allennlp.data.errors import FormatError
-
-        raise FormatError(f"--batch-size: must be 1 or more; got {args.batch_size}")
+    check_batch_size(args.batch_size)
     if args.silent and not args.output_file:
         print("--silent specified without --output-file: no output would be created", file=sys.stderr)
         return 0

@@ -34,7 +34,7 @@ DEFAULT_INT8 = "int8-encoder"
 SENSITIVE_SUFFIXES = ("attention.output.dense",)
 
 
-def _encoder_prefixes(model: torch.nn.Module) -> List[str]:
+def encoder_prefixes(model: torch.nn.Module) -> List[str]:
     """The module names of the Hugging Face transformers inside `model` (outermost only)."""
     from transformers import PreTrainedModel
 
@@ -53,7 +53,7 @@ def selected_linear_layers(model: torch.nn.Module, layers: LayerSelection = "enc
     if layers == "all":
         return [name for name, _ in linear]
     if layers == "encoder":
-        prefixes = _encoder_prefixes(model)
+        prefixes = encoder_prefixes(model)
 
         def chosen(name: str) -> bool:
             inside = any(name.startswith(prefix + ".") for prefix in prefixes)

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from jointie_allennlp.precision.int8 import _encoder_prefixes
+from jointie_allennlp.precision.int8 import encoder_prefixes
 
 #: the inputs an exported encoder takes, in this order, when its `forward` has them
 ENCODER_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -120,7 +120,7 @@ def onnx_encoders(model: torch.nn.Module, int8: bool = True, directory: Optional
     directory : `str`, optional where the ONNX files go (default: a new temporary directory).
     threads : `int`, optional threads of the sessions (default: torch's).
     """
-    prefixes = _encoder_prefixes(model)
+    prefixes = encoder_prefixes(model)
     if not prefixes:
         raise ValueError(f"{type(model).__name__} has no Hugging Face encoder to run with ONNX Runtime")
     directory = directory or tempfile.mkdtemp(prefix="jointie-onnx-")
