@@ -18,7 +18,8 @@ run whose test data is missing is skipped and stays pending. Matrix entries:
     {"approach", "dataset", "variant", "config", "test" ("{data_dir}": JOINTIE_DATA_DIR or
      ../shared/data; "{fold}": the fold),
      "table" (the table the entry belongs to), "seeds": [...] or "folds": [...],
-     "env": {"FINAL_RUN": "1", ...} ("{data_dir}" in a value: as in "test"), "overrides": "", "epochs": null, "threads": 1, "note": ""}
+     "env": {"FINAL_RUN": "1", ...} ("{data_dir}" in a value: as in "test"), "overrides": "",
+     "epochs": null, "threads": 1, "note": ""}
 """
 import argparse
 import os

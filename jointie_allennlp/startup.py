@@ -85,7 +85,8 @@ def _shell(spec, parent: Optional[types.ModuleType] = None, independent_submodul
     module = importlib.util.module_from_spec(spec)
 
     def __getattr__(attribute: str):  # PEP 562: only attributes the module has not got
-        if "__getattr__" not in module.__dict__ or (attribute == "__path__" and spec.submodule_search_locations is None):
+        asks_if_package = attribute == "__path__" and spec.submodule_search_locations is None
+        if "__getattr__" not in module.__dict__ or asks_if_package:
             # its code has run (or is running); or the import system asks whether a plain module is a package
             raise AttributeError(f"module {spec.name!r} has no attribute {attribute!r}")
         if independent_submodules and not attribute.startswith("__"):
@@ -286,7 +287,8 @@ def install() -> List[str]:
     if "transformers.pytorch_utils" not in sys.modules and _WITHOUT_TENSOR_PARALLEL not in sys.meta_path:
         sys.meta_path.insert(0, _WITHOUT_TENSOR_PARALLEL)
         deferred.append("torch.distributed.tensor")
-    if deferred_package("spacy.cli", submodules=["info", "download"], stand_ins={"info": ["info"], "download": ["download"]}):
+    if deferred_package("spacy.cli", submodules=["info", "download"],
+                        stand_ins={"info": ["info"], "download": ["download"]}):
         deferred.append("spacy.cli")
     if deferred_package("allennlp.training", independent_submodules=True):
         deferred.append("allennlp.training")

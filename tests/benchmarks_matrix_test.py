@@ -68,7 +68,8 @@ def test_tables_have_mean_and_sample_std_over_seeds_and_folds(tmp_path):
 
 def test_pending_runs_say_the_time_they_need(tmp_path):
     entries = [
-        {"approach": "x", "dataset": "toy", "variant": "v", "config": "cx", "test": "t", "table": "T", "seeds": [1, 2, 3]},
+        {"approach": "x", "dataset": "toy", "variant": "v", "config": "cx", "test": "t", "table": "T",
+         "seeds": [1, 2, 3]},
         {"approach": "y", "dataset": "toy", "variant": "v", "config": "cy", "test": "t", "table": "T", "folds": [0, 1],
          "estimate": {"minutes": 100, "from": "a measured neighbour"}},
         {"approach": "z", "dataset": "toy", "variant": "v", "config": "cz", "test": "t", "table": "T", "seeds": [1]},

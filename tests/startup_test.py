@@ -49,7 +49,8 @@ import allennlp.training.trainer
 from allennlp.training import Trainer, TrainerCallback
 from allennlp.training.learning_rate_schedulers import LearningRateScheduler
 print(is_deferred("allennlp.training"), Trainer.resolve_class_name("gradient_descent")[0].__name__,
-      TrainerCallback.by_name("score_curve").__name__, LearningRateScheduler.by_name("linear_with_warmup_fraction").__name__)
+      TrainerCallback.by_name("score_curve").__name__,
+      LearningRateScheduler.by_name("linear_with_warmup_fraction").__name__)
 """
 
 

@@ -40,8 +40,8 @@ def test_the_exported_encoder_gives_the_torch_output_at_any_shape_and_leaves_the
         real = mask.bool()
         assert torch.allclose(got[real], expected[real], atol=1e-4)
     with torch.no_grad():  # the export worked on a copy: the encoder still computes what it did
-        assert torch.equal(encoder(input_ids=_inputs(3, 11, 7)[0], attention_mask=_inputs(3, 11, 7)[1]).last_hidden_state,
-                           before)
+        ids, mask = _inputs(3, 11, 7)
+        assert torch.equal(encoder(input_ids=ids, attention_mask=mask).last_hidden_state, before)
 
 
 @pytest.fixture(scope="module")

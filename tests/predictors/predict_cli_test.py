@@ -217,8 +217,11 @@ def test_predict_gives_the_predictor_256_lines_at_a_time_and_keeps_their_order(a
     def predict_batch_json(self, inputs):
         calls.append(len(inputs))
         forward = self._model.forward_on_instances
-        monkeypatch.setattr(self._model, "forward_on_instances",
-                            lambda instances: passes.append([len(i["tokens"]) for i in instances]) or forward(instances))
+        def recorded(instances):
+            passes.append([len(instance["tokens"]) for instance in instances])
+            return forward(instances)
+
+        monkeypatch.setattr(self._model, "forward_on_instances", recorded)
         return original(self, inputs)
 
     monkeypatch.setattr(JointExtractionPredictor, "predict_batch_json", predict_batch_json)
