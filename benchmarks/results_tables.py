@@ -1,7 +1,8 @@
 """
 The results page docs/results.md, generated from benchmarks/results.jsonl (one row per run) and the
 run list benchmarks/matrix.json: one table per matrix group with the mean ± sample standard
-deviation over the seeds or folds of each entry and the runs still pending, then every recorded row.
+deviation over the seeds or folds of each entry and the runs still pending, the RuREBus tables
+(`rurebus_tables`), then every recorded row.
 
 A row belongs to a matrix entry when its approach, dataset and variant are the entry's and its
 `seed` (or `fold`) is one the entry lists; rows recorded without a `seed` ran with the configs'
@@ -12,6 +13,8 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from rurebus_tables import rurebus_tables
 
 BENCHMARKS = Path(__file__).resolve().parent
 RESULTS = BENCHMARKS / "results.jsonl"
@@ -362,7 +365,7 @@ def render(results: Path = RESULTS, matrix: Path = MATRIX) -> str:
     ]
     if generated:
         text += ["## Runs of the matrix (`benchmarks/matrix.json`)", "", generated]
-    text += ["## Every recorded run", "", all_rows_table(rows)]
+    text += [rurebus_tables(rows), "## Every recorded run", "", all_rows_table(rows)]
     return "\n".join(text)
 
 

@@ -76,6 +76,7 @@ def main() -> int:
                         help='JSON overrides of the relation archive, e.g. \'{"model.relation_threshold": 0.5}\'')
     parser.add_argument("--overrides", default="",
                         help="JSON overrides of the first archive (the NER or the joint one), `allennlp predict -o`")
+    parser.add_argument("--fields", default="", help="JSON object of further fields for the row")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append a row")
     args = parser.parse_args()
     joint = args.re_archive is None
@@ -166,6 +167,8 @@ def main() -> int:
         **({} if joint else {"config": str(PIPELINE_CONFIG.relative_to(PROJECT))}),
         "overrides": args.overrides if joint else args.re_overrides,  # the model that finds the relations
         **({"ner_overrides": args.overrides} if args.overrides and not joint else {}),
+        **(json.loads(args.fields) if args.fields else {}),
+        "command": " ".join(["benchmarks/rurebus_pipeline.py", *sys.argv[1:]]),
         **run_facts(args.threads),
     }
     record_row(row, args.no_record)

