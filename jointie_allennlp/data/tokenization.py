@@ -45,17 +45,16 @@ _SPACY_CACHE: Dict[str, object] = {}
 def spacy_blank_segmenter(language: str = "en") -> Segmenter:
     """
     spaCy's rule-based tokenizer for `language` (`spacy.blank`, no model download) with its
-    rule-based `sentencizer`.
+    rule-based `sentencizer` (`LazySpecialCasesPipeline`: built once per language, its special
+    cases added as texts need them).
     """
 
     def segment(text: str) -> List[List[Span]]:
         nlp = _SPACY_CACHE.get(language)
         if nlp is None:
-            import spacy
+            from jointie_allennlp.data.lazy_spacy import LazySpecialCasesPipeline
 
-            nlp = spacy.blank(language)
-            nlp.add_pipe("sentencizer")
-            _SPACY_CACHE[language] = nlp
+            nlp = _SPACY_CACHE.setdefault(language, LazySpecialCasesPipeline(language))
         sentences = []
         for sentence in nlp(text).sents:
             tokens = [(t.idx, t.idx + len(t.text)) for t in sentence if not t.is_space]
