@@ -97,3 +97,12 @@ def test_directions_table_has_one_line_per_setting_and_subtask():
     lines = [line for line in tables.directions_table(rows) if line.startswith("| head") or line.startswith("| both")]
     assert lines[0] == "| head | 2 | 0.5 | 0.300 | 0.600 | 0.400 | 0.350 | 2 epochs |"
     assert len(lines) == 4
+
+
+def test_training_time_leaves_out_a_recorded_pause(tmp_path):
+    official = _load("rurebus_official")
+    (tmp_path / "metrics.json").write_text('{"epoch": 1, "training_duration": "1:02:30.5"}')
+    assert official.training_note(tmp_path / "model.tar.gz") == "2 epochs, 63 min of training"
+    (tmp_path / "paused_seconds").write_text("1800")
+    assert official.training_note(tmp_path / "model.tar.gz") == (
+        "2 epochs, 33 min of training (without a pause of 30 min)")
