@@ -14,6 +14,9 @@ load average and the threads; a table is printed.
         ../shared/data/conll04/conll04_test.json --repeats 5 --threads 2
 
 Take the numbers on a quiet machine (the rows keep the load average seen at the start).
+`--profile` adds one pass per torch candidate under `torch.profiler` and records the seconds spent
+in the linear layers' kernels (`LINEAR_OPS`, self time) against the whole pass: what int8 can
+speed up at most.
 """
 import argparse
 import os
@@ -26,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_benchmark import INFERENCE_BATCH_SIZE, record_row, run_facts  # noqa: E402
 
 CANDIDATES = ("fp32", "bf16", "int8-all", "int8-encoder", "int8-onnx")
+#: the kernels of `nn.Linear` in float (addmm / mm) and dynamically quantized form
+LINEAR_OPS = ("aten::addmm", "aten::mm", "quantized::linear_dynamic")
 
 
 def load_candidate(archive: str, candidate: str):
@@ -50,6 +55,18 @@ def timed_pass(model, instances, batch_size: int):
     return time.perf_counter() - start, metrics
 
 
+def profiled_pass(model, instances, batch_size: int) -> dict:
+    """Self CPU seconds of one evaluation pass: in all and in the linear layers' kernels (`LINEAR_OPS`)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as profiler:
+        timed_pass(model, instances, batch_size)
+    averages = profiler.key_averages()
+    total = sum(event.self_cpu_time_total for event in averages) / 1e6
+    linear = {event.key: round(event.self_cpu_time_total / 1e6, 6) for event in averages if event.key in LINEAR_OPS}
+    return {"total_s": round(total, 6), "linear_s": round(sum(linear.values()), 6), "linear_ops": linear}
+
+
 def table(rows) -> str:
     """The rows as a plain text table."""
     lines = [f"{'candidate':<14} {'median s':>9} {'sent/s':>8} {'NER F1':>7} {'RE F1':>7}"]
@@ -67,6 +84,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed evaluation passes per candidate")
     parser.add_argument("--batch-size", type=int, default=INFERENCE_BATCH_SIZE)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--profile", action="store_true",
+                        help="one more pass per torch candidate under the profiler: time in the linear layers")
     parser.add_argument("--note", default="", help="free text kept in the rows")
     parser.add_argument("--no-record", action="store_true", help="print only, do not append rows")
     args = parser.parse_args(argv)
@@ -92,6 +111,8 @@ def main(argv=None) -> int:
             spent, scores = timed_pass(model, instances, args.batch_size)
             seconds[candidate].append(spent)
             metrics.setdefault(candidate, scores)
+    profiles = {candidate: profiled_pass(model, instances, args.batch_size)
+                for candidate, model in models.items() if args.profile and candidate != "int8-onnx"}
     rows = []
     for candidate in args.candidates:
         median = statistics.median(seconds[candidate])
@@ -108,6 +129,7 @@ def main(argv=None) -> int:
             "sentences_per_s": round(len(instances) / median, 2),
             "ner_f1": metrics[candidate]["ner_f1"],
             "rel_strict_f1": metrics[candidate]["rel_strict_f1"],
+            **({"profile": profiles[candidate]} if candidate in profiles else {}),
             "note": args.note,
             **run_facts(args.threads or torch.get_num_threads()),
             "load_average": load_average,  # at the start of the runs

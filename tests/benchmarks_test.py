@@ -202,6 +202,21 @@ def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_mac
     assert "## Inference precision" in table.read_text()
 
 
+def test_precision_candidates_profile_times_the_linear_layers_of_each_torch_candidate(spert_archive, records):
+    candidates = _load("precision_candidates")
+    results, _ = records
+    test = str(PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_test.json")
+    assert candidates.main([str(spert_archive), test, "--repeats", "1", "--threads", "1", "--profile",
+                            "--candidates", "fp32", "int8-encoder"]) == 0
+    fp32, int8 = (json.loads(line)["profile"] for line in results.read_text().splitlines())
+    assert set(fp32["linear_ops"]) <= {"aten::addmm", "aten::mm"} and fp32["linear_ops"]
+    assert int8["linear_ops"].get("quantized::linear_dynamic", 0) > 0  # the encoder's layers
+    assert int8["linear_ops"].get("aten::addmm", 0) > 0  # the heads and attention outputs stay float
+    for profile in (fp32, int8):
+        assert 0 < profile["linear_s"] <= profile["total_s"]
+        assert profile["linear_s"] == pytest.approx(sum(profile["linear_ops"].values()), abs=1e-5)
+
+
 def test_predict_throughput_passes_each_precision_to_the_commands_that_have_it(tmp_path):
     throughput = _load("predict_throughput")
     argv = {precision: throughput.commands("m.tar.gz", tmp_path / "in", tmp_path / "out", 8, '{"a": 1}', precision)
