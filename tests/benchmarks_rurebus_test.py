@@ -1,22 +1,12 @@
 """benchmarks/rurebus_official.py (its folders and once-only test step) and benchmarks/rurebus_tables.py."""
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import load_benchmark
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
-
-
-def _load(name):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
 
 
 def _document(folder: Path, name: str) -> None:
@@ -25,7 +15,7 @@ def _document(folder: Path, name: str) -> None:
 
 
 def test_dev_folders_are_every_sixth_file_and_seven_others(tmp_path):
-    official = _load("rurebus_official")
+    official = load_benchmark("rurebus_official")
     (tmp_path / "dev").mkdir()
     for i in range(64):
         (tmp_path / "dev" / f"{i:02d}.txt").write_text("")
@@ -69,7 +59,7 @@ def _row(variant, **fields):
 
 
 def test_official_table_sets_our_scores_beside_the_shared_tasks():
-    tables = _load("rurebus_tables")
+    tables = load_benchmark("rurebus_tables")
     pending = "\n".join(tables.official_test_table([]))
     assert "| this project | pending | pending | pending |" in pending
     assert "| the shared task's best systems | 0.561 | 0.394 | 0.132 (0.194 after the competition) |" in pending
@@ -86,7 +76,7 @@ def test_official_table_sets_our_scores_beside_the_shared_tasks():
 
 
 def test_directions_table_has_one_line_per_setting_and_subtask():
-    tables = _load("rurebus_tables")
+    tables = load_benchmark("rurebus_tables")
     assert "pending" in "\n".join(tables.directions_table([]))
     rows = [
         _row(f"dev_every6 (11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={d}", subtask=subtask,
@@ -100,7 +90,7 @@ def test_directions_table_has_one_line_per_setting_and_subtask():
 
 
 def test_training_time_leaves_out_a_recorded_pause(tmp_path):
-    official = _load("rurebus_official")
+    official = load_benchmark("rurebus_official")
     (tmp_path / "metrics.json").write_text('{"epoch": 1, "training_duration": "1:02:30.5"}')
     assert official.training_note(tmp_path / "model.tar.gz") == "2 epochs, 63 min of training"
     (tmp_path / "paused_seconds").write_text("1800")

@@ -6,19 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_benchmark
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
-
-
-def _load(name):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
 
 
 @pytest.fixture
@@ -37,7 +28,7 @@ def records(tmp_path, monkeypatch):
 
 
 def test_side_by_side_records_each_commands_memory_threads_and_exit_code(records):
-    side_by_side = _load("side_by_side")
+    side_by_side = load_benchmark("side_by_side")
     results, table = records
     results.write_text(json.dumps({"dataset": "d", "approach": "a", "torch_threads": 2, "train_batch_size": 4}) + "\n")
     python = sys.executable
@@ -57,7 +48,7 @@ def test_side_by_side_records_each_commands_memory_threads_and_exit_code(records
 
 
 def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp_path, monkeypatch, records):
-    throughput = _load("predict_throughput")
+    throughput = load_benchmark("predict_throughput")
     results, table = records
     test = tmp_path / "test.json"
     test.write_text(json.dumps([{"tokens": ["a", "b"], "entities": []}, {"tokens": ["c"], "entities": []}]))
@@ -93,7 +84,7 @@ def test_predict_throughput_counts_lines_per_second_and_rejects_short_output(tmp
 
 
 def test_time_to_accuracy_records_a_test_curve_whose_last_point_is_the_archived_model(tmp_path, tiny_bert_env):
-    time_to_accuracy = _load("time_to_accuracy")
+    time_to_accuracy = load_benchmark("time_to_accuracy")
     run_benchmark = sys.modules["run_benchmark"]
     fixtures = PROJECT_ROOT / "fixtures" / "spert_json"
     test = str(fixtures / "conll04_like_test.json")
@@ -122,7 +113,7 @@ def test_time_to_accuracy_records_a_test_curve_whose_last_point_is_the_archived_
 
 
 def test_time_to_accuracy_finds_the_first_epoch_reaching_both_targets():
-    time_to_accuracy = _load("time_to_accuracy")
+    time_to_accuracy = load_benchmark("time_to_accuracy")
     curve = [{"epoch": 1, "train_seconds": 10, "ner_f1": 0.85, "rel_strict_f1": 0.40},
              {"epoch": 2, "train_seconds": 20, "ner_f1": 0.80, "rel_strict_f1": 0.62},
              {"epoch": 3, "train_seconds": 30, "ner_f1": 0.846, "rel_strict_f1": 0.613}]
@@ -133,7 +124,7 @@ def test_time_to_accuracy_finds_the_first_epoch_reaching_both_targets():
 
 
 def test_encoder_step_cost_records_each_forms_parameters_time_and_step_memory(records):
-    step_cost = _load("encoder_step_cost")
+    step_cost = load_benchmark("encoder_step_cost")
     results, _ = records
     bert = PROJECT_ROOT / "fixtures" / "tiny_bert"
     assert step_cost.main(["--train", str(PROJECT_ROOT / "fixtures" / "brat"), "--form", f"full={bert}",
@@ -157,7 +148,7 @@ def test_a_rows_encoder_is_the_one_its_config_names(monkeypatch):
 
     import jointie_allennlp  # noqa: F401  (the configs' external variables)
 
-    run_benchmark = _load("run_benchmark")
+    run_benchmark = load_benchmark("run_benchmark")
     for variable in ("TRANSFORMER_MODEL", "JOINTIE_RU_ENCODER", "WORD_VECTORS"):
         monkeypatch.delenv(variable, raising=False)
 
@@ -177,7 +168,7 @@ def test_a_rows_encoder_is_the_one_its_config_names(monkeypatch):
 
 
 def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_machine(spert_archive, records, capsys):
-    candidates = _load("precision_candidates")
+    candidates = load_benchmark("precision_candidates")
     results, table = records
     test = str(PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_test.json")
     assert candidates.main([str(spert_archive), test, "--repeats", "2", "--threads", "1", "--no-record"]) == 0
@@ -203,7 +194,7 @@ def test_precision_candidates_prints_every_candidate_with_f1_and_records_the_mac
 
 
 def test_precision_candidates_profile_times_the_linear_layers_of_each_torch_candidate(spert_archive, records):
-    candidates = _load("precision_candidates")
+    candidates = load_benchmark("precision_candidates")
     results, _ = records
     test = str(PROJECT_ROOT / "fixtures" / "spert_json" / "conll04_like_test.json")
     assert candidates.main([str(spert_archive), test, "--repeats", "1", "--threads", "1", "--profile",
@@ -218,7 +209,7 @@ def test_precision_candidates_profile_times_the_linear_layers_of_each_torch_cand
 
 
 def test_predict_throughput_passes_each_precision_to_the_commands_that_have_it(tmp_path):
-    throughput = _load("predict_throughput")
+    throughput = load_benchmark("predict_throughput")
     argv = {precision: throughput.commands("m.tar.gz", tmp_path / "in", tmp_path / "out", 8, '{"a": 1}', precision)
             for precision in (None, "fp32", "bf16", "int8", "auto")}
     jointie = "python -m jointie_allennlp predict"
@@ -234,7 +225,7 @@ def test_predict_throughput_passes_each_precision_to_the_commands_that_have_it(t
 
 
 def test_every_benchmark_row_carries_the_cpu_its_flags_the_load_and_the_threads():
-    run_benchmark = _load("run_benchmark")
+    run_benchmark = load_benchmark("run_benchmark")
     from jointie_allennlp.precision.cpu import cpu_model, precision_flags
 
     facts = run_benchmark.run_facts(2)

@@ -40,6 +40,22 @@ def tiny_bert() -> str:
     return TINY_BERT
 
 
+def load_benchmark(name: str):
+    """A script of benchmarks/ as a module (the folder on sys.path while it loads, for its own imports)."""
+    import importlib.util
+    import sys
+
+    benchmarks = Path(__file__).resolve().parents[1] / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        spec = importlib.util.spec_from_file_location(name, benchmarks / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(benchmarks))
+
+
 def tiny_bert_environment(**changes: Optional[str]) -> Dict[str, str]:
     """
     The variables a training config reads, for a run on the fixtures: the tiny BERT, the CoNLL04-like
