@@ -160,14 +160,22 @@ def _distinct(values) -> str:
 
 
 def time_needed(entry: Entry, runs: int, rows: Sequence[dict]) -> str:
-    """What `runs` more runs of `entry` need: the mean training time of the recorded runs of its
-    config (any variant), else the entry's own `estimate` (`{"minutes": ..., "from": ...}`)."""
-    seconds = [row["train_seconds"] for row in rows
-               if row.get("config") == entry.config and isinstance(row.get("train_seconds"), (int, float))]
-    if seconds:
-        minutes, source = sum(seconds) / len(seconds) / 60, f"the mean of {len(seconds)} recorded run(s) of its config"
+    """What `runs` more runs of `entry` need: the mean training time of its own recorded runs, else
+    the entry's `estimate` (`{"minutes": ..., "from": ...}`), else the mean of its config's runs (any
+    variant)."""
+    def mean_minutes(selected: Sequence[dict]) -> Optional[float]:
+        seconds = [row["train_seconds"] for row in selected if isinstance(row.get("train_seconds"), (int, float))]
+        return sum(seconds) / len(seconds) / 60 if seconds else None
+
+    own = [row for row in rows if (row.get("approach"), row.get("dataset"), row.get("variant"))
+           == (entry.approach, entry.dataset, entry.variant)]
+    of_config = [row for row in rows if row.get("config") == entry.config]
+    if mean_minutes(own) is not None:
+        minutes, source = mean_minutes(own), "the mean of its recorded runs"
     elif entry.estimate:
         minutes, source = float(entry.estimate["minutes"]), entry.estimate["from"]
+    elif mean_minutes(of_config) is not None:
+        minutes, source = mean_minutes(of_config), "the mean of the recorded runs of its config"
     else:
         return "time needed: unknown (no recorded run of its config)"
     total = minutes * runs

@@ -73,17 +73,27 @@ def test_pending_runs_say_the_time_they_need(tmp_path):
         {"approach": "y", "dataset": "toy", "variant": "v", "config": "cy", "test": "t", "table": "T", "folds": [0, 1],
          "estimate": {"minutes": 100, "from": "a measured neighbour"}},
         {"approach": "z", "dataset": "toy", "variant": "v", "config": "cz", "test": "t", "table": "T", "seeds": [1]},
+        {"approach": "x", "dataset": "toy", "variant": "w", "config": "cx", "test": "t", "table": "T", "seeds": [1]},
+        {"approach": "x", "dataset": "toy", "variant": "u", "config": "cx", "test": "t", "table": "T", "seeds": [1],
+         "estimate": {"minutes": 70, "from": "a cut run"}},
     ]
     rows = [_row("x", "v", "2026-01-01", 0.8, 0.5, seed=1, config="cx", train_seconds=600),
-            _row("x", "other", "2026-01-01", 0.8, 0.5, seed=1, config="cx", train_seconds=1200)]
+            _row("x", "v", "2026-01-01", 0.8, 0.5, seed=7, config="cx", train_seconds=1200),
+            _row("x", "other", "2026-01-01", 0.8, 0.5, seed=1, config="cx", train_seconds=2400),
+            _row("y", "v", "2026-01-01", 0.8, 0.5, fold=5, config="cy")]
     matrix, results = _write(tmp_path, entries, rows)
     pending = [line for line in results_tables.render(results, matrix).splitlines() if line.startswith("- `")]
-    # x: the runs of its config took 600 and 1200 s, 15 min on average; two seeds are missing
     assert pending == [
-        "- `x` on toy, v: seeds 2, 3; about 15 min of one process each, 30 min in all "
-        "(the mean of 2 recorded run(s) of its config)",
+        # its own runs took 600 and 1200 s: 15 min on average; two seeds are missing
+        "- `x` on toy, v: seeds 2, 3; about 15 min of one process each, 30 min in all (the mean of its recorded runs)",
+        # its own row has no training time: the estimate
         "- `y` on toy, v: folds 0, 1; about 100 min of one process each, 3.3 h in all (a measured neighbour)",
         "- `z` on toy, v: seed 1; time needed: unknown (no recorded run of its config)",
+        # no run of its own and no estimate: its config's three runs, 23 min on average
+        "- `x` on toy, w: seed 1; about 23 min of one process each, 23 min in all "
+        "(the mean of the recorded runs of its config)",
+        # an estimate goes before the runs of other variants
+        "- `x` on toy, u: seed 1; about 70 min of one process each, 70 min in all (a cut run)",
     ]
 
 
