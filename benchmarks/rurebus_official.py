@@ -16,10 +16,10 @@ RuREBus from the shared data to the official test set, in resumable steps under 
   with `RELATION_DIRECTIONS` head / both), bf16 autocast where the CPU has it (`BF16_TRAINING=auto`),
   validated on `dev_tune`, into `WORK/ru_<name>`; a finished model is kept, an interrupted one resumes
   (`--recover`).
-- `dev`: for each relation model, `tune-threshold` on `dev_tune` (θ in `WORK/ru_re_<d>/threshold.json`),
-  then subtask 2 (gold entities) and subtask 3 (with the NER model) on `dev_every6`, one row each in
-  benchmarks/results.jsonl; the direction setting with the higher subtask 2 F1 is written to
-  `WORK/choice.json`.
+- `dev [--directions head|both]`: for each relation model, `tune-threshold` on `dev_tune` (θ in
+  `WORK/ru_re_<d>/threshold.json`), then subtask 2 (gold entities) and subtask 3 (with the NER
+  model) on `dev_every6`, one row each in benchmarks/results.jsonl; once both settings have their
+  rows, the one with the higher subtask 2 F1 is written to `WORK/choice.json`.
 - `test`: subtask 2 and subtasks 1 + 3 (one end-to-end run scores both) on `rurebus/test_full` with the
   chosen models and θ, rows with the variant `official test_full; ...`. It runs once per work folder
   (`WORK/test_full.done`).
@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Sequence
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT / "training_configs" / "rurebus"
@@ -129,11 +130,11 @@ def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: boo
          "--threads", str(threads), *(["--gold-entities"] if gold else [])])
 
 
-def dev(work: Path, threads: int) -> None:
+def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> None:
     split = work / "rurebus_split"
     ner = work / "ru_ner" / "model.tar.gz"
     scores = {}
-    for direction in DIRECTIONS:
+    for direction in directions:
         archive = work / f"ru_re_{direction}" / "model.tar.gz"
         if not archive.is_file():
             print(f"{archive} is not trained yet", file=sys.stderr)
@@ -159,7 +160,7 @@ def dev(work: Path, threads: int) -> None:
             summary = json.loads((output / "scores.json").read_text(encoding="utf-8"))["rurebus"]
             relations = next(v for k, v in summary.items() if k.endswith("_relations"))
             scores[direction][f"subtask{subtask}"] = relations["f1"]
-    if all("subtask2" in scores.get(d, {}) for d in DIRECTIONS):
+    if all("subtask2" in scores.get(d, {}) for d in DIRECTIONS):  # the choice sees both settings
         chosen = max(DIRECTIONS, key=lambda d: scores[d]["subtask2"])
         choice = {"chosen": chosen, "by": "subtask 2 F1 on dev_every6", "dev": scores}
         (work / "choice.json").write_text(json.dumps(choice, indent=1), encoding="utf-8")
@@ -189,6 +190,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=None,
                         help="the data folder holding rurebus/ (default: as the configs find it)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--directions", nargs="+", choices=DIRECTIONS, default=list(DIRECTIONS),
+                        help="dev: the relation models to work on (two processes may take one each)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.data is None:
@@ -203,7 +206,7 @@ def main() -> int:
             parser.error("train needs a model: ner, re-head or re-both")
         train(args.work, args.model, args.threads)
     elif args.step == "dev":
-        dev(args.work, args.threads)
+        dev(args.work, args.threads, args.directions)
     else:
         test(args.work, args.data, args.threads)
     return 0
