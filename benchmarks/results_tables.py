@@ -167,15 +167,15 @@ def time_needed(entry: Entry, runs: int, rows: Sequence[dict]) -> str:
         seconds = [row["train_seconds"] for row in selected if isinstance(row.get("train_seconds"), (int, float))]
         return sum(seconds) / len(seconds) / 60 if seconds else None
 
-    own = [row for row in rows if (row.get("approach"), row.get("dataset"), row.get("variant"))
-           == (entry.approach, entry.dataset, entry.variant)]
-    of_config = [row for row in rows if row.get("config") == entry.config]
-    if mean_minutes(own) is not None:
-        minutes, source = mean_minutes(own), "the mean of its recorded runs"
+    own = mean_minutes([row for row in rows if (row.get("approach"), row.get("dataset"), row.get("variant"))
+                        == (entry.approach, entry.dataset, entry.variant)])
+    of_config = mean_minutes([row for row in rows if row.get("config") == entry.config])
+    if own is not None:
+        minutes, source = own, "the mean of its recorded runs"
     elif entry.estimate:
         minutes, source = float(entry.estimate["minutes"]), entry.estimate["from"]
-    elif mean_minutes(of_config) is not None:
-        minutes, source = mean_minutes(of_config), "the mean of the recorded runs of its config"
+    elif of_config is not None:
+        minutes, source = of_config, "the mean of the recorded runs of its config"
     else:
         return "time needed: unknown (no recorded run of its config)"
     total = minutes * runs
