@@ -13,6 +13,10 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
   when `is_torchvision_available()`): that flag is set to false likewise; allennlp's
   `allennlp.data.image_loader` imports it and only touches its attributes inside its functions, so
   it is a deferred package (`deferred_package`) whose `__init__` runs on first attribute access.
+* transformers' model packages: `transformers.models`' `__init__` imports every model transformers
+  ships (about 280 packages, each scanning its own files for its names) when the first one is
+  used. It is a deferred package whose submodules import without it, so a process imports only the
+  models it uses (allennlp's encoder loading asks for them by name: `jointie_allennlp.encoders.auto_model`).
 * NLTK: allennlp imports only `nltk.Tree` at import time (`allennlp.training.metrics.evalb_bracketing_scorer`).
   `nltk` is a deferred package holding `Tree` from `nltk.tree`; its `__init__` runs on first access
   of any other attribute, and its submodules import without it.
@@ -40,11 +44,19 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
   (`jointie_allennlp/__init__.py`), so every trainer and callback is registered before a training.
 * h5py: thinc imports it (`thinc.compat`) for its TensorFlow and MXNet shims only; a deferred package.
 
+And Python's cyclic garbage collector is paused while the package imports (`collector_paused`):
+torch, transformers, allennlp and spaCy make about a million objects that live as long as the
+process, and with the collector on, each full collection during the import scans all of them
+again. Afterwards they are frozen (`gc.freeze`: later collections skip them) and the collector
+runs again as before.
+
 What stays: spaCy itself (allennlp's `__init__`, its tokenizers and `TextField` import it, and the
 English tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),
 cached_path's scheme clients with botocore's core and the Google Cloud libraries (every file allennlp
 reads goes through `cached_path`, which asks them for their schemes).
 """
+import contextlib
+import gc
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -59,6 +71,23 @@ VARIABLE = "JOINTIE_LEAN_IMPORTS"
 def enabled() -> bool:
     """Whether the lean import applies (`JOINTIE_LEAN_IMPORTS` unset, or anything but `0`/`false`/`no`)."""
     return os.environ.get(VARIABLE, "1").strip().lower() not in ("0", "false", "no")
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Pauses the cyclic garbage collector for the block (when the lean import applies), then
+    freezes the objects made so far (`gc.freeze`) and turns the collector back on if it was on."""
+    collecting = gc.isenabled()
+    if not enabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 class _RunParentFirst(importlib.abc.MetaPathFinder):
@@ -284,6 +313,8 @@ def install() -> List[str]:
     if deferred_package("cuda.bindings", submodules=["runtime", "driver"]):  # before torch's first import
         deferred.append("cuda.bindings")
     deferred += [f"transformers.{flag}" for flag in _transformers_flags()]
+    if deferred_package("transformers.models", independent_submodules=True):
+        deferred.append("transformers.models")
     if "transformers.pytorch_utils" not in sys.modules and _WITHOUT_TENSOR_PARALLEL not in sys.meta_path:
         sys.meta_path.insert(0, _WITHOUT_TENSOR_PARALLEL)
         deferred.append("torch.distributed.tensor")

@@ -1,6 +1,6 @@
 """The lean import: a process that loads a predictor and predicts never loads sklearn, SciPy, pandas,
 torchvision, NLTK, SymPy, boto3, botocore's client, the CUDA bindings, h5py, spaCy's command line or
-allennlp's trainer, and each still works when used."""
+allennlp's trainer, and each still works when used; the garbage collector is paused during the import."""
 import json
 import os
 import subprocess
@@ -89,3 +89,27 @@ def test_the_deferred_packages_work_when_used():
     assert third.split() == ["True", "download", "File", "[False,", "False]", "module"]
     # importing the trainer module runs allennlp.training and registers this package's callbacks and scheduler
     assert fourth.split() == ["False", "GradientDescentTrainer", "ScoreCurveCallback", "LinearWithWarmupFraction"]
+
+
+COLLECTOR = """
+import gc, sys, weakref
+if sys.argv[1:] == ["off"]:
+    gc.disable()
+import jointie_allennlp
+
+class Node:
+    pass
+
+node = Node(); node.itself = node; ref = weakref.ref(node); del node
+gc.collect()  # a cycle made after the import is still collected
+print(gc.isenabled(), gc.get_freeze_count(), ref() is None)
+"""
+
+
+def test_the_collector_is_paused_during_the_import_and_on_again_after_it():
+    enabled, frozen, collected = _run(COLLECTOR).split()
+    assert (enabled, collected) == ("True", "True") and int(frozen) > 100_000  # the import's objects
+    enabled, frozen, collected = _run(COLLECTOR, "off").split()
+    assert (enabled, collected) == ("False", "True") and int(frozen) > 100_000  # left off, as it was
+    enabled, frozen, collected = _run(COLLECTOR, JOINTIE_LEAN_IMPORTS="0").split()
+    assert (enabled, frozen, collected) == ("True", "0", "True")

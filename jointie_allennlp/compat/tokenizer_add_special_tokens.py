@@ -37,11 +37,12 @@ def fix_get_tokenizer_add_special_tokens() -> bool:
     reverse-engineered from explicit calls too).
 
     The fix replaces the module attribute ``cached_transformers.get_tokenizer``
-    with a copy that keeps allennlp's cache semantics (cache key is still
-    ``(model_name, hash_object(kwargs))`` over the *original* kwargs, so the
-    ``add_special_tokens=True`` and ``=False`` tokenizers remain distinct
-    objects, and ``_clear_caches()`` still clears it) but loads with
-    ``add_special_tokens`` removed.  All callers in allennlp 2.10.1 and
+    with a copy that keeps allennlp's cache (key ``(model_name, hash_object(kwargs))``
+    over the *original* kwargs; ``_clear_caches()`` still clears it) but loads with
+    ``add_special_tokens`` removed. Requests that differ only in what is not a
+    load option (``add_special_tokens``; ``use_fast=True``, AutoTokenizer's
+    default, given or not) get the one tokenizer loaded with those options: a
+    model's reader, indexer and special-token probe load its tokenizer once.  All callers in allennlp 2.10.1 and
     allennlp-models 2.10.1 look the function up as
     ``cached_transformers.get_tokenizer`` at call time (checked with grep:
     pretrained_transformer_tokenizer.py, data_collator.py, vocabulary.py,
@@ -70,9 +71,13 @@ def fix_get_tokenizer_add_special_tokens() -> bool:
         if tokenizer is None:
             from jointie_allennlp.encoders.build import require_built_encoder
 
-            require_built_encoder(model_name)
-            load_kwargs = {k: v for k, v in kwargs.items() if k != "add_special_tokens"}
-            tokenizer = transformers.AutoTokenizer.from_pretrained(model_name, **load_kwargs)
+            load_kwargs = {"use_fast": True, **{k: v for k, v in kwargs.items() if k != "add_special_tokens"}}
+            loaded_key = (model_name, hash_object({"loaded with": load_kwargs}))
+            tokenizer = cache.get(loaded_key, None)
+            if tokenizer is None:
+                require_built_encoder(model_name)
+                tokenizer = transformers.AutoTokenizer.from_pretrained(model_name, **load_kwargs)
+                cache[loaded_key] = tokenizer
             cache[cache_key] = tokenizer
         return tokenizer
 

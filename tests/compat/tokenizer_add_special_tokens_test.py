@@ -29,15 +29,24 @@ def test_pretrained_transformer_tokenizer_works(tiny_bert):
     assert [t.text for t in no_special.tokenize("the guard")] == ["the", "guard"]
 
 
-def test_get_tokenizer_keeps_cache_semantics(tiny_bert):
+def test_get_tokenizer_loads_once_per_set_of_load_options(tiny_bert, monkeypatch):
+    import transformers
+
+    cached_transformers._clear_caches()
+    loads = []
+    original = transformers.AutoTokenizer.from_pretrained
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained",
+                        lambda name, **kwargs: loads.append(kwargs) or original(name, **kwargs))
     get = cached_transformers.get_tokenizer
     without = get(tiny_bert, add_special_tokens=False)
-    with_ = get(tiny_bert, add_special_tokens=True)
-    assert get(tiny_bert, add_special_tokens=False) is without
-    assert with_ is not without  # distinct cache entries, as in allennlp
+    # what a reader, an indexer and allennlp's special-token probe ask for: one load
+    assert get(tiny_bert, add_special_tokens=True, use_fast=True) is without
+    assert get(tiny_bert) is without and loads == [{"use_fast": True}]
     assert "add_special_tokens" not in without.init_kwargs
+    slow = get(tiny_bert, use_fast=False)  # another load option: another tokenizer
+    assert slow is not without and not slow.is_fast and loads[-1] == {"use_fast": False}
     cached_transformers._clear_caches()
-    assert get(tiny_bert, add_special_tokens=False) is not without
+    assert get(tiny_bert, add_special_tokens=False) is not without and len(loads) == 3
 
 
 def test_no_allennlp_caller_bypasses_the_patched_get_tokenizer():
