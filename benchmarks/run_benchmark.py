@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
+from quiet import paused_seconds  # noqa: E402
 from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
 
 BENCHMARKS = Path(__file__).resolve().parent
@@ -178,7 +179,8 @@ def finished_or_last_epoch_metrics(serialization_dir: Path) -> dict:
 def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
     """Training time over every epoch, also across `--recover` restarts. allennlp writes one
     `metrics_epoch_<n>.json` per epoch with `training_duration` counted from the start of the
-    process that trained it; a value lower than the previous epoch's marks a restart."""
+    process that trained it; a value lower than the previous epoch's marks a restart. The seconds the
+    run stood still in quiet windows (`quiet.py`) are left out."""
     total, previous = 0.0, 0.0
     paths = sorted(serialization_dir.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
     for path in paths:
@@ -186,7 +188,7 @@ def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: 
         elapsed = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         total += elapsed - previous if elapsed >= previous else elapsed
         previous = elapsed
-    return total if paths else fallback
+    return total - paused_seconds(serialization_dir) if paths else fallback
 
 
 def config_settings() -> Dict[str, str]:

@@ -33,6 +33,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from quiet import paused_seconds
+
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT / "training_configs" / "rurebus"
 DIRECTIONS = ("head", "both")
@@ -103,13 +105,12 @@ def train(work: Path, name: str, threads: int) -> None:
 def training_note(archive: Path) -> str:
     """
     `<epochs> epochs, <h:mm:ss> of training` from the `metrics.json` beside an archive; a file
-    `paused_seconds` there (a run stopped with SIGSTOP while another used the core) is taken off.
+    `paused_seconds` there (the run stopped for quiet windows, `quiet.py`) is taken off.
     """
     metrics = json.loads((archive.parent / "metrics.json").read_text(encoding="utf-8"))
     hours, minutes, seconds = (float(part) for part in metrics["training_duration"].split(":"))
     elapsed = 3600 * hours + 60 * minutes + seconds
-    paused_file = archive.parent / "paused_seconds"
-    paused = float(paused_file.read_text()) if paused_file.is_file() else 0.0
+    paused = paused_seconds(archive.parent)
     note = f" (without a pause of {paused / 60:.0f} min)" if paused else ""
     return f"{metrics['epoch'] + 1} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
 
