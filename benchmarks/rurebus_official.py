@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Sequence
 
 from quiet import paused_seconds
+from rurebus_pipeline import shared_task_relations
+from rurebus_tables import DEV, OFFICIAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT / "training_configs" / "rurebus"
@@ -155,11 +157,11 @@ def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> Non
             if not (output / "scores.json").is_file():
                 shutil.rmtree(output, ignore_errors=True)  # an interrupted run's predictions
                 pipeline_row(work, direction, theta, split / "dev_every6", gold,
-                             f"dev_every6 (11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
+                             f"{DEV}(11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
                              f"re_cpu, bf16 training where the CPU has it; θ {theta} from tune-threshold on "
                              "dev_tune (7 other dev files)", output, threads, {"subtask": subtask})
             summary = json.loads((output / "scores.json").read_text(encoding="utf-8"))["rurebus"]
-            relations = next(v for k, v in summary.items() if k.endswith("_relations"))
+            relations = shared_task_relations(summary)
             scores[direction][f"subtask{subtask}"] = relations["f1"]
     if all("subtask2" in scores.get(d, {}) for d in DIRECTIONS):  # the choice sees both settings
         chosen = max(DIRECTIONS, key=lambda d: scores[d]["subtask2"])
@@ -177,7 +179,7 @@ def test(work: Path, data: Path, threads: int) -> None:
     theta = choice["dev"][direction]["relation_threshold"]
     for subtasks, gold in (("2", True), ("1+3", False)):
         pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
-                     f"official test_full; subtask {subtasks}; models chosen on dev: "
+                     f"{OFFICIAL}subtask {subtasks}; models chosen on dev: "
                      f"RELATION_DIRECTIONS={direction} ({choice['by']}), θ {theta}",
                      work / "test_full" / subtasks, threads, {"subtask": subtasks, "chosen_by": choice["by"]})
     done.write_text(json.dumps(choice), encoding="utf-8")

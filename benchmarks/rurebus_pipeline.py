@@ -58,6 +58,11 @@ def archived_config(archive: Path) -> dict:
         return json.load(tar.extractfile("config.json"))  # type: ignore[arg-type]
 
 
+def shared_task_relations(summary: dict) -> dict:
+    """The shared task's relation score (P / R / F1) in the `rurebus` part of `score --rurebus`'s report."""
+    return next(value for key, value in summary.items() if key.endswith("_relations"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("ner_archive", type=Path, help="the NER archive, or a joint model's archive alone")
@@ -137,7 +142,7 @@ def main() -> int:
         print(line, file=sys.stderr)
     (args.output_dir / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
     summary = scores["rurebus"]
-    relations = next(v for k, v in summary.items() if k.endswith("_relations"))
+    relations = shared_task_relations(summary)
     sentences = sum(len(d.split_sentences()) for d in read_brat_directory(test))
 
     if joint:
