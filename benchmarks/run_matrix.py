@@ -9,11 +9,14 @@ over the seeds or folds of every entry, and the runs still missing listed as pen
     .venv/bin/python benchmarks/run_matrix.py --dry-run    # list what would run
     .venv/bin/python benchmarks/run_matrix.py --regenerate-only
     .venv/bin/python benchmarks/run_matrix.py --only spert_mt --max-runs 1  # --only: approach, dataset, variant, table
+    .venv/bin/python benchmarks/run_matrix.py --jobs 2     # two runs at a time (`make results`)
 
 Run it from the repository root (config paths are relative to it).
 Resumable: rows already recorded are skipped, and an interrupted run continues from its last
 finished epoch (`--recover` on its serialization directory `runs/matrix/<entry>-<seed|fold>`). A
-run whose test data is missing is skipped and stays pending. Matrix entries:
+run whose test data is missing is skipped and stays pending. `--jobs N` runs N runs at once (each
+with its entry's threads); a run holds a lock (`<its directory>.lock`) while it runs, so a second
+`run_matrix.py` on the same runs folder skips it and takes the next. Matrix entries:
 
     {"approach", "dataset", "variant", "config", "test" ("{data_dir}": JOINTIE_DATA_DIR or
      ../shared/data; "{fold}": the fold),
@@ -22,10 +25,13 @@ run whose test data is missing is skipped and stays pending. Matrix entries:
      "epochs": null, "threads": 1, "note": ""}
 """
 import argparse
+import fcntl
 import os
 import re
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -59,9 +65,57 @@ def run_directory(runs: Path, entry: Entry, kind: str, value: int) -> Path:
     return runs / f"{name}-{kind}{value}"
 
 
-def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path) -> int:
-    """Trains and scores one run with run_benchmark.py; returns its exit status."""
+class RunLock:
+    """
+    An exclusive, non-blocking lock on one run (`fcntl.flock` on `<run directory>.lock`), released
+    when its holder ends, however it ends.
+
+    # Parameters
+
+    directory : `Path` the run's serialization directory.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory.with_name(directory.name + ".lock")
+        self._handle = None
+
+    def acquire(self) -> bool:
+        """Takes the lock; False when another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path) -> Optional[int]:
+    """Trains and scores one run with run_benchmark.py; returns its exit status (None when another
+    process is running it)."""
     directory = run_directory(runs, entry, kind, value)
+    lock = RunLock(directory)
+    if not lock.acquire():
+        print(f"skip: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}: "
+              f"running in another process ({lock.path})", flush=True)
+        return None
+    try:
+        if row_for(entry, kind, value, load_rows(results)) is not None:
+            return 0  # recorded by another process since the plan was made
+        return _train_and_score(entry, kind, value, directory, results)
+    finally:
+        lock.release()
+
+
+def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, results: Path) -> int:
     command = [
         sys.executable, str(BENCHMARKS / "run_benchmark.py"), entry.config,
         "--approach", entry.approach, "--dataset", entry.dataset, "--variant", entry.variant,
@@ -90,6 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--regenerate-only", action="store_true", help="only rewrite the results page")
     parser.add_argument("--only", help="only entries of this approach, dataset, variant or table")
     parser.add_argument("--max-runs", type=int, help="stop after this many runs")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once (each with its entry's threads)")
     args = parser.parse_args(argv)
 
     entries = load_matrix(args.matrix)
@@ -103,18 +158,35 @@ def main(argv: Optional[List[str]] = None) -> int:
                       f"[{entry.variant}] {kind} {value}" + ("" if status == "ready" else f": {status}"))
         if args.dry_run:
             return 0
-        ran, failed = 0, 0
+        ready = []
         for entry, kind, value, status in plan:
             if status != "ready":
                 print(f"skip: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}: {status}")
-                continue
-            if args.max_runs is not None and ran >= args.max_runs:
-                break
-            ran += 1
-            if run_one(entry, kind, value, args.runs, args.results) != 0:
-                failed += 1
-                print(f"failed: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}", file=sys.stderr)
-            regenerate(args.results, args.matrix, args.table)
+            else:
+                ready.append((entry, kind, value))
+        ran, failed = 0, 0
+        counting = threading.Lock()
+
+        def work(run) -> None:
+            nonlocal ran, failed
+            entry, kind, value = run
+            with counting:
+                if args.max_runs is not None and ran >= args.max_runs:
+                    return
+                ran += 1
+            status = run_one(entry, kind, value, args.runs, args.results)
+            with counting:
+                if status is None:
+                    ran -= 1  # another process runs it: it does not count
+                    return
+                if status != 0:
+                    failed += 1
+                    print(f"failed: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}",
+                          file=sys.stderr)
+                regenerate(args.results, args.matrix, args.table)
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            list(pool.map(work, ready))
         regenerate(args.results, args.matrix, args.table)
         if failed:
             print(f"{failed} of {ran} runs failed; they stay pending", file=sys.stderr)

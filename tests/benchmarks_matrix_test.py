@@ -153,3 +153,54 @@ def test_an_entrys_environment_names_the_data_folder(tmp_path, monkeypatch):
                                  table="T", env={"TRAIN_DATA_PATH": "{data_dir}/conll04/train.json", "SEED": 3})
     assert entry.environment() == {"TRAIN_DATA_PATH": f"{tmp_path}/conll04/train.json", "SEED": "3"}
     assert entry.test_path() == f"{tmp_path}/t.json"
+
+
+RUN = """
+import json, sys, time
+start = time.time()
+time.sleep(1.0)
+row = json.loads(sys.argv[2]); row["train_seconds"] = time.time() - start; row["started"] = start
+with open(sys.argv[1], "a") as results:
+    results.write(json.dumps(row) + "\\n")
+"""
+
+HOLD = """
+import fcntl, sys, time
+lock = open(sys.argv[1], "a"); fcntl.flock(lock, fcntl.LOCK_EX); print("held", flush=True); time.sleep(60)
+"""
+
+
+def test_jobs_run_at_once_and_a_run_held_by_another_process_is_left_to_it(tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    test_file = tmp_path / "test.json"
+    test_file.write_text("[]", encoding="utf-8")
+    entries = [{"approach": "a", "dataset": "toy", "variant": "v", "config": "c", "test": str(test_file),
+                "table": "T", "seeds": [1, 2, 3]}]
+    matrix, results = _write(tmp_path, entries, [])
+
+    def one_process_per_run(entry, kind, value, directory, results_file):
+        row = _row("a", "v", "2026-01-01", 0.5, 0.5, seed=value)
+        return subprocess.run([sys.executable, "-c", RUN, str(results_file), json.dumps(row)]).returncode
+
+    monkeypatch.setattr(run_matrix, "_train_and_score", one_process_per_run)
+    runs = tmp_path / "runs"
+    third = run_matrix.run_directory(runs, results_tables.load_matrix(matrix)[0], "seed", 3)
+    third.parent.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run_matrix.RunLock(third).path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
+                     "--runs", str(runs), "--jobs", "2"]
+        assert run_matrix.main(arguments) == 0
+        rows = {row["seed"]: row for row in results_tables.load_rows(results)}
+        assert sorted(rows) == [1, 2]  # seed 3 is another process's
+        first, second = sorted((rows[1]["started"], rows[2]["started"]))
+        assert second - first < rows[1]["train_seconds"]  # the two runs overlapped
+        assert "seed 3: running in another process" in capsys.readouterr().out
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_matrix.main(arguments) == 0  # the lock is free again: seed 3 runs
+    assert sorted(row["seed"] for row in results_tables.load_rows(results)) == [1, 2, 3]
