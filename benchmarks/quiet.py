@@ -1,14 +1,17 @@
 """
 A quiet window for a measurement while trainings run: every training process on the machine (a
-command line with `--serialization-dir DIR`, or `train ... -s DIR`: `run_benchmark.py`, `allennlp train`) is
-stopped (SIGSTOP, with its child processes), the load average is left to settle, the measurement
-command runs alone, and the trainings continue (SIGCONT), also when the command fails.
+command line with `--serialization-dir DIR`, or `train ... -s DIR`: `run_benchmark.py`,
+`allennlp train`) is stopped (SIGSTOP, with its child processes; processes that appear meanwhile
+too), the 1-minute load average is left to fall to `--max-load` (waiting at most `--settle`
+seconds), the measurement command runs alone, and the trainings continue (SIGCONT) when it ends,
+fails, or this process is interrupted or terminated.
 
     .venv/bin/python benchmarks/quiet.py -- .venv/bin/python benchmarks/startup.py --archive A --runs 5
 
-The seconds each training stood still are added to `paused_seconds` in its serialization directory,
-and the training times of the rows (`run_benchmark.py`'s `training_seconds`,
-`rurebus_official.py`'s training note) leave them out. Linux only (`/proc`).
+Each pause is appended to `paused` in the training's serialization directory as `start end`
+(seconds since the epoch), and the times the rows report leave out the part of a pause that falls
+inside what they time (`paused_within`): `run_benchmark.py`'s training time (epoch by epoch) and
+inference throughput, `rurebus_official.py`'s training note. Linux only (`/proc`).
 """
 import argparse
 import os
@@ -17,20 +20,28 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
-PAUSED_FILE = "paused_seconds"
+PAUSED_FILE = "paused"
 
 
-def paused_seconds(serialization_dir: Path) -> float:
-    """The seconds a training in `serialization_dir` was stopped by quiet windows (0 when never)."""
+def paused_intervals(serialization_dir: Path) -> List[Tuple[float, float]]:
+    """The `(start, end)` of every pause of the training in `serialization_dir` (none when never paused)."""
     path = Path(serialization_dir) / PAUSED_FILE
-    return float(path.read_text(encoding="utf-8")) if path.is_file() else 0.0
+    if not path.is_file():
+        return []
+    return [tuple(float(x) for x in line.split()) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
-def add_paused_seconds(serialization_dir: Path, seconds: float) -> None:
-    path = Path(serialization_dir) / PAUSED_FILE
-    path.write_text(f"{paused_seconds(serialization_dir) + seconds:.1f}\n", encoding="utf-8")
+def paused_within(serialization_dir: Path, start: float, end: float) -> float:
+    """Seconds of the training's pauses that fall between `start` and `end` (seconds since the epoch)."""
+    return sum(max(0.0, min(end, b) - max(start, a)) for a, b in paused_intervals(serialization_dir))
+
+
+def record_pause(serialization_dir: Path, start: float, end: float) -> None:
+    with (Path(serialization_dir) / PAUSED_FILE).open("a", encoding="utf-8") as handle:
+        handle.write(f"{start:.3f} {end:.3f}\n")
 
 
 def _processes() -> Dict[int, tuple]:
@@ -87,32 +98,56 @@ def _signal_all(pids, signal_number) -> None:
     for pid in pids:
         try:
             os.kill(pid, signal_number)
-        except ProcessLookupError:
-            pass
+        except (ProcessLookupError, PermissionError):
+            pass  # gone, or not ours
+
+
+def _stop_all(under: Path, paused: Dict[int, Path]) -> None:
+    """Stops the trainings, scanning again until no new process of theirs appears."""
+    while True:
+        found = {pid: d for pid, d in trainings(exclude=os.getpid(), under=under).items() if pid not in paused}
+        if not found:
+            return
+        _signal_all(found, signal.SIGSTOP)
+        paused.update(found)
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _raise_terminated(signal_number, frame):
+    raise _Terminated(signal.Signals(signal_number).name)
 
 
 def run_quietly(command: List[str], settle: float = 60.0, max_load: float = 0.5, under: Path = Path("/")) -> int:
     """Stops the trainings (those with a serialization directory inside `under`), waits up to `settle`
     seconds for the 1-minute load average to fall to `max_load`, runs `command`, continues the
     trainings; returns the command's exit status."""
-    paused = trainings(exclude=os.getpid(), under=under)
-    directories = sorted(set(paused.values()))
-    print(f"quiet: stopping {len(paused)} processes of {len(directories)} trainings"
-          + "".join(f"\n  {d}" for d in directories), file=sys.stderr, flush=True)
-    started = time.monotonic()
-    _signal_all(paused, signal.SIGSTOP)
+    paused: Dict[int, Path] = {}
+    previous = {number: signal.signal(number, _raise_terminated) for number in (signal.SIGTERM, signal.SIGHUP)}
+    started = time.time()
     try:
-        while time.monotonic() - started < settle and os.getloadavg()[0] > max_load:
+        _stop_all(under, paused)
+        directories = sorted(set(paused.values()))
+        print(f"quiet: stopped {len(paused)} processes of {len(directories)} trainings"
+              + "".join(f"\n  {d}" for d in directories), file=sys.stderr, flush=True)
+        while time.time() - started < settle and os.getloadavg()[0] > max_load:
             time.sleep(1)
-        print(f"quiet: load {os.getloadavg()[0]:.2f} after {time.monotonic() - started:.0f} s; running "
+        print(f"quiet: load {os.getloadavg()[0]:.2f} after {time.time() - started:.0f} s; running "
               + " ".join(command), file=sys.stderr, flush=True)
         return subprocess.run(command).returncode
+    except _Terminated as stop:
+        print(f"quiet: {stop}: continuing the trainings", file=sys.stderr, flush=True)
+        return 128 + signal.Signals[str(stop)].value
     finally:
         _signal_all(paused, signal.SIGCONT)
-        seconds = time.monotonic() - started
-        for directory in directories:
-            add_paused_seconds(directory, seconds)
-        print(f"quiet: trainings continued after {seconds:.0f} s", file=sys.stderr, flush=True)
+        ended = time.time()
+        for directory in sorted(set(paused.values())):
+            record_pause(directory, started, ended)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        print(f"quiet: trainings continued after {ended - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

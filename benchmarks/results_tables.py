@@ -9,7 +9,9 @@ A row belongs to a matrix entry when its approach, dataset and variant are the e
 default seed 13370.
 """
 import json
+import os
 import statistics
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -121,11 +123,15 @@ def load_rows(path: Path = RESULTS) -> List[dict]:
     if not path.exists():
         return []
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
         if line.strip():
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as error:
+                if number == len(lines) and not text.endswith("\n"):
+                    break  # a row another process is appending at this moment
                 raise ValueError(f"{path}:{number}: invalid JSON ({error.msg})") from error
     return rows
 
@@ -382,4 +388,6 @@ def render(results: Path = RESULTS, matrix: Path = MATRIX) -> str:
 def regenerate(results: Path = RESULTS, matrix: Path = MATRIX, table: Path = TABLE) -> None:
     """Writes the results page (default docs/results.md) from the recorded rows and the matrix."""
     table.parent.mkdir(parents=True, exist_ok=True)
-    table.write_text(render(results, matrix), encoding="utf-8")
+    partial = table.with_name(f".{table.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.write_text(render(results, matrix), encoding="utf-8")
+    os.replace(partial, table)  # whole: runs that end at once each write the page

@@ -24,8 +24,11 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-from quiet import paused_seconds  # noqa: E402
+from quiet import paused_within  # noqa: E402
 from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
+
+#: set by `run_matrix.py --jobs N` for the runs it starts: how many runs ran at once (kept in the row)
+RUNS_AT_ONCE = "JOINTIE_RUNS_AT_ONCE"
 
 BENCHMARKS = Path(__file__).resolve().parent
 
@@ -104,7 +107,8 @@ def _batch_size(data_loader) -> Optional[int]:
 
 
 def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = INFERENCE_BATCH_SIZE) -> dict:
-    """Scores the archived model on a test file; returns metrics and inference throughput."""
+    """Scores the archived model on a test file; returns metrics and inference throughput (without
+    the seconds of a quiet window, `quiet.py`, when `archive_dir` is a training's directory)."""
     from allennlp.data.data_loaders import SimpleDataLoader
     from allennlp.models.archival import load_archive
     from allennlp.training.util import evaluate
@@ -114,9 +118,9 @@ def evaluate_archive(archive_dir: Path, test_path: str, batch_size: int = INFERE
     instances = list(reader.read(test_path))
     loader = SimpleDataLoader(instances, batch_size=batch_size)
     loader.index_with(archive.model.vocab)
-    start = time.perf_counter()
+    start, wall_start = time.perf_counter(), time.time()
     metrics = evaluate(archive.model, loader, cuda_device=-1)
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start - paused_within(archive_dir, wall_start, time.time())
     metrics["inference_seconds"] = seconds
     metrics["inference_sentences_per_s"] = len(instances) / seconds
     metrics["test_instances"] = len(instances)
@@ -176,19 +180,29 @@ def finished_or_last_epoch_metrics(serialization_dir: Path) -> dict:
     return json.loads(epochs[-1].read_text())
 
 
-def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
-    """Training time over every epoch, also across `--recover` restarts. allennlp writes one
-    `metrics_epoch_<n>.json` per epoch with `training_duration` counted from the start of the
-    process that trained it; a value lower than the previous epoch's marks a restart. The seconds the
-    run stood still in quiet windows (`quiet.py`) are left out."""
-    total, previous = 0.0, 0.0
+def epoch_spans(serialization_dir: Path) -> List[tuple]:
+    """`(start, end)` in seconds since the epoch of every finished epoch, also across `--recover`
+    restarts: allennlp writes `metrics_epoch_<n>.json` when epoch n ends, with `training_duration`
+    counted from the start of the process that trained it (a value lower than the previous epoch's
+    marks a restart), so an epoch ends at the file's time and lasts the difference."""
+    spans, previous = [], 0.0
     paths = sorted(serialization_dir.glob("metrics_epoch_*.json"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
     for path in paths:
         hours, minutes, seconds = json.loads(path.read_text())["training_duration"].split(":")
         elapsed = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-        total += elapsed - previous if elapsed >= previous else elapsed
+        end = path.stat().st_mtime
+        spans.append((end - (elapsed - previous if elapsed >= previous else elapsed), end))
         previous = elapsed
-    return total - paused_seconds(serialization_dir) if paths else fallback
+    return spans
+
+
+def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
+    """Training time over every finished epoch (`epoch_spans`), without the seconds the run stood
+    still in quiet windows (`quiet.py`); `fallback` when no epoch finished."""
+    spans = epoch_spans(serialization_dir)
+    if not spans:
+        return fallback
+    return sum(end - start - paused_within(serialization_dir, start, end) for start, end in spans)
 
 
 def config_settings() -> Dict[str, str]:
@@ -297,6 +311,7 @@ def main() -> int:
         "epochs": epochs_run,
         **{k: metrics[k] for k, _ in COLUMNS if k in metrics},
         "train_seconds": round(train_seconds, 1),
+        **({"runs_at_once": int(os.environ[RUNS_AT_ONCE])} if os.environ.get(RUNS_AT_ONCE) else {}),
         "train_instances": train_instances,
         "train_sentences_per_s": train_instances * epochs_run / train_seconds,
         "inference_sentences_per_s": metrics["inference_sentences_per_s"],

@@ -15,8 +15,9 @@ Run it from the repository root (config paths are relative to it).
 Resumable: rows already recorded are skipped, and an interrupted run continues from its last
 finished epoch (`--recover` on its serialization directory `runs/matrix/<entry>-<seed|fold>`). A
 run whose test data is missing is skipped and stays pending. `--jobs N` runs N runs at once (each
-with its entry's threads); a run holds a lock (`<its directory>.lock`) while it runs, so a second
-`run_matrix.py` on the same runs folder skips it and takes the next. Matrix entries:
+with its entry's threads; the rows record `runs_at_once`). A run's training process holds a lock
+(`<its directory>.lock`, a file that stays) while it lives, so a second `run_matrix.py` on the same
+runs folder skips that run and takes the next. Matrix entries:
 
     {"approach", "dataset", "variant", "config", "test" ("{data_dir}": JOINTIE_DATA_DIR or
      ../shared/data; "{fold}": the fold),
@@ -31,11 +32,11 @@ import re
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 from results_tables import MATRIX, RESULTS, TABLE, Entry, load_matrix, load_rows, regenerate, row_for
+from run_benchmark import RUNS_AT_ONCE
 
 BENCHMARKS = Path(__file__).resolve().parent
 
@@ -67,8 +68,9 @@ def run_directory(runs: Path, entry: Entry, kind: str, value: int) -> Path:
 
 class RunLock:
     """
-    An exclusive, non-blocking lock on one run (`fcntl.flock` on `<run directory>.lock`), released
-    when its holder ends, however it ends.
+    An exclusive, non-blocking lock on one run (`fcntl.flock` on `<run directory>.lock`). It is held
+    by the open file: by this process and by the training process that inherits it (`fileno`), until
+    both have closed it or ended, however they end.
 
     # Parameters
 
@@ -91,16 +93,19 @@ class RunLock:
         self._handle = handle
         return True
 
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
     def release(self) -> None:
+        """Closes this process's hold (a child that inherited it keeps the lock until it ends)."""
         if self._handle is not None:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
             self._handle = None
 
 
-def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path) -> Optional[int]:
-    """Trains and scores one run with run_benchmark.py; returns its exit status (None when another
-    process is running it)."""
+def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path, jobs: int = 1) -> Optional[int]:
+    """Trains and scores one run with run_benchmark.py; returns its exit status, or None when
+    another process is running it or has recorded it since the plan was made."""
     directory = run_directory(runs, entry, kind, value)
     lock = RunLock(directory)
     if not lock.acquire():
@@ -109,13 +114,14 @@ def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path) -> O
         return None
     try:
         if row_for(entry, kind, value, load_rows(results)) is not None:
-            return 0  # recorded by another process since the plan was made
-        return _train_and_score(entry, kind, value, directory, results)
+            return None
+        return _train_and_score(entry, kind, value, directory, results, lock, jobs)
     finally:
         lock.release()
 
 
-def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, results: Path) -> int:
+def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, results: Path, lock: RunLock,
+                     jobs: int = 1) -> int:
     command = [
         sys.executable, str(BENCHMARKS / "run_benchmark.py"), entry.config,
         "--approach", entry.approach, "--dataset", entry.dataset, "--variant", entry.variant,
@@ -129,9 +135,58 @@ def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, resul
         command += ["--overrides", entry.overrides]
     if (directory / "config.json").is_file():
         command.append("--recover")  # an interrupted run continues from its last epoch
-    environment = {**os.environ, **entry.environment(), "OMP_NUM_THREADS": str(entry.threads)}
+    environment = {**os.environ, **entry.environment(), "OMP_NUM_THREADS": str(entry.threads),
+                   RUNS_AT_ONCE: str(jobs)}
     print(f"run: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}", flush=True)
-    return subprocess.run(command, env=environment).returncode
+    return subprocess.run(command, env=environment, pass_fds=[lock.fileno()]).returncode
+
+
+def run_all(ready: List[tuple], args) -> Tuple[int, int]:
+    """Runs `ready` runs, `args.jobs` at a time (worker threads taking the next run in order) and at
+    most `args.max_runs` of them; a run another process holds or has recorded does not count. A
+    run that raises counts as failed. Ctrl-C stops the workers from taking further runs.
+    Returns (runs, failed runs)."""
+    pending = iter(ready)
+    state = {"ran": 0, "failed": 0}
+    guard, stop = threading.Lock(), threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with guard:
+                if args.max_runs is not None and state["ran"] >= args.max_runs:
+                    return
+                run = next(pending, None)
+                if run is None:
+                    return
+                state["ran"] += 1
+            entry, kind, value = run
+            try:
+                status = run_one(entry, kind, value, args.runs, args.results, args.jobs)
+            except Exception as error:  # noqa: BLE001  (one run's error must not stop the others)
+                print(f"error: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}: {error!r}",
+                      file=sys.stderr)
+                status = 1
+            with guard:
+                if status is None:
+                    state["ran"] -= 1
+                    continue
+                if status != 0:
+                    state["failed"] += 1
+                    print(f"failed: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}",
+                          file=sys.stderr)
+                regenerate(args.results, args.matrix, args.table)
+
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, args.jobs))]
+    for thread in workers:
+        thread.start()
+    try:
+        while any(thread.is_alive() for thread in workers):
+            for thread in workers:
+                thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        stop.set()  # the runs of this moment got the same Ctrl-C; no further run starts
+        raise
+    return state["ran"], state["failed"]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -164,29 +219,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"skip: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}: {status}")
             else:
                 ready.append((entry, kind, value))
-        ran, failed = 0, 0
-        counting = threading.Lock()
-
-        def work(run) -> None:
-            nonlocal ran, failed
-            entry, kind, value = run
-            with counting:
-                if args.max_runs is not None and ran >= args.max_runs:
-                    return
-                ran += 1
-            status = run_one(entry, kind, value, args.runs, args.results)
-            with counting:
-                if status is None:
-                    ran -= 1  # another process runs it: it does not count
-                    return
-                if status != 0:
-                    failed += 1
-                    print(f"failed: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}",
-                          file=sys.stderr)
-                regenerate(args.results, args.matrix, args.table)
-
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            list(pool.map(work, ready))
+        ran, failed = run_all(ready, args)
         regenerate(args.results, args.matrix, args.table)
         if failed:
             print(f"{failed} of {ran} runs failed; they stay pending", file=sys.stderr)

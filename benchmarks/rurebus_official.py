@@ -33,7 +33,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from quiet import paused_seconds
+from quiet import paused_within
+from run_benchmark import epoch_spans
 from rurebus_pipeline import shared_task_relations
 from rurebus_tables import DEV, OFFICIAL
 
@@ -105,16 +106,14 @@ def train(work: Path, name: str, threads: int) -> None:
 
 
 def training_note(archive: Path) -> str:
-    """
-    `<epochs> epochs, <h:mm:ss> of training` from the `metrics.json` beside an archive; a file
-    `paused_seconds` there (the run stopped for quiet windows, `quiet.py`) is taken off.
-    """
-    metrics = json.loads((archive.parent / "metrics.json").read_text(encoding="utf-8"))
-    hours, minutes, seconds = (float(part) for part in metrics["training_duration"].split(":"))
-    elapsed = 3600 * hours + 60 * minutes + seconds
-    paused = paused_seconds(archive.parent)
+    """`<epochs> epochs, <minutes> min of training` of the training beside an archive (its finished
+    epochs, `run_benchmark.epoch_spans`), without the seconds it stood still in quiet windows (`quiet.py`)."""
+    directory = archive.parent
+    spans = epoch_spans(directory)
+    paused = sum(paused_within(directory, start, end) for start, end in spans)
+    elapsed = sum(end - start for start, end in spans)
     note = f" (without a pause of {paused / 60:.0f} min)" if paused else ""
-    return f"{metrics['epoch'] + 1} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
+    return f"{len(spans)} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
 
 
 def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: bool, variant: str,

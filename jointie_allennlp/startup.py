@@ -45,10 +45,11 @@ when it comes before allennlp's own import; `JOINTIE_LEAN_IMPORTS=0` turns it of
 * h5py: thinc imports it (`thinc.compat`) for its TensorFlow and MXNet shims only; a deferred package.
 
 And Python's cyclic garbage collector is paused while the package imports (`collector_paused`):
-torch, transformers, allennlp and spaCy make about a million objects that live as long as the
-process, and with the collector on, each full collection during the import scans all of them
-again. Afterwards they are frozen (`gc.freeze`: later collections skip them) and the collector
-runs again as before.
+torch, transformers, allennlp and spaCy make about a million objects, nearly all of which live as
+long as the process, and with the collector on, each full collection during the import scans all
+of them again. Afterwards they are frozen (`gc.freeze`: later collections skip them) and the
+collector runs again as before. The few cycles the import leaves unreachable (about ten thousand
+objects) are frozen with them and stay: collecting them first would cost a full collection.
 
 What stays: spaCy itself (allennlp's `__init__`, its tokenizers and `TextField` import it, and the
 English tokenizer uses it), fairscale (imported by allennlp's `allennlp.nn.util` with `from` imports),

@@ -155,12 +155,27 @@ def test_an_entrys_environment_names_the_data_folder(tmp_path, monkeypatch):
     assert entry.test_path() == f"{tmp_path}/t.json"
 
 
-RUN = """
-import json, sys, time
+
+FAKE_RUN_BENCHMARK = """
+import argparse, json, os, sys, time
+parser = argparse.ArgumentParser()
+parser.add_argument("config")
+for option in ("--approach", "--dataset", "--variant", "--test", "--seed", "--threads", "--serialization-dir",
+               "--results"):
+    parser.add_argument(option)
+args, _ = parser.parse_known_args()
 start = time.time()
+open_files = []
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        open_files.append(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        pass  # the listing's own descriptor
 time.sleep(1.0)
-row = json.loads(sys.argv[2]); row["train_seconds"] = time.time() - start; row["started"] = start
-with open(sys.argv[1], "a") as results:
+row = json.loads(os.environ["ROW"]); row["seed"] = int(args.seed)
+row.update(started=start, train_seconds=time.time() - start, runs_at_once=int(os.environ["JOINTIE_RUNS_AT_ONCE"]),
+           holds_lock=any(path.endswith(args.serialization_dir.rsplit("/", 1)[1] + ".lock") for path in open_files))
+with open(args.results, "a") as results:
     results.write(json.dumps(row) + "\\n")
 """
 
@@ -178,29 +193,68 @@ def test_jobs_run_at_once_and_a_run_held_by_another_process_is_left_to_it(tmp_pa
     entries = [{"approach": "a", "dataset": "toy", "variant": "v", "config": "c", "test": str(test_file),
                 "table": "T", "seeds": [1, 2, 3]}]
     matrix, results = _write(tmp_path, entries, [])
-
-    def one_process_per_run(entry, kind, value, directory, results_file):
-        row = _row("a", "v", "2026-01-01", 0.5, 0.5, seed=value)
-        return subprocess.run([sys.executable, "-c", RUN, str(results_file), json.dumps(row)]).returncode
-
-    monkeypatch.setattr(run_matrix, "_train_and_score", one_process_per_run)
+    fake = tmp_path / "benchmarks"
+    fake.mkdir()
+    (fake / "run_benchmark.py").write_text(FAKE_RUN_BENCHMARK, encoding="utf-8")
+    monkeypatch.setattr(run_matrix, "BENCHMARKS", fake)
+    monkeypatch.setenv("ROW", json.dumps(_row("a", "v", "2026-01-01", 0.5, 0.5)))
     runs = tmp_path / "runs"
     third = run_matrix.run_directory(runs, results_tables.load_matrix(matrix)[0], "seed", 3)
     third.parent.mkdir(parents=True)
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run_matrix.RunLock(third).path)],
                               stdout=subprocess.PIPE, text=True)
+    arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
+                 "--runs", str(runs), "--jobs", "2"]
     try:
         assert holder.stdout.readline().strip() == "held"
-        arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
-                     "--runs", str(runs), "--jobs", "2"]
         assert run_matrix.main(arguments) == 0
         rows = {row["seed"]: row for row in results_tables.load_rows(results)}
         assert sorted(rows) == [1, 2]  # seed 3 is another process's
         first, second = sorted((rows[1]["started"], rows[2]["started"]))
         assert second - first < rows[1]["train_seconds"]  # the two runs overlapped
+        assert [(rows[s]["runs_at_once"], rows[s]["holds_lock"]) for s in (1, 2)] == [(2, True), (2, True)]
         assert "seed 3: running in another process" in capsys.readouterr().out
     finally:
         holder.kill()
         holder.wait()
     assert run_matrix.main(arguments) == 0  # the lock is free again: seed 3 runs
     assert sorted(row["seed"] for row in results_tables.load_rows(results)) == [1, 2, 3]
+
+
+def test_max_runs_counts_only_runs_that_ran_and_a_failing_run_does_not_stop_the_others(tmp_path, monkeypatch):
+    test_file = tmp_path / "test.json"
+    test_file.write_text("[]", encoding="utf-8")
+    entries = [{"approach": "a", "dataset": "toy", "variant": "v", "config": "c", "test": str(test_file),
+                "table": "T", "seeds": [1, 2, 3, 4]}]
+    matrix, results = _write(tmp_path, entries, [])
+    started = []
+
+    def fake_run_one(entry, kind, value, runs, results_file, jobs=1):
+        started.append(value)
+        if value == 1:
+            return None  # held by another process: does not count
+        if value == 2:
+            raise OSError("disk full")  # counts as failed; the next run still starts
+        with open(results_file, "a") as handle:
+            handle.write(json.dumps(_row("a", "v", "2026-01-01", 0.5, 0.5, seed=value)) + "\n")
+        return 0
+
+    monkeypatch.setattr(run_matrix, "run_one", fake_run_one)
+    arguments = ["--matrix", str(matrix), "--results", str(results), "--table", str(tmp_path / "R.md"),
+                 "--max-runs", "2"]
+    assert run_matrix.main(arguments) == 1  # one of the two runs failed
+    assert started == [1, 2, 3]
+    assert [row["seed"] for row in results_tables.load_rows(results)] == [3]
+
+
+def test_a_row_being_appended_is_not_read_as_an_error(tmp_path):
+    results = tmp_path / "results.jsonl"
+    results.write_text(json.dumps({"seed": 1}) + "\n" + '{"seed": 2, "ner', encoding="utf-8")
+    assert results_tables.load_rows(results) == [{"seed": 1}]
+    results.write_text(json.dumps({"seed": 1}) + "\n" + '{"seed": 2, "ner\n', encoding="utf-8")
+    try:
+        results_tables.load_rows(results)
+    except ValueError as error:
+        assert "results.jsonl:2" in str(error)
+    else:
+        raise AssertionError("a broken finished line must be an error")

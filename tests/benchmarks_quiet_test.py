@@ -51,8 +51,8 @@ def test_trainings_stand_still_during_the_measurement_and_continue_after(tmp_pat
             assert gap >= 1.4 and last > end, name
         gap, _ = _longest_gap(tmp_path / "other_ticks.parent", start, end)
         assert gap < 1.0  # a training outside --under ran on
-        assert 1.4 <= quiet.paused_seconds(run_dir) <= end - start + 0.5
-        assert quiet.paused_seconds(elsewhere) == 0.0
+        assert 1.4 <= quiet.paused_within(run_dir, start - 1, end + 1) <= end - start + 0.5
+        assert quiet.paused_intervals(elsewhere) == []
     finally:
         for process in (training, other):
             subprocess.run(["pkill", "-P", str(process.pid)])
@@ -67,10 +67,51 @@ def test_only_training_command_lines_count():
     assert quiet.serialization_dir(["pytest", "-s", "tests"], "/w") is None  # pytest's -s is not a directory
 
 
-def test_a_row_leaves_the_pause_out_of_the_training_time(tmp_path):
-    run_benchmark = load_benchmark("run_benchmark")
-    for epoch, duration in enumerate(["0:10:00", "0:20:00"]):
-        (tmp_path / f"metrics_epoch_{epoch}.json").write_text(json.dumps({"training_duration": duration}))
+def test_a_row_leaves_out_the_part_of_a_pause_inside_what_it_times(tmp_path):
+    import os
+
+    run_benchmark, quiet = load_benchmark("run_benchmark"), load_benchmark("quiet")
+    t0 = 1_800_000_000.0
+    for epoch, (duration, end) in enumerate([("0:10:00", t0 + 600), ("0:20:00", t0 + 1200)]):
+        path = tmp_path / f"metrics_epoch_{epoch}.json"
+        path.write_text(json.dumps({"training_duration": duration}))
+        os.utime(path, (end, end))
+    assert run_benchmark.epoch_spans(tmp_path) == [(t0, t0 + 600), (t0 + 600, t0 + 1200)]
     assert run_benchmark.training_seconds(tmp_path, {}, 0.0) == 1200.0
-    load_benchmark("quiet").add_paused_seconds(tmp_path, 300.0)
-    assert run_benchmark.training_seconds(tmp_path, {}, 0.0) == 900.0
+    quiet.record_pause(tmp_path, t0 + 1100, t0 + 1400)  # 100 s of it inside epoch 1, the rest after it
+    quiet.record_pause(tmp_path, t0 - 300, t0 - 200)  # before the training (reading the data)
+    assert quiet.paused_within(tmp_path, t0, t0 + 1200) == 100.0
+    assert run_benchmark.training_seconds(tmp_path, {}, 0.0) == 1100.0
+    # a restart (--recover): the third epoch's duration counts from its own process's start
+    path = tmp_path / "metrics_epoch_2.json"
+    path.write_text(json.dumps({"training_duration": "0:05:00"}))
+    os.utime(path, (t0 + 2000, t0 + 2000))
+    assert run_benchmark.epoch_spans(tmp_path)[2] == (t0 + 1700, t0 + 2000)
+    assert run_benchmark.training_seconds(tmp_path, {}, 0.0) == 1400.0
+
+
+def test_the_trainings_continue_when_the_quiet_window_is_terminated(tmp_path):
+    import signal
+
+    run_dir = tmp_path / "runs" / "a"
+    run_dir.mkdir(parents=True)
+    training = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path / "ticks"),
+                                 "--serialization-dir", str(run_dir)])
+    script = str(load_benchmark("quiet").__file__)
+    try:
+        time.sleep(1.0)
+        window = subprocess.Popen([sys.executable, script, "--settle", "0", "--under", str(tmp_path / "runs"), "--",
+                                   sys.executable, "-c", "import time; time.sleep(60)"], stderr=subprocess.PIPE,
+                                  text=True)
+        assert "stopped" in window.stderr.readline()
+        time.sleep(1.0)
+        window.send_signal(signal.SIGTERM)
+        assert window.wait(timeout=20) == 128 + signal.SIGTERM
+        stopped_at = time.time()
+        time.sleep(0.5)
+        for name in ("ticks.parent", "ticks.child"):  # both run again
+            assert float((tmp_path / name).read_text().split()[-1]) > stopped_at, name
+        assert len(load_benchmark("quiet").paused_intervals(run_dir)) == 1
+    finally:
+        subprocess.run(["pkill", "-P", str(training.pid)])
+        training.kill()

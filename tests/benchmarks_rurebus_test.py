@@ -1,4 +1,5 @@
 """benchmarks/rurebus_official.py (its folders and once-only test step) and benchmarks/rurebus_tables.py."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -90,9 +91,16 @@ def test_directions_table_has_one_line_per_setting_and_subtask():
 
 
 def test_training_time_leaves_out_a_recorded_pause(tmp_path):
-    official = load_benchmark("rurebus_official")
-    (tmp_path / "metrics.json").write_text('{"epoch": 1, "training_duration": "1:02:30.5"}')
+    import os
+
+    official, quiet = load_benchmark("rurebus_official"), load_benchmark("quiet")
+    t0 = 1_800_000_000.0  # epoch 0 ends 30 min after t0, epoch 1 at 1:02:30.5
+    for epoch, (duration, end) in enumerate([("0:30:00", t0 + 1800), ("1:02:30.5", t0 + 3750.5)]):
+        path = tmp_path / f"metrics_epoch_{epoch}.json"
+        path.write_text(json.dumps({"epoch": epoch, "training_duration": duration}))
+        os.utime(path, (end, end))
     assert official.training_note(tmp_path / "model.tar.gz") == "2 epochs, 63 min of training"
-    (tmp_path / "paused_seconds").write_text("1800")
+    quiet.record_pause(tmp_path, t0 - 500, t0 - 100)  # before the training: not its time
+    quiet.record_pause(tmp_path, t0 + 1900, t0 + 3700)
     assert official.training_note(tmp_path / "model.tar.gz") == (
         "2 epochs, 33 min of training (without a pause of 30 min)")

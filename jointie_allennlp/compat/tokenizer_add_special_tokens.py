@@ -72,7 +72,7 @@ def fix_get_tokenizer_add_special_tokens() -> bool:
             from jointie_allennlp.encoders.build import require_built_encoder
 
             load_kwargs = {"use_fast": True, **{k: v for k, v in kwargs.items() if k != "add_special_tokens"}}
-            loaded_key = (model_name, hash_object({"loaded with": load_kwargs}))
+            loaded_key = (model_name, hash_object(("loaded with", sorted(load_kwargs.items(), key=lambda kv: kv[0]))))
             tokenizer = cache.get(loaded_key, None)
             if tokenizer is None:
                 require_built_encoder(model_name)

@@ -51,8 +51,10 @@ def test_the_lean_auto_model_loads_what_transformers_auto_model_loads(tiny_bert)
         loaded = lean.from_pretrained(tiny_bert, hidden_dropout_prob=0.0)
         assert type(loaded) is type(reference) and loaded.config.hidden_dropout_prob == 0.0
         assert reference.config.hidden_dropout_prob != 0.0
-        for (name, mine), (_, theirs) in zip(loaded.state_dict().items(), reference.state_dict().items()):
-            assert torch.equal(mine, theirs), name
+        mine, theirs = loaded.state_dict(), reference.state_dict()
+        assert list(mine) == list(theirs)
+        for name in mine:
+            assert torch.equal(mine[name], theirs[name]), name
         from_config = lean.from_config(transformers.AutoConfig.from_pretrained(tiny_bert))
         assert type(from_config) is type(reference)
     finally:
@@ -65,6 +67,17 @@ def test_an_unknown_config_class_gets_transformers_own_error():
 
     with pytest.raises(ValueError, match="Unrecognized configuration class"):
         cached_transformers.AutoModel.from_config(NotAModelConfig())
+
+
+def test_a_config_class_with_a_built_in_name_from_elsewhere_is_not_taken_for_it():
+    from transformers.models.auto.modeling_auto import MODEL_MAPPING
+
+    class BertConfig(transformers.PretrainedConfig):  # as remote code may name its own config
+        model_type = "bert"
+
+    by_name = ModelMappingByName(MODEL_MAPPING)
+    assert BertConfig not in by_name.keys() and BertConfig not in by_name
+    assert transformers.BertConfig in by_name.keys()
 
 
 def test_the_mapping_answers_membership_by_name_and_lists_every_key():
