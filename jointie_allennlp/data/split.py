@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 from jointie_allennlp.data.errors import FormatError
+from jointie_allennlp.data.formats.brat import ANNOTATION_CONF
 from jointie_allennlp.data.output import check_output, output_directory
 
 PART_SUFFIX = r"_part_\d+$"
@@ -37,8 +38,8 @@ def split_brat_directory(
 ) -> Dict[str, List[str]]:
     """
     Copies the brat documents (`.txt` with its `.ann`, if any) of `source` into `destination/train`
-    and `destination/dev`, and lists their `.txt` paths in `destination/{train,dev}_files.txt`.
-    Documents are grouped by their stem with `group_pattern` removed (RuREBus
+    and `destination/dev` (with the folder's `annotation.conf`, if it has one), and lists their
+    `.txt` paths in `destination/{train,dev}_files.txt`. Documents are grouped by their stem with `group_pattern` removed (RuREBus
     `<report>_part_<n>` files of one report stay together; `""` = every file is its own document);
     the sorted groups are shuffled with `random.Random(seed)` and the first `round(dev_fraction * groups)`
     go to dev. A document whose `.txt` or `.ann` is a link to nothing (or a loop of links) is
@@ -109,6 +110,8 @@ def split_brat_directory(
                 for suffix in (".txt", ".ann"):
                     if (source / f"{stem}{suffix}").exists():
                         shutil.copyfile(source / f"{stem}{suffix}", directory / f"{stem}{suffix}")
+            if (source / ANNOTATION_CONF).is_file():  # its symmetric relation types hold for both parts
+                shutil.copyfile(source / ANNOTATION_CONF, directory / ANNOTATION_CONF)
             # one `.txt` path a line: input for `allennlp predict ... --predictor pipeline`
             (building / f"{split}_files.txt").write_text(
                 "".join(f"{final / split / stem}.txt\n" for stem in split_stems), encoding="utf-8"

@@ -105,3 +105,17 @@ def test_a_filled_destination_is_replaced_whole_only_with_overwrite(tmp_path):
     assert not (out / "train" / "stale.txt").exists()
     assert sorted(p.stem for p in (out / "train").glob("*.txt")) == splits["train"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "source"]
+
+
+def test_the_annotation_conf_goes_to_both_parts(tmp_path):
+    from jointie_allennlp.data.formats.brat import symmetric_types_in_directory
+
+    source = _brat_directory(tmp_path)
+    (source / "annotation.conf").write_text(
+        "[entities]\nMET\n[relations]\nPPS\tArg1:MET, Arg2:MET\nSYN\tArg1:MET, Arg2:MET, <REL-TYPE>:symmetric\n",
+        encoding="utf-8")
+    split_brat_directory(source, tmp_path / "split", dev_fraction=0.3, seed=13)
+    for split in ("train", "dev"):
+        assert symmetric_types_in_directory(tmp_path / "split" / split) == {"SYN"}
+    assert sorted(p.name for p in (tmp_path / "split" / "dev").iterdir() if p.suffix not in (".txt", ".ann")) == [
+        "annotation.conf"]
