@@ -39,8 +39,9 @@ def split_brat_directory(
     """
     Copies the brat documents (`.txt` with its `.ann`, if any) of `source` into `destination/train`
     and `destination/dev` (with the folder's `annotation.conf`, if it has one), and lists their
-    `.txt` paths in `destination/{train,dev}_files.txt`. Documents are grouped by their stem with `group_pattern` removed (RuREBus
-    `<report>_part_<n>` files of one report stay together; `""` = every file is its own document);
+    `.txt` paths in `destination/{train,dev}_files.txt`. Documents are grouped by their stem with
+    `group_pattern` removed (RuREBus `<report>_part_<n>` files of one report stay together; `""` =
+    every file is its own document);
     the sorted groups are shuffled with `random.Random(seed)` and the first `round(dev_fraction * groups)`
     go to dev. A document whose `.txt` or `.ann` is a link to nothing (or a loop of links) is
     left out of both splits and listed under `"skipped"`; a file name with a line break
