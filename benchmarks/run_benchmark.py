@@ -27,9 +27,6 @@ from typing import Any, Dict, Iterator, List, Optional
 from quiet import paused_within  # noqa: E402
 from results_tables import COLUMNS, DEFAULT_SEED, MATRIX, RESULTS, TABLE, regenerate  # noqa: E402  (the one renderer)
 
-#: set by `run_matrix.py --jobs N` for the runs it starts: how many runs ran at once (kept in the row)
-RUNS_AT_ONCE = "JOINTIE_RUNS_AT_ONCE"
-
 BENCHMARKS = Path(__file__).resolve().parent
 
 
@@ -311,7 +308,6 @@ def main() -> int:
         "epochs": epochs_run,
         **{k: metrics[k] for k, _ in COLUMNS if k in metrics},
         "train_seconds": round(train_seconds, 1),
-        **({"runs_at_once": int(os.environ[RUNS_AT_ONCE])} if os.environ.get(RUNS_AT_ONCE) else {}),
         "train_instances": train_instances,
         "train_sentences_per_s": train_instances * epochs_run / train_seconds,
         "inference_sentences_per_s": metrics["inference_sentences_per_s"],

@@ -15,7 +15,7 @@ Run it from the repository root (config paths are relative to it).
 Resumable: rows already recorded are skipped, and an interrupted run continues from its last
 finished epoch (`--recover` on its serialization directory `runs/matrix/<entry>-<seed|fold>`). A
 run whose test data is missing is skipped and stays pending. `--jobs N` runs N runs at once (each
-with its entry's threads; the rows record `runs_at_once`). A run's training process holds a lock
+with its entry's threads; the rows' load averages show it). A run's training process holds a lock
 (`<its directory>.lock`, a file that stays) while it lives, so a second `run_matrix.py` on the same
 runs folder skips that run and takes the next. Matrix entries:
 
@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from results_tables import MATRIX, RESULTS, TABLE, Entry, load_matrix, load_rows, regenerate, row_for
-from run_benchmark import RUNS_AT_ONCE
 
 BENCHMARKS = Path(__file__).resolve().parent
 
@@ -135,8 +134,7 @@ def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, resul
         command += ["--overrides", entry.overrides]
     if (directory / "config.json").is_file():
         command.append("--recover")  # an interrupted run continues from its last epoch
-    environment = {**os.environ, **entry.environment(), "OMP_NUM_THREADS": str(entry.threads),
-                   RUNS_AT_ONCE: str(jobs)}
+    environment = {**os.environ, **entry.environment(), "OMP_NUM_THREADS": str(entry.threads)}
     print(f"run: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}", flush=True)
     return subprocess.run(command, env=environment, pass_fds=[lock.fileno()]).returncode
 
