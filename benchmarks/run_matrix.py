@@ -102,7 +102,7 @@ class RunLock:
             self._handle = None
 
 
-def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path, jobs: int = 1) -> Optional[int]:
+def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path) -> Optional[int]:
     """Trains and scores one run with run_benchmark.py; returns its exit status, or None when
     another process is running it or has recorded it since the plan was made."""
     directory = run_directory(runs, entry, kind, value)
@@ -114,13 +114,12 @@ def run_one(entry: Entry, kind: str, value: int, runs: Path, results: Path, jobs
     try:
         if row_for(entry, kind, value, load_rows(results)) is not None:
             return None
-        return _train_and_score(entry, kind, value, directory, results, lock, jobs)
+        return _train_and_score(entry, kind, value, directory, results, lock)
     finally:
         lock.release()
 
 
-def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, results: Path, lock: RunLock,
-                     jobs: int = 1) -> int:
+def _train_and_score(entry: Entry, kind: str, value: int, directory: Path, results: Path, lock: RunLock) -> int:
     command = [
         sys.executable, str(BENCHMARKS / "run_benchmark.py"), entry.config,
         "--approach", entry.approach, "--dataset", entry.dataset, "--variant", entry.variant,
@@ -159,7 +158,7 @@ def run_all(ready: List[tuple], args) -> Tuple[int, int]:
                 state["ran"] += 1
             entry, kind, value = run
             try:
-                status = run_one(entry, kind, value, args.runs, args.results, args.jobs)
+                status = run_one(entry, kind, value, args.runs, args.results)
             except Exception as error:  # noqa: BLE001  (one run's error must not stop the others)
                 print(f"error: {entry.approach} {entry.dataset} [{entry.variant}] {kind} {value}: {error!r}",
                       file=sys.stderr)

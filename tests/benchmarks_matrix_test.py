@@ -229,7 +229,7 @@ def test_max_runs_counts_only_runs_that_ran_and_a_failing_run_does_not_stop_the_
     matrix, results = _write(tmp_path, entries, [])
     started = []
 
-    def fake_run_one(entry, kind, value, runs, results_file, jobs=1):
+    def fake_run_one(entry, kind, value, runs, results_file):
         started.append(value)
         if value == 1:
             return None  # held by another process: does not count
