@@ -18,6 +18,7 @@ from torch.nn import functional
 from jointie_allennlp.data.document import Document, Entity, Relation
 from jointie_allennlp.dataset_readers.spert import ENTITY_NAMESPACE, RELATION_NAMESPACE
 from jointie_allennlp.models.base import JointExtractionModel, without_trainable_pooler
+from jointie_allennlp.modules.concatenated_linear import linear_over_parts
 from jointie_allennlp.modules.entity_pairs import score_in_chunks
 from jointie_allennlp.modules.span_decoding import (
     canonical_relations,
@@ -178,8 +179,9 @@ class SpertModel(JointExtractionModel):
                 else:
                     nn.init.normal_(parameter, std=0.02)
 
-    def _entity_scores(self, representation: torch.Tensor) -> Dict[str, torch.Tensor]:
-        return {"logits": self.entity_classifier(representation)}
+    def _entity_scores(self, representation: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Scores of the spans whose representation `[CLS; max-pool; width]` is given in parts."""
+        return {"logits": linear_over_parts(self.entity_classifier, representation)}
 
     def _relation_features(self, entity_scores: Dict[str, torch.Tensor], batch, head, tail) -> List[torch.Tensor]:
         """Extra per-pair features appended to `[context; span 1; width 1; span 2; width 2]`."""
@@ -331,18 +333,26 @@ class SpertModel(JointExtractionModel):
     # ------------------------------------------------------------------ shared pieces
 
     def _span_representation(self, table, cls, word_spans, spans, mask):
-        """`[CLS; max-pool; width]` of `spans` `(batch, n, 2)` and the `[max-pool; width]` part."""
+        """
+        The entity classifier's input `[CLS; max-pool; width]` of `spans` `(batch, n, 2)` as three
+        parts after dropout (`linear_over_parts`: the `CLS` part, the same for every span of a
+        sentence, stays `(batch, 1, hidden)` outside training), the span features `(max-pool, width)`
+        of the relation pairs, and the spans' word-piece ranges.
+        """
         batch, n = spans.shape[:2]
         piece_ranges = word_spans_to_pieces(word_spans, spans)
         batch_index = torch.arange(batch, device=spans.device).unsqueeze(1).expand(batch, n)
         pooled = table.query(batch_index, piece_ranges[..., 0], piece_ranges[..., 1], valid=mask)
-        widths = (spans[..., 1] - spans[..., 0]).clamp(0, self.max_width - 1)
-        span = torch.cat([pooled, self.width_embedding(widths)], dim=-1)  # (batch, n, span_dim)
-        representation = torch.cat([cls.unsqueeze(1).expand(batch, n, cls.size(-1)), span], dim=-1)
-        return self.dropout(representation), span, piece_ranges
+        widths = self.width_embedding((spans[..., 1] - spans[..., 0]).clamp(0, self.max_width - 1))
+        shared = cls.unsqueeze(1)
+        if self.training:  # one dropout mask per span, as on the concatenation
+            shared = shared.expand(batch, n, cls.size(-1))
+        representation = [self.dropout(part) for part in (shared, pooled, widths)]
+        return representation, (pooled, widths), piece_ranges
 
     def _pair_scores(self, table, span, piece_ranges, entity_scores, batch, head, tail) -> Dict[str, torch.Tensor]:
-        """Scores of pairs `(batch[i], head[i], tail[i])` (indices into the span tensors), in chunks."""
+        """Scores of pairs `(batch[i], head[i], tail[i])` (indices into the span tensors; `span` the
+        span features of `_span_representation`), in chunks."""
         if batch.numel() == 0:
             return self._relation_scores(table.table.new_zeros((0, self._relation_input_dim())))
 
@@ -350,7 +360,8 @@ class SpertModel(JointExtractionModel):
             b, h, t = pairs.unbind(1)
             context = context_between(piece_ranges[b, h], piece_ranges[b, t])
             pooled_context = table.query(b, context[:, 0], context[:, 1])
-            parts = [pooled_context, span[b, h], span[b, t]] + self._relation_features(entity_scores, b, h, t)
+            parts = [pooled_context] + [part[b, h] for part in span] + [part[b, t] for part in span]
+            parts += self._relation_features(entity_scores, b, h, t)
             return self._relation_scores(self.dropout(torch.cat(parts, dim=-1)))
 
         return score_in_chunks(score, torch.stack([batch, head, tail], dim=1), self.max_pairs)

@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional
 
 from jointie_allennlp.models.spert import GoldSpans, SpertModel
+from jointie_allennlp.modules.concatenated_linear import linear_over_parts
 from jointie_allennlp.modules.span_decoding import argmax_above
 from jointie_allennlp.modules.span_losses import iou_scaled_bce, pairwise_ranking_loss
 from jointie_allennlp.modules.span_sampling import span_iou
@@ -121,9 +122,9 @@ class SpertMTModel(SpertModel):
         return self.hidden_dim + 2 * self.span_dim + extra
 
     def _entity_scores(self, representation):
-        scores = {"logits": self.entity_classifier(representation)}
+        scores = {"logits": linear_over_parts(self.entity_classifier, representation)}
         if self.multi_task:  # (the identification heads only feed the loss)
-            scores["identification"] = self.entity_identifier(representation).squeeze(-1)
+            scores["identification"] = linear_over_parts(self.entity_identifier, representation).squeeze(-1)
         return scores
 
     def _relation_features(self, entity_scores, batch, head, tail):

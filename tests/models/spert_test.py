@@ -73,6 +73,32 @@ class _SpanModelTest(ConfigModelTestCase):
                 assert relation.head != relation.tail
         metrics = self.model.get_metrics(reset=True)
         assert {"ner_f1", "rel_strict_f1", "rel_boundaries_f1", "rel_strict_macro_f1"} <= set(metrics)
+    @pytest.mark.parametrize("training", [False, True])
+    def test_entity_scores_equal_the_classifier_on_the_concatenated_representation(self, training):
+        model = self._model(dropout=0.0)
+        model.train(training)
+        tensors = self._tensors()
+        pieces = model.text_field_embedder(tensors["tokens"])
+        num_words = (tensors["word_spans"][..., 0] >= 0).sum(1)
+        spans, mask = enumerate_spans(num_words, 3)
+        representation, (pooled, widths), _ = model._span_representation(
+            RangeMaxTable(pieces), pieces[:, 0], tensors["word_spans"], spans, mask
+        )
+        batch, n = spans.shape[:2]
+        assert representation[0].shape == ((batch, n, pieces.size(-1)) if training else (batch, 1, pieces.size(-1)))
+        # [CLS; max over the span's pieces; width embedding], built span by span
+        expected = torch.zeros(batch, n, model.entity_classifier.in_features)
+        for b, c in mask.nonzero().tolist():
+            first, last = spans[b, c].tolist()
+            piece_start, piece_end = tensors["word_spans"][b, first, 0], tensors["word_spans"][b, last - 1, 1]
+            width = model.width_embedding(torch.tensor(last - first))
+            expected[b, c] = torch.cat([pieces[b, 0], pieces[b, piece_start:piece_end].max(0).values, width])
+        scores = model._entity_scores(representation)
+        torch.testing.assert_close(scores["logits"][mask], model.entity_classifier(expected)[mask])
+        if "identification" in scores:
+            identification = model.entity_identifier(expected).squeeze(-1)
+            torch.testing.assert_close(scores["identification"][mask], identification[mask])
+
 
     def test_training_loss_is_entity_plus_relation_loss(self):
         model = self._model(dropout=0.0)
