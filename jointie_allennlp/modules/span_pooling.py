@@ -66,8 +66,15 @@ class RangeMaxTable:
         window = torch.pow(2, level)
         first = torch.where(non_empty, start, torch.zeros_like(start)).clamp(0, self.length - 1)
         second = torch.where(non_empty, end - window, torch.zeros_like(end)).clamp(0, self.length - 1)
-        pooled = torch.maximum(self.table[level, batch_index, first], self.table[level, batch_index, second])
-        return pooled.masked_fill(~non_empty.unsqueeze(-1), empty_value)
+        # rows of the table flattened to (levels * batch * length, dim): two index_select calls
+        # (about twice as fast as indexing the 4-d table with three index tensors)
+        rows = self.table.view(-1, self.table.size(-1))
+        base = (level * self.table.size(1) + batch_index) * self.length
+        pooled = torch.maximum(
+            rows.index_select(0, (base + first).flatten()), rows.index_select(0, (base + second).flatten())
+        )
+        # in place: the maximum's gradient needs its inputs, not its result
+        return pooled.view(*start.shape, -1).masked_fill_(~non_empty.unsqueeze(-1), empty_value)
 
 
 def word_spans_to_pieces(word_spans: torch.LongTensor, spans: torch.LongTensor) -> torch.LongTensor:
