@@ -53,9 +53,16 @@ def cpu_features() -> FrozenSet[str]:
 
 @functools.lru_cache(maxsize=None)
 def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo `model name`), else `platform.processor()` or the machine type."""
+    """
+    The CPU's model name (/proc/cpuinfo `model name`) with its `cpu family` and `model` numbers when
+    given (a virtual machine may name only the vendor's line, e.g. "AMD EPYC", for CPUs of several
+    generations), else `platform.processor()` or the machine type.
+    """
     fields = _cpuinfo_fields()
-    return fields.get("model name") or fields.get("hardware") or platform.processor() or platform.machine()
+    name = fields.get("model name") or fields.get("hardware") or platform.processor() or platform.machine()
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name
 
 
 def has_native_bf16(features: Optional[FrozenSet[str]] = None) -> bool:

@@ -14,7 +14,23 @@ processor\t: 1
 model name\t: Intel(R) Xeon(R) Platinum 8480+
 flags\t\t: fpu sse2 avx avx2 avx512f avx512_bf16 avx512_vnni amx_bf16 amx_tile amx_int8
 """
+AMD_CPUINFO = """processor\t: 0
+cpu family\t: 25
+model\t\t: 17
+model name\t: AMD EPYC
+flags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni
+"""
 
+
+def test_a_generic_model_name_gets_the_family_and_model_numbers(tmp_path, monkeypatch):
+    path = tmp_path / "cpuinfo"
+    path.write_text(AMD_CPUINFO)
+    monkeypatch.setattr(cpu, "CPUINFO", path)
+    cpu.cpu_model.cache_clear()
+    try:
+        assert cpu.cpu_model() == "AMD EPYC (family 25, model 17)"
+    finally:
+        cpu.cpu_model.cache_clear()
 
 
 def test_flags_and_model_name_come_from_cpuinfo(tmp_path, monkeypatch):
