@@ -19,6 +19,8 @@ from typing import Callable, Dict, List, Union
 
 import torch
 
+from jointie_allennlp.precision.encoder_modules import encoder_prefixes
+
 LayerSelection = Union[str, Callable[[str, torch.nn.Module], bool]]
 
 #: the int8 candidates a benchmark compares: name -> arguments of `quantize_int8`, or
@@ -32,17 +34,6 @@ INT8_CANDIDATES: Dict[str, Dict[str, object]] = {
 DEFAULT_INT8 = "int8-encoder"
 #: layers of an encoder kept in fp32 by the `"encoder"` selection (name suffixes)
 SENSITIVE_SUFFIXES = ("attention.output.dense",)
-
-
-def encoder_prefixes(model: torch.nn.Module) -> List[str]:
-    """The module names of the Hugging Face transformers inside `model` (outermost only)."""
-    from transformers import PreTrainedModel
-
-    prefixes: List[str] = []
-    for name, module in model.named_modules():
-        if isinstance(module, PreTrainedModel) and not any(name.startswith(p + ".") for p in prefixes):
-            prefixes.append(name)
-    return prefixes
 
 
 def selected_linear_layers(model: torch.nn.Module, layers: LayerSelection = "encoder") -> List[str]:

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from jointie_allennlp.precision.int8 import encoder_prefixes
+from jointie_allennlp.precision.encoder_modules import encoder_prefixes
 
 #: the inputs an exported encoder takes, in this order, when its `forward` has them
 ENCODER_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
