@@ -190,39 +190,33 @@ def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> Non
         print(json.dumps(choice, indent=1))
 
 
-def test(work: Path, data: Path, threads: int) -> None:
-    done = work / "test_full.done"
+def score_test(work: Path, data: Path, threads: int, all_documents: bool = False) -> None:
+    """
+    Subtasks 2 and 1 + 3 on `rurebus/test_full`, once, with the direction and θ of `choice.json`:
+    the `test` step (the dev split's models) or, with `all_documents`, the `final` step.
+    """
+    done = work / ("test_full_all.done" if all_documents else "test_full.done")
     if done.exists():
-        raise SystemExit(f"{done} exists: the official test set is scored once")
+        models_used = " with the all-documents models" if all_documents else ""
+        raise SystemExit(f"{done} exists: the official test set is scored once{models_used}")
     choice = json.loads((work / "choice.json").read_text(encoding="utf-8"))
     direction = choice["chosen"]
     theta = choice["dev"][direction]["relation_threshold"]
+    fields = {"chosen_by": choice["by"]}
+    if all_documents:
+        missing = [str(archive) for archive in models(work, direction, all_documents=True) if not archive.is_file()]
+        if missing:
+            raise SystemExit(f"not trained yet (train ... --all-documents): {', '.join(missing)}")
+        documents = fields["train_documents"] = len(list((data / "rurebus" / "train").glob("*.txt")))
+        table, models_note = ALL_DOCUMENTS, f"settings chosen on dev, trained on all {documents} train documents"
+    else:
+        table, models_note = OFFICIAL, "models chosen on dev"
+    output = work / ("test_full_all" if all_documents else "test_full")
     for subtasks, gold in (("2", True), ("1+3", False)):
         pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
-                     f"{OFFICIAL}subtask {subtasks}; models chosen on dev: "
-                     f"RELATION_DIRECTIONS={direction} ({choice['by']}), θ {theta}",
-                     work / "test_full" / subtasks, threads, {"subtask": subtasks, "chosen_by": choice["by"]})
-    done.write_text(json.dumps(choice), encoding="utf-8")
-
-
-def final(work: Path, data: Path, threads: int) -> None:
-    done = work / "test_full_all.done"
-    if done.exists():
-        raise SystemExit(f"{done} exists: the official test set is scored once with the all-documents models")
-    choice = json.loads((work / "choice.json").read_text(encoding="utf-8"))
-    direction = choice["chosen"]
-    theta = choice["dev"][direction]["relation_threshold"]
-    missing = [str(archive) for archive in models(work, direction, all_documents=True) if not archive.is_file()]
-    if missing:
-        raise SystemExit(f"not trained yet (train ... --all-documents): {', '.join(missing)}")
-    documents = len(list((data / "rurebus" / "train").glob("*.txt")))
-    for subtasks, gold in (("2", True), ("1+3", False)):
-        pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
-                     f"{ALL_DOCUMENTS}subtask {subtasks}; settings chosen on dev, trained on all {documents} "
-                     f"train documents: RELATION_DIRECTIONS={direction} ({choice['by']}), θ {theta}",
-                     work / "test_full_all" / subtasks, threads,
-                     {"subtask": subtasks, "chosen_by": choice["by"], "train_documents": documents},
-                     all_documents=True)
+                     f"{table}subtask {subtasks}; {models_note}: RELATION_DIRECTIONS={direction} ({choice['by']}), "
+                     f"θ {theta}", output / subtasks, threads, {"subtask": subtasks, **fields},
+                     all_documents=all_documents)
     done.write_text(json.dumps(choice), encoding="utf-8")
 
 
@@ -253,10 +247,8 @@ def main() -> int:
         train(args.work, args.data, args.model, args.threads, args.all_documents)
     elif args.step == "dev":
         dev(args.work, args.threads, args.directions)
-    elif args.step == "test":
-        test(args.work, args.data, args.threads)
     else:
-        final(args.work, args.data, args.threads)
+        score_test(args.work, args.data, args.threads, all_documents=args.step == "final")
     return 0
 
 

@@ -48,6 +48,7 @@ def official_test_table(rows: Sequence[dict]) -> List[str]:
 
     relations, end_to_end, ours = scores(OFFICIAL)
     all_relations, all_end_to_end, ours_all = scores(ALL_DOCUMENTS)
+    all_source = all_end_to_end or all_relations
     lines = [
         "## RuREBus: the official test set (`rurebus/test_full`)",
         "",
@@ -61,8 +62,8 @@ def official_test_table(rows: Sequence[dict]) -> List[str]:
         "| targets of this project | " + " | ".join(target for _, _, target in SUBTASKS) + " |",
         "| this project | " + " | ".join(_score(value) for value in ours) + " |",
     ]
-    if all_relations or all_end_to_end:
-        documents = (all_end_to_end or all_relations).get("train_documents", "all")
+    if all_source:
+        documents = all_source.get("train_documents", "all")
         lines.append(f"| this project, the same settings trained on all {documents} train documents | "
                      + " | ".join(_score(value) for value in ours_all) + " |")
     lines.append("")
@@ -71,7 +72,7 @@ def official_test_table(rows: Sequence[dict]) -> List[str]:
         lines += [f"Models: `marked_entity` with RELATION_DIRECTIONS={source['relation_directions']}"
                   f" ({source['re_training']}; chosen by {source['chosen_by']}) at θ {source['relation_threshold']}"
                   + (f"; `bio_tagger` ({end_to_end['ner_training']})" if end_to_end else "") + ".", ""]
-    if all_relations or all_end_to_end:
+    if all_source:
         lines += ["The last row: the models of the dev-chosen settings trained again on the split's train and dev",
                   "documents together (the `final` step); nothing is chosen on them or on the test set.", ""]
     return lines + ["Commands (the work folder `runs`; each step resumes where it stopped):", "", *COMMANDS, ""]
