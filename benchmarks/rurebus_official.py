@@ -7,6 +7,7 @@ RuREBus from the shared data to the official test set, in resumable steps under 
     .venv/bin/python benchmarks/rurebus_official.py runs train ner
     .venv/bin/python benchmarks/rurebus_official.py runs dev               # thresholds, dev rows, the choice
     .venv/bin/python benchmarks/rurebus_official.py runs test              # test_full, once
+    .venv/bin/python benchmarks/rurebus_official.py runs decoding          # decoding switches, on dev
     .venv/bin/python benchmarks/rurebus_official.py runs train ner --all-documents      # after test
     .venv/bin/python benchmarks/rurebus_official.py runs train re-head --all-documents  # (the chosen one)
     .venv/bin/python benchmarks/rurebus_official.py runs final             # test_full, once, with them
@@ -29,8 +30,14 @@ RuREBus from the shared data to the official test set, in resumable steps under 
 - `test`: subtask 2 and subtasks 1 + 3 (one end-to-end run scores both) on `rurebus/test_full` with the
   chosen models and θ, rows with the variant `official test_full; ...`. It runs once per work folder
   (`WORK/test_full.done`).
+- `decoding`: the decoding switches of the chosen models, chosen on `dev_tune`: the NER model's
+  `constrained_decoding` (BIO Viterbi) or not, by NER F1 (`evaluate`), and the relation model's
+  `relation_signature_min_count` (signatures from the split's train part; 0 = no filter) with its θ,
+  by `tune-threshold`'s relation F1; written to `WORK/decoding.json`, then subtasks 2 and 3 on
+  `dev_every6` with them (rows beside the `dev` step's, with their `decoding`).
 - `final`: subtasks 2 and 1 + 3 on `rurebus/test_full` once more, with the settings chosen on dev
-  (`choice.json`: relation direction and θ) and the `--all-documents` models, rows with the variant
+  (`choice.json`: relation direction; `decoding.json`: the decoding switches and θ, signatures from
+  all of `rurebus/train`) and the `--all-documents` models, rows with the variant
   `official test_full, models on all train documents; ...` (once: `WORK/test_full_all.done`).
 """
 import argparse
@@ -51,6 +58,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT / "training_configs" / "rurebus"
 DIRECTIONS = ("head", "both")
 RELATION_GRID = ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
+#: the relation signature filter's minimum counts the `decoding` step compares (0: no filter)
+SIGNATURE_MIN_COUNTS = (0, 1, 5, 10)
 
 
 def run(command: list, env: dict = None) -> subprocess.CompletedProcess:
@@ -140,8 +149,10 @@ def models(work: Path, direction: str, all_documents: bool = False) -> tuple:
 
 
 def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: bool, variant: str,
-                 output: Path, threads: int, fields: dict = None, all_documents: bool = False) -> None:
-    """One `rurebus_pipeline.py` row with the NER model and the `direction` relation model at θ."""
+                 output: Path, threads: int, fields: dict = None, all_documents: bool = False,
+                 ner_overrides: dict = None, re_overrides: dict = None) -> None:
+    """One `rurebus_pipeline.py` row with the NER model and the `direction` relation model at θ
+    (and the models' decoding `ner_overrides` / `re_overrides`)."""
     ner, archive = models(work, direction, all_documents)
     fields = {
         "relation_directions": direction, "relation_threshold": theta,
@@ -150,8 +161,9 @@ def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: boo
     }
     run([sys.executable, str(PROJECT / "benchmarks" / "rurebus_pipeline.py"), str(ner), str(archive),
          "--test", str(test), "--output-dir", str(output), "--variant", variant,
-         "--re-overrides", json.dumps({"model.relation_threshold": theta}), "--fields", json.dumps(fields),
-         "--threads", str(threads), *(["--gold-entities"] if gold else [])])
+         "--re-overrides", json.dumps({"model.relation_threshold": theta, **(re_overrides or {})}),
+         "--fields", json.dumps(fields), "--threads", str(threads), *(["--gold-entities"] if gold else []),
+         *(["--overrides", json.dumps(ner_overrides)] if ner_overrides else [])])
 
 
 def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> None:
@@ -190,6 +202,81 @@ def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> Non
         print(json.dumps(choice, indent=1))
 
 
+def decoding_overrides(min_count: int, signatures: Path) -> dict:
+    """The relation model's overrides of a signature filter (none for `min_count` 0)."""
+    if not min_count:
+        return {}
+    return {"model.relation_signatures_from": str(signatures), "model.relation_signature_min_count": min_count}
+
+
+def decoding_label(decoding: dict) -> str:
+    """How `decoding.json`'s switches decode, in words (rows' `decoding`, the variants)."""
+    ner = "BIO Viterbi NER" if decoding["ner_constrained_decoding"] else "per-word argmax NER"
+    count = decoding["relation_signature_min_count"]
+    return f"{ner}; relation signatures ≥ {count} in the train documents" if count else f"{ner}; no signature filter"
+
+
+def choose_decoding(work: Path, threads: int) -> dict:
+    """
+    The `decoding` step: the decoding switches of `choice.json`'s models, chosen on `dev_tune`
+    (see the module's notes), in `WORK/decoding.json`; then the dev rows with them.
+    """
+    split = work / "rurebus_split"
+    direction = json.loads((work / "choice.json").read_text(encoding="utf-8"))["chosen"]
+    ner, archive = models(work, direction)
+    chosen_file = work / "decoding.json"
+    if not chosen_file.is_file():
+        trials = work / "decoding_trials"
+        trials.mkdir(exist_ok=True)
+        environment = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+        ner_f1 = {}
+        for constrained in (False, True):
+            metrics = trials / f"ner_constrained_{str(constrained).lower()}.json"
+            if not metrics.is_file():
+                run(jointie("evaluate", str(ner), str(split / "dev_tune"), "--silent", "--output-file", str(metrics),
+                            "--overwrite", "-o", json.dumps({"model.constrained_decoding": constrained})), environment)
+            ner_f1[str(constrained).lower()] = json.loads(metrics.read_text(encoding="utf-8"))["ner_f1"]
+        relations = {}
+        for count in SIGNATURE_MIN_COUNTS:
+            tuned = trials / f"relations_signatures_{count}.json"
+            if not tuned.is_file():
+                result = run(jointie("tune-threshold", str(archive), str(split / "dev_tune"), "--relation-grid",
+                                     *RELATION_GRID, "--silent", "--overrides",
+                                     json.dumps(decoding_overrides(count, split / "train"))), environment)
+                tuned.write_text(result.stdout, encoding="utf-8")
+            best = json.loads(tuned.read_text(encoding="utf-8"))["best"]["relations"]
+            relations[str(count)] = {key: best[key] for key in ("relation_threshold", "rel_strict_f1")}
+        count = max(SIGNATURE_MIN_COUNTS, key=lambda c: (relations[str(c)]["rel_strict_f1"], -c))
+        decoding = {
+            "ner_constrained_decoding": ner_f1["true"] > ner_f1["false"],
+            "relation_signature_min_count": count,
+            "relation_threshold": relations[str(count)]["relation_threshold"],
+            "by": "dev_tune: NER F1 (evaluate), relation strict F1 (tune-threshold)",
+            "dev_tune": {"ner_f1_by_constrained_decoding": ner_f1, "relations_by_signature_min_count": relations},
+        }
+        chosen_file.write_text(json.dumps(decoding, indent=1), encoding="utf-8")
+    decoding = json.loads(chosen_file.read_text(encoding="utf-8"))
+    print(json.dumps(decoding, indent=1))
+    theta = decoding["relation_threshold"]
+    for subtask, gold in (("2", True), ("3", False)):
+        output = work / "dev_rows" / f"{direction}-decoding-subtask{subtask}"
+        if (output / "scores.json").is_file():
+            continue
+        shutil.rmtree(output, ignore_errors=True)  # an interrupted run's predictions
+        pipeline_row(work, direction, theta, split / "dev_every6", gold,
+                     f"{DEV}(11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
+                     f"{decoding_label(decoding)}; θ {theta}; chosen on dev_tune (7 other dev files)", output,
+                     threads, {"subtask": subtask, "decoding": decoding_label(decoding)},
+                     **decoding_models_overrides(decoding, split / "train"))
+    return decoding
+
+
+def decoding_models_overrides(decoding: dict, signatures: Path) -> dict:
+    """`pipeline_row`'s `ner_overrides` and `re_overrides` of `decoding.json`'s switches."""
+    return {"ner_overrides": {"model.constrained_decoding": decoding["ner_constrained_decoding"]},
+            "re_overrides": decoding_overrides(decoding["relation_signature_min_count"], signatures)}
+
+
 def score_test(work: Path, data: Path, threads: int, all_documents: bool = False) -> None:
     """
     Subtasks 2 and 1 + 3 on `rurebus/test_full`, once, with the direction and θ of `choice.json`:
@@ -203,12 +290,20 @@ def score_test(work: Path, data: Path, threads: int, all_documents: bool = False
     direction = choice["chosen"]
     theta = choice["dev"][direction]["relation_threshold"]
     fields = {"chosen_by": choice["by"]}
+    overrides = {}
     if all_documents:
         missing = [str(archive) for archive in models(work, direction, all_documents=True) if not archive.is_file()]
         if missing:
             raise SystemExit(f"not trained yet (train ... --all-documents): {', '.join(missing)}")
+        if not (work / "decoding.json").is_file():
+            raise SystemExit(f"{work / 'decoding.json'} is missing: run the decoding step first")
+        decoding = json.loads((work / "decoding.json").read_text(encoding="utf-8"))
+        theta = decoding["relation_threshold"]
+        fields["decoding"] = decoding_label(decoding)
+        overrides = decoding_models_overrides(decoding, data / "rurebus" / "train")
         documents = fields["train_documents"] = len(list((data / "rurebus" / "train").glob("*.txt")))
-        table, models_note = ALL_DOCUMENTS, f"settings chosen on dev, trained on all {documents} train documents"
+        table = ALL_DOCUMENTS
+        models_note = f"settings chosen on dev ({fields['decoding']}), trained on all {documents} train documents"
     else:
         table, models_note = OFFICIAL, "models chosen on dev"
     output = work / ("test_full_all" if all_documents else "test_full")
@@ -216,14 +311,14 @@ def score_test(work: Path, data: Path, threads: int, all_documents: bool = False
         pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
                      f"{table}subtask {subtasks}; {models_note}: RELATION_DIRECTIONS={direction} ({choice['by']}), "
                      f"θ {theta}", output / subtasks, threads, {"subtask": subtasks, **fields},
-                     all_documents=all_documents)
+                     all_documents=all_documents, **overrides)
     done.write_text(json.dumps(choice), encoding="utf-8")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("work", type=Path, help="the work folder (split, encoder, models, predictions)")
-    parser.add_argument("step", choices=["prepare", "train", "dev", "test", "final"])
+    parser.add_argument("step", choices=["prepare", "train", "dev", "test", "decoding", "final"])
     parser.add_argument("model", nargs="?", choices=["ner", "re-head", "re-both"], help="for train")
     parser.add_argument("--data", type=Path, default=None,
                         help="the data folder holding rurebus/ (default: as the configs find it)")
@@ -247,6 +342,8 @@ def main() -> int:
         train(args.work, args.data, args.model, args.threads, args.all_documents)
     elif args.step == "dev":
         dev(args.work, args.threads, args.directions)
+    elif args.step == "decoding":
+        choose_decoding(args.work, args.threads)
     else:
         score_test(args.work, args.data, args.threads, all_documents=args.step == "final")
     return 0

@@ -74,6 +74,42 @@ def test_the_final_step_scores_once_and_needs_the_all_documents_models(tmp_path)
     assert result.returncode != 0 and "scored once with the all-documents models" in result.stderr
 
 
+def test_decoding_step_chooses_on_the_dev_tune_trials_and_the_final_step_needs_it(tmp_path):
+    official = load_benchmark("rurebus_official")
+    (tmp_path / "choice.json").write_text(json.dumps(
+        {"chosen": "head", "by": "subtask 2 F1 on dev_every6", "dev": {"head": {"relation_threshold": 0.4}}}))
+    trials = tmp_path / "decoding_trials"
+    trials.mkdir()
+    (trials / "ner_constrained_false.json").write_text(json.dumps({"ner_f1": 0.45}))
+    (trials / "ner_constrained_true.json").write_text(json.dumps({"ner_f1": 0.50}))
+    for count, theta, f1 in ((0, 0.4, 0.30), (1, 0.4, 0.31), (5, 0.5, 0.33), (10, 0.3, 0.33)):
+        (trials / f"relations_signatures_{count}.json").write_text(json.dumps(
+            {"best": {"relations": {"relation_threshold": theta, "rel_strict_f1": f1}}}))
+    for subtask in ("2", "3"):  # the dev rows exist: nothing is run
+        (tmp_path / "dev_rows" / f"head-decoding-subtask{subtask}").mkdir(parents=True)
+        (tmp_path / "dev_rows" / f"head-decoding-subtask{subtask}" / "scores.json").write_text("{}")
+    decoding = official.choose_decoding(tmp_path, threads=1)
+    # the better NER F1; among equal relation F1 the smaller count, with its own θ
+    assert decoding["ner_constrained_decoding"] is True
+    assert (decoding["relation_signature_min_count"], decoding["relation_threshold"]) == (5, 0.5)
+    assert json.loads((tmp_path / "decoding.json").read_text()) == decoding
+    assert official.decoding_label(decoding) == "BIO Viterbi NER; relation signatures ≥ 5 in the train documents"
+    assert official.decoding_models_overrides(decoding, Path("/data/train")) == {
+        "ner_overrides": {"model.constrained_decoding": True},
+        "re_overrides": {"model.relation_signatures_from": "/data/train", "model.relation_signature_min_count": 5}}
+    assert official.decoding_overrides(0, Path("/data/train")) == {}
+    assert official.decoding_label({"ner_constrained_decoding": False, "relation_signature_min_count": 0}) == (
+        "per-word argmax NER; no signature filter")
+    # the final step refuses without decoding.json, once the all-documents models are there
+    (tmp_path / "decoding.json").unlink()
+    for archive in official.models(tmp_path, "head", all_documents=True):
+        archive.parent.mkdir()
+        archive.write_text("")
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "rurebus_official.py"), str(tmp_path), "final",
+                             "--data", str(tmp_path)], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode != 0 and "decoding.json is missing: run the decoding step first" in result.stderr
+
+
 def _row(variant, **fields):
     return {"dataset": "rurebus", "variant": variant, **fields}
 
@@ -112,8 +148,14 @@ def test_directions_table_has_one_line_per_setting_and_subtask():
         for d in ("head", "both") for subtask in ("2", "3")
     ]
     lines = [line for line in tables.directions_table(rows) if line.startswith("| head") or line.startswith("| both")]
-    assert lines[0] == "| head | 2 | 0.5 | 0.300 | 0.600 | 0.400 | 0.350 | 2 epochs |"
+    assert lines[0] == ("| head | 2 | per-word argmax NER; no signature filter | 0.5 | 0.300 | 0.600 | 0.400 | 0.350 "
+                        "| 2 epochs |")
     assert len(lines) == 4
+    header = "| setting | subtask | decoding | θ | P | R | F1 | strict F1 | relation model |"
+    assert header in tables.directions_table(rows)
+    rows.append({**rows[0], "decoding": "BIO Viterbi NER; relation signatures ≥ 5 in the train documents"})
+    assert tables.directions_table(rows)[-2].startswith(
+        "| head | 2 | BIO Viterbi NER; relation signatures ≥ 5 in the train documents | 0.5 |")
 
 
 def test_training_time_leaves_out_a_recorded_pause(tmp_path):

@@ -2,7 +2,8 @@
 Relation extraction as sequence labelling with a marked main entity, with a joint NER head
 (RuREBus 2020, "Joint task learning for relation extraction and named entity recognition").
 """
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from collections import Counter
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -14,6 +15,7 @@ from allennlp.training.metrics import SpanBasedF1Measure
 from torch import nn
 
 from jointie_allennlp.data.document import Document, Entity, Relation
+from jointie_allennlp.data.formats.reading import read_any
 from jointie_allennlp.dataset_readers.marked_entity import (
     NO_RELATION,
     RELATION_LABEL_NAMESPACE,
@@ -81,6 +83,18 @@ def decode_relations(
     return relations
 
 
+Signature = Tuple[str, str, str]  # (head entity type, relation type, tail entity type)
+
+
+def relation_signatures(documents: Iterable[Document]) -> Counter:
+    """How often each `(head entity type, relation type, tail entity type)` occurs in `documents`."""
+    return Counter(
+        (document.entities[r.head].type, r.type, document.entities[r.tail].type)
+        for document in documents
+        for r in document.relations
+    )
+
+
 @Model.register("marked_entity")
 class MarkedEntityModel(WordTaggerModel):
     """
@@ -120,6 +134,11 @@ class MarkedEntityModel(WordTaggerModel):
     relation_threshold : `float`, optional (default = `0.0`) relations whose score (the mean
         probability of their label over the words of the main entity's partner) is below it are
         dropped; `tune-threshold` chooses it on dev.
+    relation_signatures_from : `str`, optional (default = `None`) annotated documents (any input of
+        `jointie score`, e.g. the training data's brat directory): a decoded relation is kept only
+        when its signature `(head entity type, relation type, tail entity type)` occurs there at
+        least `relation_signature_min_count` times. A decoding switch (`-o` on a trained archive).
+    relation_signature_min_count : `int`, optional (default = `1`)
     initializer : `InitializerApplicator`, optional
     """
 
@@ -131,6 +150,8 @@ class MarkedEntityModel(WordTaggerModel):
         relation_weight: float = 1.0,
         no_relation_weight: float = 1.0,
         relation_threshold: float = 0.0,
+        relation_signatures_from: Optional[str] = None,
+        relation_signature_min_count: int = 1,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
@@ -147,6 +168,15 @@ class MarkedEntityModel(WordTaggerModel):
         self.ner_weight = ner_weight
         self.relation_weight = relation_weight
         self.relation_threshold = relation_threshold
+        self.allowed_signatures: Optional[frozenset] = None
+        if relation_signatures_from is not None:
+            counts = relation_signatures(read_any(relation_signatures_from))
+            self.allowed_signatures = frozenset(s for s, n in counts.items() if n >= relation_signature_min_count)
+            if not self.allowed_signatures:
+                raise ConfigurationError(
+                    f"relation_signatures_from {relation_signatures_from!r}: no relation signature occurs "
+                    f"{relation_signature_min_count} times or more there, so every relation would be dropped"
+                )
         class_weights = [1.0] * vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
         class_weights[self.no_relation] = no_relation_weight
         self.relation_class_weights = None if no_relation_weight == 1.0 else class_weights
@@ -191,6 +221,9 @@ class MarkedEntityModel(WordTaggerModel):
                 sentence.entities, meta["main"], instance_probabilities, self.relation_labels,
                 self.no_relation, length=int(instance_mask.sum()),
             )
+            if self.allowed_signatures is not None:
+                relations = [r for r in relations if (sentence.entities[r.head].type, r.type,
+                                                      sentence.entities[r.tail].type) in self.allowed_signatures]
             documents.append(sentence.with_annotations(sentence.entities, relations))
         return documents
 

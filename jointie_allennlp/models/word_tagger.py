@@ -23,11 +23,11 @@ def tagged_entities(
 ) -> Tuple[List[Entity], List[str]]:
     """
     The entities of a predicted tag sequence (the first `length` of `tag_ids`, tags of `namespace`
-    in `scheme`), each scored by the mean probability of the argmax tags over its words, and the
+    in `scheme`), each scored by the mean probability of the predicted tags over its words, and the
     tags as strings.
     """
     tags = [vocab.get_token_from_index(int(i), namespace) for i in tag_ids[:length]]
-    best = probabilities.max(-1).values
+    best = probabilities.gather(-1, tag_ids.unsqueeze(-1)).squeeze(-1)
     entities = [
         Entity(e.start, e.end, e.type, score=float(best[e.start : e.end].mean()))
         for e in tags_to_entities(tags, scheme=scheme)

@@ -1,16 +1,19 @@
 """The BIO tagger and marked-entity models: decoding rule, marker embeddings, losses, metrics."""
+import json
 
 import pytest
 import torch
 from allennlp.common import Params
+from allennlp.common.checks import ConfigurationError
 from allennlp.data import Batch, Vocabulary
 from allennlp.models import Model
 from allennlp.nn import util
 
 from jointie_allennlp.data.document import Document, Entity
+from jointie_allennlp.data.formats.reading import read_any
 from jointie_allennlp.dataset_readers.bio_tagger import BioTaggerReader
 from jointie_allennlp.dataset_readers.marked_entity import MarkedEntityReader, marker_tokens
-from jointie_allennlp.models.marked_entity import decode_relations
+from jointie_allennlp.models.marked_entity import decode_relations, relation_signatures
 from tests.conftest import FIXTURES, TINY_BERT
 
 LABELS = {0: "0", 1: "NNG", 2: "PNG"}
@@ -84,11 +87,11 @@ def test_overlapping_entities_with_one_inverse_label_keep_the_longest_and_direct
     assert [(r.head, r.tail, r.type) for r in decoded] == [(1, 0, "PNG"), (0, 2, "PNG")]
 
 
-def test_hand_set_logits_decode_into_directed_relations_merged_once_with_the_highest_score():
-    from jointie_allennlp.predictors.marked_entity import MarkedEntityPredictor, with_entities_only
-
+def hand_set_decoding(**model_options):
+    """A `directions="both"` model's `_decode` of hand-set logits over "a b c d" with entities
+    BIN(a) MET(b c) QUA(d): (reader, vocab, model, document, instances, decoded parts, probabilities, label)."""
     reader = MarkedEntityReader(TINY_BERT, directions="both")
-    _, vocab, model = marked_entity_model(ner_weight=0.0, directions="both")
+    _, vocab, model = marked_entity_model(ner_weight=0.0, directions="both", **model_options)
     model.eval()
     document = Document.from_tokens(
         "hand", ["a", "b", "c", "d"], entities=[Entity(0, 1, "BIN"), Entity(1, 3, "MET"), Entity(3, 4, "QUA")]
@@ -112,7 +115,13 @@ def test_hand_set_logits_decode_into_directed_relations_merged_once_with_the_hig
     logits[2, 1:3, label("PNG^-1")] = 12.0  # main QUA: MET -PNG-> QUA again, surer
     logits[2, 0, label("NPS^-1")] = 9.0  # main QUA: BIN -NPS-> QUA
     parts = model._decode(logits, mask, [i["metadata"].metadata for i in instances])
-    probabilities = logits.softmax(-1)
+    return reader, vocab, model, document, instances, parts, logits.softmax(-1), label
+
+
+def test_hand_set_logits_decode_into_directed_relations_merged_once_with_the_highest_score():
+    from jointie_allennlp.predictors.marked_entity import MarkedEntityPredictor, with_entities_only
+
+    reader, vocab, model, document, instances, parts, probabilities, label = hand_set_decoding()
 
     def p(instance, word, name):
         return float(probabilities[instance, word, label(name)])
@@ -186,6 +195,30 @@ def test_both_directions_train_one_epoch_on_the_brat_fixtures_and_predict(tmp_pa
               for r in predicted.relations}
     assert merged.keys() == found.keys()
     assert all(merged[key] == pytest.approx(found[key]) for key in found)
+
+
+def test_relation_signatures_keep_the_relations_whose_types_occur_often_enough_in_the_given_data(tmp_path):
+    # signatures in the given data: BIN -NNG-> MET twice, MET -PNG-> QUA once, none with NPS
+    record = {"id": "s", "tokens": ["x", "y", "z", "w"],
+              "entities": [{"start": 0, "end": 1, "type": "BIN"}, {"start": 1, "end": 2, "type": "MET"},
+                           {"start": 2, "end": 3, "type": "MET"}, {"start": 3, "end": 4, "type": "QUA"}],
+              "relations": [{"head": 0, "tail": 1, "type": "NNG"}, {"head": 0, "tail": 2, "type": "NNG"},
+                            {"head": 1, "tail": 3, "type": "PNG"}, {"head": 3, "tail": 0, "type": "NPS"}]}
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert relation_signatures(read_any(data)) == {
+        ("BIN", "NNG", "MET"): 2, ("MET", "PNG", "QUA"): 1, ("QUA", "NPS", "BIN"): 1}
+
+    def decoded(**options):
+        parts = hand_set_decoding(relation_signatures_from=str(data), **options)[5]
+        return [[(r.head, r.tail, r.type) for r in part.relations] for part in parts]
+
+    # unfiltered: [(0, 1, NNG)], [(0, 1, NNG), (1, 2, PNG)], [(0, 2, NPS), (1, 2, PNG)];
+    # BIN -NPS-> QUA is not QUA -NPS-> BIN: the signature is directed
+    assert decoded() == [[(0, 1, "NNG")], [(0, 1, "NNG"), (1, 2, "PNG")], [(1, 2, "PNG")]]
+    assert decoded(relation_signature_min_count=2) == [[(0, 1, "NNG")], [(0, 1, "NNG")], []]
+    with pytest.raises(ConfigurationError, match="no relation signature occurs 3 times"):
+        decoded(relation_signature_min_count=3)
 
 
 def build(reader, model_params):
