@@ -32,7 +32,7 @@ RuREBus from the shared data to the official test set, in resumable steps under 
   (`WORK/test_full.done`).
 - `decoding`: the decoding switches of the chosen models, chosen on `dev_tune`: the NER model's
   `constrained_decoding` (BIO Viterbi) or not, by NER F1 (`evaluate`), and the relation model's
-  `relation_signature_min_count` (signatures from the split's train part; 0 = no filter) with its θ,
+  `relation_signature_min_share` (signatures from the split's train part, or no filter) with its θ,
   by `tune-threshold`'s relation F1; written to `WORK/decoding.json`, then subtasks 2 and 3 on
   `dev_every6` with them (rows beside the `dev` step's, with their `decoding`).
 - `final`: subtasks 2 and 1 + 3 on `rurebus/test_full` once more, with the settings chosen on dev
@@ -58,8 +58,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT / "training_configs" / "rurebus"
 DIRECTIONS = ("head", "both")
 RELATION_GRID = ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
-#: the relation signature filter's minimum counts the `decoding` step compares (0: no filter)
-SIGNATURE_MIN_COUNTS = (0, 1, 5, 10)
+#: the relation signature filter's minimum shares the `decoding` step compares (None: no filter)
+SIGNATURE_MIN_SHARES = (None, 0.0, 0.0005, 0.001, 0.002)
 
 
 def run(command: list, env: dict = None) -> subprocess.CompletedProcess:
@@ -202,18 +202,25 @@ def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> Non
         print(json.dumps(choice, indent=1))
 
 
-def decoding_overrides(min_count: int, signatures: Path) -> dict:
-    """The relation model's overrides of a signature filter (none for `min_count` 0)."""
-    if not min_count:
+def share_key(share) -> str:
+    """A minimum share as `decoding.json` and the trial files name it (`off`: no filter)."""
+    return "off" if share is None else f"{share:g}"
+
+
+def decoding_overrides(min_share, signatures: Path) -> dict:
+    """The relation model's overrides of a signature filter (none for `min_share` None)."""
+    if min_share is None:
         return {}
-    return {"model.relation_signatures_from": str(signatures), "model.relation_signature_min_count": min_count}
+    return {"model.relation_signatures_from": str(signatures), "model.relation_signature_min_share": min_share}
 
 
 def decoding_label(decoding: dict) -> str:
     """How `decoding.json`'s switches decode, in words (rows' `decoding`, the variants)."""
     ner = "BIO Viterbi NER" if decoding["ner_constrained_decoding"] else "per-word argmax NER"
-    count = decoding["relation_signature_min_count"]
-    return f"{ner}; relation signatures ≥ {count} in the train documents" if count else f"{ner}; no signature filter"
+    share = decoding["relation_signature_min_share"]
+    if share is None:
+        return f"{ner}; no signature filter"
+    return f"{ner}; relation signatures with ≥ {share:.2%} of the train relations"
 
 
 def choose_decoding(work: Path, threads: int) -> dict:
@@ -237,22 +244,24 @@ def choose_decoding(work: Path, threads: int) -> dict:
                             "--overwrite", "-o", json.dumps({"model.constrained_decoding": constrained})), environment)
             ner_f1[str(constrained).lower()] = json.loads(metrics.read_text(encoding="utf-8"))["ner_f1"]
         relations = {}
-        for count in SIGNATURE_MIN_COUNTS:
-            tuned = trials / f"relations_signatures_{count}.json"
+        for share in SIGNATURE_MIN_SHARES:
+            tuned = trials / f"relations_signatures_{share_key(share)}.json"
             if not tuned.is_file():
                 result = run(jointie("tune-threshold", str(archive), str(split / "dev_tune"), "--relation-grid",
                                      *RELATION_GRID, "--silent", "--overrides",
-                                     json.dumps(decoding_overrides(count, split / "train"))), environment)
+                                     json.dumps(decoding_overrides(share, split / "train"))), environment)
                 tuned.write_text(result.stdout, encoding="utf-8")
             best = json.loads(tuned.read_text(encoding="utf-8"))["best"]["relations"]
-            relations[str(count)] = {key: best[key] for key in ("relation_threshold", "rel_strict_f1")}
-        count = max(SIGNATURE_MIN_COUNTS, key=lambda c: (relations[str(c)]["rel_strict_f1"], -c))
+            relations[share_key(share)] = {key: best[key] for key in ("relation_threshold", "rel_strict_f1")}
+        # ties: no filter, then the smaller share
+        share = max(SIGNATURE_MIN_SHARES, key=lambda s: (relations[share_key(s)]["rel_strict_f1"], -(s is not None),
+                                                          -(s or 0)))
         decoding = {
             "ner_constrained_decoding": ner_f1["true"] > ner_f1["false"],
-            "relation_signature_min_count": count,
-            "relation_threshold": relations[str(count)]["relation_threshold"],
+            "relation_signature_min_share": share,
+            "relation_threshold": relations[share_key(share)]["relation_threshold"],
             "by": "dev_tune: NER F1 (evaluate), relation strict F1 (tune-threshold)",
-            "dev_tune": {"ner_f1_by_constrained_decoding": ner_f1, "relations_by_signature_min_count": relations},
+            "dev_tune": {"ner_f1_by_constrained_decoding": ner_f1, "relations_by_signature_min_share": relations},
         }
         chosen_file.write_text(json.dumps(decoding, indent=1), encoding="utf-8")
     decoding = json.loads(chosen_file.read_text(encoding="utf-8"))
@@ -274,7 +283,7 @@ def choose_decoding(work: Path, threads: int) -> dict:
 def decoding_models_overrides(decoding: dict, signatures: Path) -> dict:
     """`pipeline_row`'s `ner_overrides` and `re_overrides` of `decoding.json`'s switches."""
     return {"ner_overrides": {"model.constrained_decoding": decoding["ner_constrained_decoding"]},
-            "re_overrides": decoding_overrides(decoding["relation_signature_min_count"], signatures)}
+            "re_overrides": decoding_overrides(decoding["relation_signature_min_share"], signatures)}
 
 
 def score_test(work: Path, data: Path, threads: int, all_documents: bool = False) -> None:

@@ -82,23 +82,26 @@ def test_decoding_step_chooses_on_the_dev_tune_trials_and_the_final_step_needs_i
     trials.mkdir()
     (trials / "ner_constrained_false.json").write_text(json.dumps({"ner_f1": 0.45}))
     (trials / "ner_constrained_true.json").write_text(json.dumps({"ner_f1": 0.50}))
-    for count, theta, f1 in ((0, 0.4, 0.30), (1, 0.4, 0.31), (5, 0.5, 0.33), (10, 0.3, 0.33)):
-        (trials / f"relations_signatures_{count}.json").write_text(json.dumps(
+    for share, theta, f1 in (("off", 0.4, 0.30), ("0", 0.4, 0.31), ("0.0005", 0.5, 0.33), ("0.001", 0.3, 0.33),
+                             ("0.002", 0.4, 0.32)):
+        (trials / f"relations_signatures_{share}.json").write_text(json.dumps(
             {"best": {"relations": {"relation_threshold": theta, "rel_strict_f1": f1}}}))
     for subtask in ("2", "3"):  # the dev rows exist: nothing is run
         (tmp_path / "dev_rows" / f"head-decoding-subtask{subtask}").mkdir(parents=True)
         (tmp_path / "dev_rows" / f"head-decoding-subtask{subtask}" / "scores.json").write_text("{}")
     decoding = official.choose_decoding(tmp_path, threads=1)
-    # the better NER F1; among equal relation F1 the smaller count, with its own θ
+    # the better NER F1; among equal relation F1 the smaller share, with its own θ
     assert decoding["ner_constrained_decoding"] is True
-    assert (decoding["relation_signature_min_count"], decoding["relation_threshold"]) == (5, 0.5)
+    assert (decoding["relation_signature_min_share"], decoding["relation_threshold"]) == (0.0005, 0.5)
     assert json.loads((tmp_path / "decoding.json").read_text()) == decoding
-    assert official.decoding_label(decoding) == "BIO Viterbi NER; relation signatures ≥ 5 in the train documents"
+    assert official.decoding_label(decoding) == (
+        "BIO Viterbi NER; relation signatures with ≥ 0.05% of the train relations")
     assert official.decoding_models_overrides(decoding, Path("/data/train")) == {
         "ner_overrides": {"model.constrained_decoding": True},
-        "re_overrides": {"model.relation_signatures_from": "/data/train", "model.relation_signature_min_count": 5}}
-    assert official.decoding_overrides(0, Path("/data/train")) == {}
-    assert official.decoding_label({"ner_constrained_decoding": False, "relation_signature_min_count": 0}) == (
+        "re_overrides": {"model.relation_signatures_from": "/data/train", "model.relation_signature_min_share": 0.0005}}
+    assert official.decoding_overrides(None, Path("/data/train")) == {}
+    assert official.decoding_overrides(0.0, Path("/data/train"))["model.relation_signature_min_share"] == 0.0
+    assert official.decoding_label({"ner_constrained_decoding": False, "relation_signature_min_share": None}) == (
         "per-word argmax NER; no signature filter")
     # the final step refuses without decoding.json, once the all-documents models are there
     (tmp_path / "decoding.json").unlink()
@@ -153,9 +156,9 @@ def test_directions_table_has_one_line_per_setting_and_subtask():
     assert len(lines) == 4
     header = "| setting | subtask | decoding | θ | P | R | F1 | strict F1 | relation model |"
     assert header in tables.directions_table(rows)
-    rows.append({**rows[0], "decoding": "BIO Viterbi NER; relation signatures ≥ 5 in the train documents"})
+    rows.append({**rows[0], "decoding": "BIO Viterbi NER; relation signatures with ≥ 0.10% of the train relations"})
     assert tables.directions_table(rows)[-2].startswith(
-        "| head | 2 | BIO Viterbi NER; relation signatures ≥ 5 in the train documents | 0.5 |")
+        "| head | 2 | BIO Viterbi NER; relation signatures with ≥ 0.10% of the train relations | 0.5 |")
 
 
 def test_training_time_leaves_out_a_recorded_pause(tmp_path):

@@ -136,9 +136,12 @@ class MarkedEntityModel(WordTaggerModel):
         dropped; `tune-threshold` chooses it on dev.
     relation_signatures_from : `str`, optional (default = `None`) annotated documents (any input of
         `jointie score`, e.g. the training data's brat directory): a decoded relation is kept only
-        when its signature `(head entity type, relation type, tail entity type)` occurs there at
-        least `relation_signature_min_count` times. A decoding switch (`-o` on a trained archive).
-    relation_signature_min_count : `int`, optional (default = `1`)
+        when its signature `(head entity type, relation type, tail entity type)` occurs there, in
+        at least `relation_signature_min_share` of the relations. A decoding switch (`-o` on a
+        trained archive).
+    relation_signature_min_share : `float`, optional (default = `0.0`) e.g. `0.001`: a signature
+        must be at least 0.1% of the relations of `relation_signatures_from` (a share, so that
+        one setting means the same on more or less data); 0 keeps every signature that occurs.
     initializer : `InitializerApplicator`, optional
     """
 
@@ -151,7 +154,7 @@ class MarkedEntityModel(WordTaggerModel):
         no_relation_weight: float = 1.0,
         relation_threshold: float = 0.0,
         relation_signatures_from: Optional[str] = None,
-        relation_signature_min_count: int = 1,
+        relation_signature_min_share: float = 0.0,
         initializer: Optional[InitializerApplicator] = None,
         **kwargs,
     ) -> None:
@@ -171,11 +174,14 @@ class MarkedEntityModel(WordTaggerModel):
         self.allowed_signatures: Optional[frozenset] = None
         if relation_signatures_from is not None:
             counts = relation_signatures(read_any(relation_signatures_from))
-            self.allowed_signatures = frozenset(s for s, n in counts.items() if n >= relation_signature_min_count)
+            total = sum(counts.values())
+            self.allowed_signatures = frozenset(
+                signature for signature, count in counts.items() if count >= relation_signature_min_share * total
+            )
             if not self.allowed_signatures:
                 raise ConfigurationError(
-                    f"relation_signatures_from {relation_signatures_from!r}: no relation signature occurs "
-                    f"{relation_signature_min_count} times or more there, so every relation would be dropped"
+                    f"relation_signatures_from {relation_signatures_from!r}: no relation signature has "
+                    f"{relation_signature_min_share:g} of its {total} relations, so every relation would be dropped"
                 )
         class_weights = [1.0] * vocab.get_vocab_size(RELATION_LABEL_NAMESPACE)
         class_weights[self.no_relation] = no_relation_weight

@@ -216,9 +216,11 @@ def test_relation_signatures_keep_the_relations_whose_types_occur_often_enough_i
     # unfiltered: [(0, 1, NNG)], [(0, 1, NNG), (1, 2, PNG)], [(0, 2, NPS), (1, 2, PNG)];
     # BIN -NPS-> QUA is not QUA -NPS-> BIN: the signature is directed
     assert decoded() == [[(0, 1, "NNG")], [(0, 1, "NNG"), (1, 2, "PNG")], [(1, 2, "PNG")]]
-    assert decoded(relation_signature_min_count=2) == [[(0, 1, "NNG")], [(0, 1, "NNG")], []]
-    with pytest.raises(ConfigurationError, match="no relation signature occurs 3 times"):
-        decoded(relation_signature_min_count=3)
+    # shares of the 4 relations: NNG 2/4, PNG 1/4, NPS 1/4
+    assert decoded(relation_signature_min_share=0.25) == decoded()
+    assert decoded(relation_signature_min_share=0.3) == [[(0, 1, "NNG")], [(0, 1, "NNG")], []]
+    with pytest.raises(ConfigurationError, match="no relation signature has 0.6 of its 4 relations"):
+        decoded(relation_signature_min_share=0.6)
 
 
 def build(reader, model_params):
