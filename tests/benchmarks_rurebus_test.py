@@ -113,6 +113,20 @@ def test_decoding_step_chooses_on_the_dev_tune_trials_and_the_final_step_needs_i
     assert result.returncode != 0 and "decoding.json is missing: run the decoding step first" in result.stderr
 
 
+def test_the_checkpoint_override_adds_to_the_trainer_and_keeps_the_rest(monkeypatch):
+    from allennlp.common import Params
+
+    import jointie_allennlp  # noqa: F401  (the configs' external variables)
+
+    official = load_benchmark("rurebus_official")
+    monkeypatch.setenv("NUM_EPOCHS", "4")
+    for config in ("ner.jsonnet", "re_cpu.jsonnet"):
+        plain = Params.from_file(str(official.CONFIGS / config)).as_dict()["trainer"]
+        trainer = Params.from_file(str(official.CONFIGS / config), official.CHECKPOINTS).as_dict()["trainer"]
+        assert trainer == {**plain, "checkpointer": {"save_every_num_seconds": 600}}
+        assert trainer["optimizer"]["type"] == "huggingface_adamw" and "num_epochs" in trainer
+
+
 def _row(variant, **fields):
     return {"dataset": "rurebus", "variant": variant, **fields}
 
