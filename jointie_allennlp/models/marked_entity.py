@@ -3,7 +3,7 @@ Relation extraction as sequence labelling with a marked main entity, with a join
 (RuREBus 2020, "Joint task learning for relation extraction and named entity recognition").
 """
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 from allennlp.common.checks import ConfigurationError
@@ -86,7 +86,7 @@ def decode_relations(
 Signature = Tuple[str, str, str]  # (head entity type, relation type, tail entity type)
 
 
-def relation_signatures(documents: Iterable[Document]) -> Counter:
+def relation_signatures(documents: Iterable[Document]) -> "Counter[Signature]":
     """How often each `(head entity type, relation type, tail entity type)` occurs in `documents`."""
     return Counter(
         (document.entities[r.head].type, r.type, document.entities[r.tail].type)
@@ -171,7 +171,7 @@ class MarkedEntityModel(WordTaggerModel):
         self.ner_weight = ner_weight
         self.relation_weight = relation_weight
         self.relation_threshold = relation_threshold
-        self.allowed_signatures: Optional[frozenset] = None
+        self.allowed_signatures: Optional[FrozenSet[Signature]] = None
         if relation_signatures_from is not None:
             counts = relation_signatures(read_any(relation_signatures_from))
             total = sum(counts.values())
