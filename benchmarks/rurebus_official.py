@@ -290,7 +290,8 @@ def decoding_models_overrides(decoding: dict, signatures: Path) -> dict:
 def score_test(work: Path, data: Path, threads: int, all_documents: bool = False) -> None:
     """
     Subtasks 2 and 1 + 3 on `rurebus/test_full`, once, with the direction and θ of `choice.json`:
-    the `test` step (the dev split's models) or, with `all_documents`, the `final` step.
+    the `test` step (the dev split's models) or, with `all_documents`, the `final` step. An
+    interrupted step scores only what it has not scored yet when run again.
     """
     done = work / ("test_full_all.done" if all_documents else "test_full.done")
     if done.exists():
@@ -318,6 +319,9 @@ def score_test(work: Path, data: Path, threads: int, all_documents: bool = False
         table, models_note = OFFICIAL, "models chosen on dev"
     output = work / ("test_full_all" if all_documents else "test_full")
     for subtasks, gold in (("2", True), ("1+3", False)):
+        if (output / subtasks / "scores.json").is_file():
+            continue  # scored (its row recorded) before an interruption: not scored again
+        shutil.rmtree(output / subtasks, ignore_errors=True)  # an interrupted run's predictions
         pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
                      f"{table}subtask {subtasks}; {models_note}: RELATION_DIRECTIONS={direction} ({choice['by']}), "
                      f"θ {theta}", output / subtasks, threads, {"subtask": subtasks, **fields},

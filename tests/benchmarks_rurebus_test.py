@@ -127,6 +127,37 @@ def test_the_checkpoint_override_adds_to_the_trainer_and_keeps_the_rest(monkeypa
         assert trainer["optimizer"]["type"] == "huggingface_adamw" and "num_epochs" in trainer
 
 
+def test_an_interrupted_final_step_scores_only_the_subtask_it_has_not_scored(tmp_path, monkeypatch):
+    official = load_benchmark("rurebus_official")
+    (tmp_path / "choice.json").write_text(json.dumps(
+        {"chosen": "head", "by": "subtask 2 F1 on dev_every6", "dev": {"head": {"relation_threshold": 0.4}}}))
+    (tmp_path / "decoding.json").write_text(json.dumps(
+        {"ner_constrained_decoding": True, "relation_signature_min_share": 0.001, "relation_threshold": 0.5}))
+    for archive in official.models(tmp_path, "head", all_documents=True):
+        archive.parent.mkdir()
+        archive.write_text("")
+    (tmp_path / "rurebus" / "train").mkdir(parents=True)
+    _document(tmp_path / "rurebus" / "train", "report")
+    (tmp_path / "test_full_all" / "2").mkdir(parents=True)
+    (tmp_path / "test_full_all" / "2" / "scores.json").write_text("{}")  # scored before the interruption
+    (tmp_path / "test_full_all" / "1+3").mkdir()
+    (tmp_path / "test_full_all" / "1+3" / "predictions.jsonl").write_text("partial")
+    calls = []
+
+    def pipeline_row(work, direction, theta, test, gold, variant, output, threads, fields, **options):
+        assert not output.exists()  # the interrupted run's predictions are gone
+        calls.append((direction, theta, gold, output.name, fields["decoding"], options))
+
+    monkeypatch.setattr(official, "pipeline_row", pipeline_row)
+    official.score_test(tmp_path, tmp_path, threads=1, all_documents=True)
+    label = "BIO Viterbi NER; relation signatures with ≥ 0.10% of the train relations"
+    assert calls == [("head", 0.5, False, "1+3", label,
+                      {"all_documents": True, "ner_overrides": {"model.constrained_decoding": True},
+                       "re_overrides": {"model.relation_signatures_from": str(tmp_path / "rurebus" / "train"),
+                                        "model.relation_signature_min_share": 0.001}})]
+    assert (tmp_path / "test_full_all.done").is_file()
+
+
 def _row(variant, **fields):
     return {"dataset": "rurebus", "variant": variant, **fields}
 
