@@ -152,8 +152,15 @@ def models(work: Path, direction: str, all_documents: bool = False) -> tuple:
 def pipeline_row(work: Path, direction: str, theta: float, test: Path, gold: bool, variant: str,
                  output: Path, threads: int, fields: dict = None, all_documents: bool = False,
                  ner_overrides: dict = None, re_overrides: dict = None) -> None:
-    """One `rurebus_pipeline.py` row with the NER model and the `direction` relation model at θ
-    (and the models' decoding `ner_overrides` / `re_overrides`)."""
+    """
+    One `rurebus_pipeline.py` row with the NER model and the `direction` relation model at θ
+    (and the models' decoding `ner_overrides` / `re_overrides`), once per `output`: an output
+    with `scores.json` is scored (its row recorded) and is left as it is; a partial one (an
+    interrupted run's predictions) is removed first.
+    """
+    if (output / "scores.json").is_file():
+        return
+    shutil.rmtree(output, ignore_errors=True)
     ner, archive = models(work, direction, all_documents)
     fields = {
         "relation_directions": direction, "relation_threshold": theta,
@@ -187,12 +194,10 @@ def dev(work: Path, threads: int, directions: Sequence[str] = DIRECTIONS) -> Non
             continue
         for subtask, gold in (("2", True), ("3", False)):
             output = work / "dev_rows" / f"{direction}-subtask{subtask}"
-            if not (output / "scores.json").is_file():
-                shutil.rmtree(output, ignore_errors=True)  # an interrupted run's predictions
-                pipeline_row(work, direction, theta, split / "dev_every6", gold,
-                             f"{DEV}(11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
-                             f"re_cpu, bf16 training where the CPU has it; θ {theta} from tune-threshold on "
-                             "dev_tune (7 other dev files)", output, threads, {"subtask": subtask})
+            pipeline_row(work, direction, theta, split / "dev_every6", gold,
+                         f"{DEV}(11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
+                         f"re_cpu, bf16 training where the CPU has it; θ {theta} from tune-threshold on "
+                         "dev_tune (7 other dev files)", output, threads, {"subtask": subtask})
             summary = json.loads((output / "scores.json").read_text(encoding="utf-8"))["rurebus"]
             relations = shared_task_relations(summary)
             scores[direction][f"subtask{subtask}"] = relations["f1"]
@@ -270,9 +275,6 @@ def choose_decoding(work: Path, threads: int) -> dict:
     theta = decoding["relation_threshold"]
     for subtask, gold in (("2", True), ("3", False)):
         output = work / "dev_rows" / f"{direction}-decoding-subtask{subtask}"
-        if (output / "scores.json").is_file():
-            continue
-        shutil.rmtree(output, ignore_errors=True)  # an interrupted run's predictions
         pipeline_row(work, direction, theta, split / "dev_every6", gold,
                      f"{DEV}(11 of 64 dev files); subtask {subtask}; RELATION_DIRECTIONS={direction}; "
                      f"{decoding_label(decoding)}; θ {theta}; chosen on dev_tune (7 other dev files)", output,
@@ -319,9 +321,6 @@ def score_test(work: Path, data: Path, threads: int, all_documents: bool = False
         table, models_note = OFFICIAL, "models chosen on dev"
     output = work / ("test_full_all" if all_documents else "test_full")
     for subtasks, gold in (("2", True), ("1+3", False)):
-        if (output / subtasks / "scores.json").is_file():
-            continue  # scored (its row recorded) before an interruption: not scored again
-        shutil.rmtree(output / subtasks, ignore_errors=True)  # an interrupted run's predictions
         pipeline_row(work, direction, theta, data / "rurebus" / "test_full", gold,
                      f"{table}subtask {subtasks}; {models_note}: RELATION_DIRECTIONS={direction} ({choice['by']}), "
                      f"θ {theta}", output / subtasks, threads, {"subtask": subtasks, **fields},

@@ -144,17 +144,22 @@ def test_an_interrupted_final_step_scores_only_the_subtask_it_has_not_scored(tmp
     (tmp_path / "test_full_all" / "1+3" / "predictions.jsonl").write_text("partial")
     calls = []
 
-    def pipeline_row(work, direction, theta, test, gold, variant, output, threads, fields, **options):
+    def run(command, env=None):  # rurebus_pipeline.py's command line
+        option = {name: value for name, value in zip(command, command[1:]) if name.startswith("--")}
+        output = Path(option["--output-dir"])
         assert not output.exists()  # the interrupted run's predictions are gone
-        calls.append((direction, theta, gold, output.name, fields["decoding"], options))
+        calls.append((command[2:4], output.name, "--gold-entities" in command,
+                      json.loads(option["--fields"])["decoding"], json.loads(option["--overrides"]),
+                      json.loads(option["--re-overrides"])))
 
-    monkeypatch.setattr(official, "pipeline_row", pipeline_row)
+    monkeypatch.setattr(official, "run", run)
     official.score_test(tmp_path, tmp_path, threads=1, all_documents=True)
     label = "BIO Viterbi NER; relation signatures with ≥ 0.10% of the train relations"
-    assert calls == [("head", 0.5, False, "1+3", label,
-                      {"all_documents": True, "ner_overrides": {"model.constrained_decoding": True},
-                       "re_overrides": {"model.relation_signatures_from": str(tmp_path / "rurebus" / "train"),
-                                        "model.relation_signature_min_share": 0.001}})]
+    archives = [str(archive) for archive in official.models(tmp_path, "head", all_documents=True)]
+    assert calls == [(archives, "1+3", False, label, {"model.constrained_decoding": True},
+                      {"model.relation_threshold": 0.5,
+                       "model.relation_signatures_from": str(tmp_path / "rurebus" / "train"),
+                       "model.relation_signature_min_share": 0.001})]
     assert (tmp_path / "test_full_all.done").is_file()
 
 
