@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -193,13 +194,50 @@ def epoch_spans(serialization_dir: Path) -> List[tuple]:
     return spans
 
 
+#: a line of allennlp's `out.log`, its time; the first line a training process logs; an epoch's start
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - ")
+PROCESS_START = "allennlp.common.params - random_seed = "
+EPOCH_START = re.compile(r"gradient_descent_trainer - Epoch (\d+)/")
+
+
+def interrupted_spans(serialization_dir: Path) -> List[tuple]:
+    """`(start, end)` of the work on an epoch that a process stopped in the middle of (a `--recover`
+    restart trains that epoch on from its last checkpoint, and `epoch_spans` counts only the
+    restart's part): from allennlp's `out.log`, which every process of a run appends to, a stopped
+    process's last `Epoch n/..` line to its last line, when `metrics_epoch_n.json` is written after it."""
+    log = serialization_dir / "out.log"
+    if not log.is_file():
+        return []
+    processes = []  # per process: [time of its last epoch start, that epoch, time of its last line]
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            match = LOG_LINE.match(line)
+            if not match:
+                continue
+            moment = datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            if PROCESS_START in line or not processes:
+                processes.append([None, None, moment])
+            processes[-1][2] = moment
+            epoch = EPOCH_START.search(line)
+            if epoch:
+                processes[-1][:2] = moment, int(epoch.group(1))
+    spans = []
+    for start, epoch, end in processes[:-1]:
+        metrics = serialization_dir / f"metrics_epoch_{epoch}.json"
+        if start is not None and (not metrics.is_file() or metrics.stat().st_mtime > end):
+            spans.append((start, end))
+    return spans
+
+
 def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
-    """Training time over every finished epoch (`epoch_spans`), without the seconds the run stood
-    still in quiet windows (`quiet.py`); `fallback` when no epoch finished."""
+    """Training time over every finished epoch (`epoch_spans`, and the `interrupted_spans` of
+    restarted ones), without the seconds the run stood still in quiet windows (`quiet.py`);
+    `fallback` when no epoch finished."""
     spans = epoch_spans(serialization_dir)
     if not spans:
         return fallback
-    return sum(end - start - paused_within(serialization_dir, start, end) for start, end in spans)
+    return sum(end - start - paused_within(serialization_dir, start, end)
+               for start, end in spans + interrupted_spans(serialization_dir))
 
 
 def config_settings() -> Dict[str, str]:

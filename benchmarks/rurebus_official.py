@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Sequence
 
 from quiet import paused_within
-from run_benchmark import epoch_spans
+from run_benchmark import epoch_spans, interrupted_spans
 from rurebus_pipeline import shared_task_relations
 from rurebus_tables import ALL_DOCUMENTS, DEV, OFFICIAL
 
@@ -134,13 +134,15 @@ def train(work: Path, data: Path, name: str, threads: int, all_documents: bool =
 
 def training_note(archive: Path) -> str:
     """`<epochs> epochs, <minutes> min of training` of the training beside an archive (its finished
-    epochs, `run_benchmark.epoch_spans`), without the seconds it stood still in quiet windows (`quiet.py`)."""
+    epochs, `run_benchmark.epoch_spans`, and the work of processes stopped in the middle of an epoch,
+    `run_benchmark.interrupted_spans`), without the seconds it stood still in quiet windows (`quiet.py`)."""
     directory = archive.parent
-    spans = epoch_spans(directory)
+    epochs = epoch_spans(directory)
+    spans = epochs + interrupted_spans(directory)
     paused = sum(paused_within(directory, start, end) for start, end in spans)
     elapsed = sum(end - start for start, end in spans)
     note = f" (without a pause of {paused / 60:.0f} min)" if paused else ""
-    return f"{len(spans)} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
+    return f"{len(epochs)} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
 
 
 def models(work: Path, direction: str, all_documents: bool = False) -> tuple:

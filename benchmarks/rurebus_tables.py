@@ -9,6 +9,8 @@ OFFICIAL = "official test_full; "
 #: the rows of the `final` step: the settings chosen on dev, trained on all the train documents
 ALL_DOCUMENTS = "official test_full, models on all train documents; "
 DEV = "dev_every6 "
+#: how a row without a `decoding` field decodes (the models' defaults)
+PLAIN_DECODING = "per-word argmax NER; no signature filter"
 #: (subtask, the shared task's best systems (the seeds' figures), this project's target)
 SUBTASKS = (
     ("subtask 1: NER", "0.561", "≥ 0.50"),
@@ -64,17 +66,21 @@ def official_test_table(rows: Sequence[dict]) -> List[str]:
     ]
     if all_source:
         documents = all_source.get("train_documents", "all")
-        lines.append(f"| this project, the same settings trained on all {documents} train documents | "
+        lines.append(f"| this project, trained on all {documents} train documents, decoding chosen on dev | "
                      + " | ".join(_score(value) for value in ours_all) + " |")
     lines.append("")
     source = end_to_end or relations
     if source:
-        lines += [f"Models: `marked_entity` with RELATION_DIRECTIONS={source['relation_directions']}"
-                  f" ({source['re_training']}; chosen by {source['chosen_by']}) at θ {source['relation_threshold']}"
-                  + (f"; `bio_tagger` ({end_to_end['ner_training']})" if end_to_end else "") + ".", ""]
+        lines += [f"Models of the row \"this project\" (the `test` step): `marked_entity` with RELATION_DIRECTIONS="
+                  f"{source['relation_directions']} ({source['re_training']}; chosen by {source['chosen_by']}) at θ "
+                  f"{source['relation_threshold']}" + (f"; `bio_tagger` ({end_to_end['ner_training']})" if end_to_end
+                                                      else "") + f"; {source.get('decoding', PLAIN_DECODING)}.", ""]
     if all_source:
-        lines += ["The last row: the models of the dev-chosen settings trained again on the split's train and dev",
-                  "documents together (the `final` step); nothing is chosen on them or on the test set.", ""]
+        lines += [f"The last row (the `final` step): the same settings trained again on the {documents} train "
+                  f"documents (the split's train and dev parts together), `marked_entity` ({all_source['re_training']})"
+                  + (f" and `bio_tagger` ({all_end_to_end['ner_training']})" if all_end_to_end else "")
+                  + f", decoded as the `decoding` step chose on dev: {all_source.get('decoding', PLAIN_DECODING)}, "
+                  f"θ {all_source['relation_threshold']}. Nothing is chosen on these models or on the test set.", ""]
     return lines + ["Commands (the work folder `runs`; each step resumes where it stopped):", "", *COMMANDS, ""]
 
 
@@ -97,7 +103,7 @@ def directions_table(rows: Sequence[dict]) -> List[str]:
     for row in found:
         lines.append("| " + " | ".join([
             row.get("relation_directions", "?"), row.get("subtask", "?"),
-            row.get("decoding", "per-word argmax NER; no signature filter"), str(row.get("relation_threshold", "?")),
+            row.get("decoding", PLAIN_DECODING), str(row.get("relation_threshold", "?")),
             *(_score(row.get(f"rurebus_relations_{key}")) for key in ("precision", "recall", "f1")),
             _score(row.get("rel_strict_f1")), row.get("re_training", ""),
         ]) + " |")

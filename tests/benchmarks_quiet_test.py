@@ -115,3 +115,36 @@ def test_the_trainings_continue_when_the_quiet_window_is_terminated(tmp_path):
     finally:
         subprocess.run(["pkill", "-P", str(training.pid)])
         training.kill()
+
+
+def test_a_restart_in_the_middle_of_an_epoch_counts_the_stopped_process_s_work_too(tmp_path):
+    import datetime
+    import os
+
+    run_benchmark = load_benchmark("run_benchmark")
+    t0 = 1_800_000_000.0
+
+    def line(t, text):
+        return datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S,000") + " - INFO - " + text + "\n"
+
+    def metrics(epoch, duration, end):
+        path = tmp_path / f"metrics_epoch_{epoch}.json"
+        path.write_text(json.dumps({"training_duration": duration}))
+        os.utime(path, (end, end))
+
+    trainer = "allennlp.training.gradient_descent_trainer - Epoch"
+    first = [line(t0, "allennlp.common.params - random_seed = 13370"), line(t0 + 10, f"{trainer} 0/1"),
+             line(t0 + 610, f"{trainer} 1/1"), line(t0 + 900, "tqdm - batch_loss: 0.1 ||: 50%")]  # stopped here
+    second = [line(t0 + 1000, "allennlp.common.params - random_seed = 13370"), line(t0 + 1020, f"{trainer} 0/1"),
+              line(t0 + 1021, f"{trainer} 1/1"), line(t0 + 1300, "tqdm - batch_loss: 0.1 ||: 100%")]
+    (tmp_path / "out.log").write_text("".join(first + ["a line of a traceback, without a time\n"] + second))
+    metrics(0, "0:10:00", t0 + 610)
+    metrics(1, "0:05:00", t0 + 1300)  # counted from the restart
+    assert run_benchmark.interrupted_spans(tmp_path) == [(t0 + 610, t0 + 900)]
+    assert run_benchmark.training_seconds(tmp_path, {}, 0.0) == 600 + 300 + 290
+    # a process stopped after it finished its epoch (its metrics written before its last line) lost nothing
+    metrics(1, "0:05:00", t0 + 800)
+    assert run_benchmark.interrupted_spans(tmp_path) == []
+    # one process: nothing interrupted
+    (tmp_path / "out.log").write_text("".join(first))
+    assert run_benchmark.interrupted_spans(tmp_path) == []
