@@ -22,7 +22,8 @@ RuREBus from the shared data to the official test set, in resumable steps under 
   validated on `dev_tune`, into `WORK/ru_<name>`, with a checkpoint every 10 minutes; a finished
   model is kept, an interrupted one resumes (`--recover`). With `--all-documents`: the same
   settings trained on all the documents of `rurebus/train` (the split's train and dev parts) with
-  `WORK/e5-rurebus-all`, into `WORK/ru_all_<name>`; nothing is chosen on them.
+  `WORK/e5-rurebus-all`, into `WORK/ru_all_<name>`, without validation: the archive is the last
+  epoch's, and nothing is chosen on them.
 - `dev [--directions head|both]`: for each relation model, `tune-threshold` on `dev_tune` (θ in
   `WORK/ru_re_<d>/threshold.json`), then subtask 2 (gold entities) and subtask 3 (with the NER
   model) on `dev_every6`, one row each in benchmarks/results.jsonl; once both settings have their
@@ -106,6 +107,13 @@ def prepare(work: Path, data: Path) -> None:
 CHECKPOINTS = json.dumps({"trainer.checkpointer": {"save_every_num_seconds": 600}})
 
 
+def train_overrides(all_documents: bool) -> str:
+    """`allennlp train -o` of the `train` step: `CHECKPOINTS`, and for the `--all-documents` models
+    no validation (`dev_tune` is among their training documents), so their archive holds the last
+    epoch's weights and nothing is chosen on them."""
+    return json.dumps({**json.loads(CHECKPOINTS), **({"validation_data_path": None} if all_documents else {})})
+
+
 def train(work: Path, data: Path, name: str, threads: int, all_documents: bool = False) -> None:
     split = work / "rurebus_split"
     out = work / f"ru_{'all_' if all_documents else ''}{name.replace('-', '_')}"
@@ -129,7 +137,7 @@ def train(work: Path, data: Path, name: str, threads: int, all_documents: bool =
     recover = ["--recover"] if (out / "config.json").is_file() else []
     allennlp = str(Path(sys.executable).with_name("allennlp"))
     run([allennlp, "train", str(config), "-s", str(out), "--include-package", "jointie_allennlp", *recover,
-         "-o", CHECKPOINTS], env)
+         "-o", train_overrides(all_documents)], env)
 
 
 def training_note(archive: Path) -> str:

