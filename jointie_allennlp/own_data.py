@@ -9,7 +9,9 @@ epochs and the types, and trains with allennlp's `train_model`. The resolved con
 `allennlp train <serialization_dir>/config.json -s OTHER --include-package jointie_allennlp`
 runs it again. The model card (`jointie_allennlp.model_card`) is written at the end.
 """
+import itertools
 import json
+import logging
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,10 @@ from typing import Any, Dict, Optional
 from jointie_allennlp.data.formats.json_text import object_option
 from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
 from jointie_allennlp.data.types import TypeCollector, inventory_to_dict
+from jointie_allennlp.data.tokenization import is_cyrillic
 from jointie_allennlp.dataset_readers.document_reader import read_documents
+
+logger = logging.getLogger(__name__)
 
 # approach name -> its directory under training_configs/ (which holds generic.jsonnet)
 APPROACHES = {
@@ -29,6 +34,11 @@ APPROACHES = {
     "deeper_task_specificity": "deeper_task_specificity",
 }
 CONFIG_DIRECTORY = Path(__file__).resolve().parent.parent / "training_configs"
+#: the generic configs' default encoder (English) and the one to give for Russian text
+ENGLISH_ENCODER = "offline:all-MiniLM-L6-v2"
+RUSSIAN_ENCODER = "built:multilingual-e5-small"
+#: how many training documents `encoder_advice` reads to tell the script
+SCRIPT_SAMPLE = 50
 
 
 class OwnDataError(ValueError):
@@ -171,6 +181,20 @@ def check_output(run: OwnDataRun) -> None:
         raise OwnDataError(f"-s {directory}: --recover needs a run there (no config.json)")
 
 
+def encoder_advice(run: OwnDataRun, params, tokenizer: str) -> Optional[str]:
+    """
+    A warning when the training text is mostly Cyrillic (its first `SCRIPT_SAMPLE` documents) and
+    the resolved config `params` trains the English default encoder, `--encoder` not given; else None.
+    """
+    if run.encoder or ENGLISH_ENCODER not in json.dumps(params.as_dict(quiet=True)):
+        return None
+    documents = itertools.islice(read_documents(run.train, tokenizer), SCRIPT_SAMPLE)
+    if not is_cyrillic(" ".join(document.text for document in documents)):
+        return None
+    return (f"--train {run.train}: the text is Cyrillic, and the encoder is the English {ENGLISH_ENCODER}; "
+            f"give --encoder a multilingual one, e.g. `make encoder-ru` and --encoder {RUSSIAN_ENCODER}")
+
+
 def train(run: OwnDataRun) -> Path:
     """Trains `run`; returns the path of its `model.tar.gz` (beside `model_card.json` and `README.md`)."""
     from allennlp.commands.train import train_model
@@ -183,6 +207,9 @@ def train(run: OwnDataRun) -> Path:
     params = resolve_config(run, types)
     if "types_path" in params["dataset_reader"]:
         raise OwnDataError("-o: name a types file with --types FILE, not dataset_reader.types_path")
+    advice = encoder_advice(run, params, tokenizer)
+    if advice:
+        logger.warning(advice)
     directory = Path(run.serialization_dir)
     with model_card.recording_command(run.command()):
         train_model(

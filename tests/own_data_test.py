@@ -135,3 +135,23 @@ def test_command_line_and_overrides(tmp_path, fixtures_dir):
         parse_overrides("{oops")
     with pytest.raises(OwnDataError, match="unknown approach 'crf'"):
         generic_config("crf")
+
+
+def test_cyrillic_training_text_with_the_english_default_encoder_gets_advice(tmp_path, fixtures_dir, caplog):
+    from jointie_allennlp.own_data import RUSSIAN_ENCODER, encoder_advice
+
+    russian = tmp_path / "ru"
+    russian.mkdir()
+    (russian / "doc.txt").write_text("Программа развития предприятий малого бизнеса.", encoding="utf-8")
+    (russian / "doc.ann").write_text("T1\tACT 0 9\tПрограмма\n", encoding="utf-8")
+
+    def advice(**changes):
+        run = _run(tmp_path, fixtures_dir, **changes)
+        return encoder_advice(run, resolve_config(run), "auto")
+
+    message = advice(train=str(russian))
+    assert f"--train {russian}" in message and f"--encoder {RUSSIAN_ENCODER}" in message
+    assert advice(train=str(russian), encoder=RUSSIAN_ENCODER) is None  # an encoder given
+    assert advice() is None  # English text
+    assert advice(train=str(russian), approach="deeper_task_specificity") is None  # words only: no encoder
+    assert advice(train=str(russian), approach="biaffine_joint") == message
