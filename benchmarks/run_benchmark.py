@@ -229,15 +229,20 @@ def interrupted_spans(serialization_dir: Path) -> List[tuple]:
     return spans
 
 
+def training_spans(serialization_dir: Path) -> List[tuple]:
+    """Every `(start, end)` the run trained: its finished epochs (`epoch_spans`) and the work of
+    processes stopped in the middle of an epoch (`interrupted_spans`); none when no epoch finished."""
+    epochs = epoch_spans(serialization_dir)
+    return epochs + interrupted_spans(serialization_dir) if epochs else []
+
+
 def training_seconds(serialization_dir: Path, training_metrics: dict, fallback: float) -> float:
-    """Training time over every finished epoch (`epoch_spans`, and the `interrupted_spans` of
-    restarted ones), without the seconds the run stood still in quiet windows (`quiet.py`);
-    `fallback` when no epoch finished."""
-    spans = epoch_spans(serialization_dir)
+    """Training time over `training_spans`, without the seconds the run stood still in quiet
+    windows (`quiet.py`); `fallback` when no epoch finished."""
+    spans = training_spans(serialization_dir)
     if not spans:
         return fallback
-    return sum(end - start - paused_within(serialization_dir, start, end)
-               for start, end in spans + interrupted_spans(serialization_dir))
+    return sum(end - start - paused_within(serialization_dir, start, end) for start, end in spans)
 
 
 def config_settings() -> Dict[str, str]:

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Sequence
 
 from quiet import paused_within
-from run_benchmark import epoch_spans, interrupted_spans
+from run_benchmark import epoch_spans, training_spans
 from rurebus_pipeline import shared_task_relations
 from rurebus_tables import ALL_DOCUMENTS, DEV, OFFICIAL
 
@@ -142,15 +142,14 @@ def train(work: Path, data: Path, name: str, threads: int, all_documents: bool =
 
 def training_note(archive: Path) -> str:
     """`<epochs> epochs, <minutes> min of training` of the training beside an archive (its finished
-    epochs, `run_benchmark.epoch_spans`, and the work of processes stopped in the middle of an epoch,
-    `run_benchmark.interrupted_spans`), without the seconds it stood still in quiet windows (`quiet.py`)."""
+    epochs, `run_benchmark.epoch_spans`, over `run_benchmark.training_spans`), without the seconds it
+    stood still in quiet windows (`quiet.py`)."""
     directory = archive.parent
-    epochs = epoch_spans(directory)
-    spans = epochs + interrupted_spans(directory)
+    spans = training_spans(directory)
     paused = sum(paused_within(directory, start, end) for start, end in spans)
     elapsed = sum(end - start for start, end in spans)
     note = f" (without a pause of {paused / 60:.0f} min)" if paused else ""
-    return f"{len(epochs)} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
+    return f"{len(epoch_spans(directory))} epochs, {(elapsed - paused) / 60:.0f} min of training{note}"
 
 
 def models(work: Path, direction: str, all_documents: bool = False) -> tuple:

@@ -22,6 +22,8 @@ from jointie_allennlp.data.formats.spert_json import TypeInventory, read_types
 from jointie_allennlp.data.types import TypeCollector, inventory_to_dict
 from jointie_allennlp.data.tokenization import is_cyrillic
 from jointie_allennlp.dataset_readers.document_reader import read_documents
+from jointie_allennlp.encoders.build import DEFAULT_RU_ENCODER
+from jointie_allennlp.encoders.offline import BUILT_PREFIX, DEFAULT_ENCODER
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +36,8 @@ APPROACHES = {
     "deeper_task_specificity": "deeper_task_specificity",
 }
 CONFIG_DIRECTORY = Path(__file__).resolve().parent.parent / "training_configs"
-#: the generic configs' default encoder (English) and the one to give for Russian text
-ENGLISH_ENCODER = "offline:all-MiniLM-L6-v2"
-RUSSIAN_ENCODER = "built:multilingual-e5-small"
+#: the encoder to give for Russian text (the Russian configs' default, `make encoder-ru`)
+RUSSIAN_ENCODER = BUILT_PREFIX + Path(DEFAULT_RU_ENCODER).name
 #: how many training documents `encoder_advice` reads to tell the script
 SCRIPT_SAMPLE = 50
 
@@ -186,12 +187,12 @@ def encoder_advice(run: OwnDataRun, params, tokenizer: str) -> Optional[str]:
     A warning when the training text is mostly Cyrillic (its first `SCRIPT_SAMPLE` documents) and
     the resolved config `params` trains the English default encoder, `--encoder` not given; else None.
     """
-    if run.encoder or ENGLISH_ENCODER not in json.dumps(params.as_dict(quiet=True)):
+    if run.encoder or DEFAULT_ENCODER not in json.dumps(params.as_dict(quiet=True)):
         return None
     documents = itertools.islice(read_documents(run.train, tokenizer), SCRIPT_SAMPLE)
     if not is_cyrillic(" ".join(document.text for document in documents)):
         return None
-    return (f"--train {run.train}: the text is Cyrillic, and the encoder is the English {ENGLISH_ENCODER}; "
+    return (f"--train {run.train}: the text is Cyrillic, and the encoder is the English {DEFAULT_ENCODER}; "
             f"give --encoder a multilingual one, e.g. `make encoder-ru` and --encoder {RUSSIAN_ENCODER}")
 
 

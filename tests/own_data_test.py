@@ -137,7 +137,7 @@ def test_command_line_and_overrides(tmp_path, fixtures_dir):
         generic_config("crf")
 
 
-def test_cyrillic_training_text_with_the_english_default_encoder_gets_advice(tmp_path, fixtures_dir, caplog):
+def test_cyrillic_training_text_with_the_english_default_encoder_gets_advice(tmp_path, fixtures_dir):
     from jointie_allennlp.own_data import RUSSIAN_ENCODER, encoder_advice
 
     russian = tmp_path / "ru"
@@ -150,6 +150,7 @@ def test_cyrillic_training_text_with_the_english_default_encoder_gets_advice(tmp
         return encoder_advice(run, resolve_config(run), "auto")
 
     message = advice(train=str(russian))
+    assert RUSSIAN_ENCODER == "built:multilingual-e5-small"
     assert f"--train {russian}" in message and f"--encoder {RUSSIAN_ENCODER}" in message
     assert advice(train=str(russian), encoder=RUSSIAN_ENCODER) is None  # an encoder given
     assert advice() is None  # English text
